@@ -1,0 +1,4 @@
+"""Adapters: one per provider or input format, each mapping evaluated resources to the model."""
+from . import azurerm
+
+TERRAFORM_ADAPTERS = (azurerm,)

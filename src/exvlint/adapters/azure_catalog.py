@@ -1,0 +1,84 @@
+"""Azure lookup data: VM sizes (shipped table) and Windows Server marketplace images.
+
+Shared by every Azure adapter (Terraform azurerm, ARM, Bicep), so the knowledge lives once.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Optional
+
+from ..model import GIB
+
+
+@dataclass(frozen=True)
+class VmSize:
+    name: str
+    vcpus: int
+    memory_gib: float
+    premium_storage: bool
+    family: str
+
+
+@lru_cache(maxsize=1)
+def size_table() -> dict:
+    """Size name (lower case) -> VmSize, from data/azure_vm_sizes.csv."""
+    text = resources.files("exvlint").joinpath("data/azure_vm_sizes.csv").read_text(encoding="utf-8")
+    table = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        size = VmSize(row["size"], int(row["vcpus"]), float(row["memory_gib"]),
+                      row["premium_storage"].strip().lower() == "true", row["family"])
+        table[size.name.lower()] = size
+    return table
+
+
+def lookup_size(name: str) -> Optional[VmSize]:
+    return size_table().get(name.strip().lower())
+
+
+# Premium-class disk SKUs (rules.md EXV301): PremiumV2/Ultra are data-disk only.
+PREMIUM_DISK_TYPES = {"premium_lrs", "premium_zrs", "premiumv2_lrs", "ultrassd_lrs"}
+SERVER_DEFAULT_DISK_TYPE = "Standard_LRS"  # Azure's server default when no type is sent
+
+# Windows Server marketplace images (publisher MicrosoftWindowsServer, offer WindowsServer).
+WINDOWS_PUBLISHER = "microsoftwindowsserver"
+WINDOWS_OFFER = "windowsserver"
+_SUPPORTED_SKU = re.compile(r"^(2008-r2-sp1|2012-datacenter|2012-r2-datacenter)(-smalldisk)?(-gensecond|-g2|-zhcn|-zhcn-g2|-smalldisk-g2)?$", re.I)
+_SKU_OS = [
+    (re.compile(r"^2008-r2-sp1", re.I), "Windows Server 2008 R2 SP1"),
+    (re.compile(r"^2012-r2-", re.I), "Windows Server 2012 R2"),
+    (re.compile(r"^2012-", re.I), "Windows Server 2012"),
+    (re.compile(r"^2016-", re.I), "Windows Server 2016"),
+    (re.compile(r"^2019-", re.I), "Windows Server 2019"),
+    (re.compile(r"^2022-", re.I), "Windows Server 2022"),
+    (re.compile(r"^2025-", re.I), "Windows Server 2025"),
+    (re.compile(r"^2008-", re.I), "Windows Server 2008"),
+    (re.compile(r"^(datacenter-core-|20h2|2004|1709|1803|1809|1903|1909)", re.I), "Windows Server semi-annual channel"),
+]
+STANDARD_IMAGE_OS_DISK_GIB = 127  # Windows Server marketplace images
+SMALLDISK_IMAGE_OS_DISK_GIB = 30  # "-smalldisk" SKUs
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    os_name: Optional[str]  # None when the image does not say
+    supported: Optional[bool]  # None when unknown
+    os_disk_gib: Optional[int]  # default OS disk size of the image, None when unknown
+
+
+def windows_image(publisher: str, offer: str, sku: str) -> ImageFacts:
+    """What a marketplace image reference tells about the guest OS and its OS disk."""
+    if publisher.lower() != WINDOWS_PUBLISHER or offer.lower() != WINDOWS_OFFER:
+        return ImageFacts(None, None, None)
+    os_name = next((name for pattern, name in _SKU_OS if pattern.search(sku)), None)
+    supported = bool(_SUPPORTED_SKU.match(sku.strip()))
+    disk = SMALLDISK_IMAGE_OS_DISK_GIB if "smalldisk" in sku.lower() else STANDARD_IMAGE_OS_DISK_GIB
+    return ImageFacts(os_name or f"Windows Server ({sku})", supported, disk)
+
+
+def gib(n: float) -> int:
+    return int(n * GIB)

@@ -1,0 +1,134 @@
+"""Reading evaluated Terraform attributes into model values (shared by the Terraform adapters)."""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+from ..model import DEFAULT, EXPLICIT, Val, unknown
+from ..terraform.evaluate import EvalBlock, ResourceInstance
+from ..terraform.values import Ref, Unknown, collect_refs, contains_unknown
+
+_NO_DEFAULT = object()
+
+
+def attr_val(block: Optional[EvalBlock], name: str, default: Any = _NO_DEFAULT,
+             convert: Optional[Callable[[Any], Any]] = None, owner: Optional[EvalBlock] = None) -> Val:
+    """The model value of ``block.name``.
+
+    Omitted or null -> the provider default (located at the block that omits it), or unknown
+    when the provider has none. Unknown after evaluation -> unknown with the reason.
+    ``convert`` maps the raw value (and may raise ValueError/TypeError -> unknown).
+    """
+    where = block.location if block is not None else (owner.location if owner is not None else None)
+    attr = block.attrs.get(name) if block is not None else None
+    if attr is None or attr.value is None:
+        if default is _NO_DEFAULT:
+            return unknown(where, f"{name} is not set")
+        return Val(default, DEFAULT, where)
+    value = attr.value
+    if contains_unknown(value):
+        reason = value.reason if isinstance(value, Unknown) else f"{name} is partly unknown"
+        return unknown(attr.location, f"{name}: {reason}", attr.origins)
+    if convert is not None:
+        try:
+            value = convert(value)
+        except (ValueError, TypeError):
+            return unknown(attr.location, f"{name} has an unexpected value {attr.value!r}", attr.origins)
+    return Val(value, EXPLICIT, attr.location, attr.origins)
+
+
+def first_block(block: EvalBlock, name: str) -> Optional[EvalBlock]:
+    found = block.blocks_of(name)
+    return found[0] if found else None
+
+
+def refs_of(block: EvalBlock, name: str) -> frozenset:
+    """The resource references inside an attribute's value (graph edges)."""
+    attr = block.attrs.get(name)
+    if attr is None:
+        return frozenset()
+    return collect_refs(attr.value)
+
+
+def raw(block: Optional[EvalBlock], name: str) -> Any:
+    """The raw evaluated value, or None when omitted."""
+    if block is None:
+        return None
+    attr = block.attrs.get(name)
+    return attr.value if attr is not None else None
+
+
+def as_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise TypeError("bool")
+    if isinstance(value, str):
+        value = float(value.strip())
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("not whole")
+        return int(value)
+    if isinstance(value, int):
+        return value
+    raise TypeError(type(value).__name__)
+
+
+def as_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise TypeError(type(value).__name__)
+
+
+def as_str(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    raise TypeError(type(value).__name__)
+
+
+def string_map(block: EvalBlock, name: str) -> dict:
+    """A map attribute such as ``tags`` as key -> Val (unknown entries are unknown Vals)."""
+    attr = block.attrs.get(name)
+    if attr is None or not isinstance(attr.value, dict):
+        return {}
+    out = {}
+    for key, value in attr.value.items():
+        if isinstance(value, Unknown):
+            out[key] = unknown(attr.location, f"{name}.{key}: {value.reason}", attr.origins)
+        elif isinstance(value, (str, int, float, bool)):
+            out[key] = Val(as_str(value), EXPLICIT, attr.location, attr.origins)
+    return out
+
+
+class InstanceIndex:
+    """Finds the instance an attribute refers to: by Ref (graph edge), else by name or id text."""
+
+    def __init__(self, instances: list):
+        self.by_address = {inst.address: inst for inst in instances}
+
+    def targets(self, block: EvalBlock, name: str, types: tuple) -> list:
+        """Instances of ``types`` that ``block.name`` refers to."""
+        found = []
+        for ref in sorted(refs_of(block, name), key=lambda r: (r.address, r.attr)):
+            inst = self.by_address.get(ref.address)
+            if inst is not None and inst.type in types and inst not in found:
+                found.append(inst)
+        return found
+
+    def by_name(self, types: tuple, wanted: str, name_attr: str = "name") -> list:
+        wanted = wanted.lower()
+        return [inst for inst in self.by_address.values()
+                if inst.type in types and isinstance(raw(inst.body, name_attr), str)
+                and raw(inst.body, name_attr).lower() == wanted]
+
+
+def resource_label(inst: ResourceInstance) -> str:
+    name = raw(inst.body, "name")
+    return name if isinstance(name, str) and name else inst.address
+
+
+__all__ = ["attr_val", "first_block", "refs_of", "raw", "as_int", "as_bool", "as_str", "string_map",
+           "InstanceIndex", "resource_label", "Ref"]

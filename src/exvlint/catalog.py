@@ -1,0 +1,105 @@
+"""The rule catalog, read from the rule documents (``rules/EXV301-non-premium-storage.md``).
+
+One document per rule feeds ``exvlint rules``, ``exvlint explain`` and SARIF's rule
+descriptors. In a wheel the documents live in ``exvlint/rules/``; in a source checkout they
+are read from the repository's top-level ``rules/`` folder.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Optional
+
+HELP_URI = "https://github.com/exvlint/exvlint/blob/main/rules/{file}"
+SECTIONS = ("What it flags", "Why it matters", "Failing example", "Passing example", "How to fix")
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    id: str
+    slug: str
+    level: str
+    summary: str
+    platforms: tuple
+    tags: tuple
+    references: tuple
+    markdown: str  # the whole document body (after the front matter)
+    sections: dict = field(default_factory=dict, compare=False, hash=False)
+    file: str = ""
+
+    @property
+    def help_uri(self) -> str:
+        return HELP_URI.format(file=self.file)
+
+    @property
+    def what_it_flags(self) -> str:
+        return _plain(self.sections.get("What it flags", self.summary))
+
+
+def _docs_dir():
+    packaged = resources.files("exvlint").joinpath("rules")
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "rules"
+    if checkout.is_dir():
+        return checkout
+    raise RuntimeError("exvlint's rule documents are missing from this installation")
+
+
+@lru_cache(maxsize=1)
+def load_catalog() -> dict:
+    """Rule id -> RuleDoc, in id order."""
+    import yaml
+
+    docs = {}
+    directory = _docs_dir()
+    for entry in sorted(directory.iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith(".md") or not re.match(r"^EXV\d{3}-", entry.name):
+            continue
+        text = entry.read_text(encoding="utf-8")
+        m = re.match(r"^---\n(.*?)\n---\n(.*)$", text, re.S)
+        if not m:
+            raise RuntimeError(f"rule document {entry.name} has no front matter")
+        meta = yaml.safe_load(m.group(1))
+        body = m.group(2).strip() + "\n"
+        docs[meta["id"]] = RuleDoc(
+            id=meta["id"], slug=meta["slug"], level=meta["level"], summary=str(meta.get("summary", "")).strip(),
+            platforms=tuple(meta.get("platforms") or ()), tags=tuple(meta.get("tags") or ()),
+            references=tuple(meta.get("references") or ()), markdown=body, sections=_sections(body),
+            file=entry.name)
+    return dict(sorted(docs.items()))
+
+
+def _sections(body: str) -> dict:
+    out = {}
+    for m in re.finditer(r"^## (.+?)\n(.*?)(?=^## |\Z)", body, re.S | re.M):
+        out[m.group(1).strip()] = m.group(2).strip()
+    return out
+
+
+def _plain(markdown: str) -> str:
+    text = re.sub(r"```.*?```", "", markdown, flags=re.S)
+    text = re.sub(r"`([^`]*)`", r"\1", text)
+    text = re.sub(r"\*\*?([^*]+)\*\*?", r"\1", text)
+    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)
+    return re.sub(r"[ \t]+\n", "\n", text).strip()
+
+
+def plain_text(markdown: str) -> str:
+    return _plain(markdown)
+
+
+def resolve_rule(name: str) -> Optional[str]:
+    """A rule id from an id or a slug (case-insensitive); None when there is no such rule."""
+    wanted = name.strip().lower()
+    for doc in load_catalog().values():
+        if wanted in (doc.id.lower(), doc.slug.lower()):
+            return doc.id
+    return None
+
+
+def rule(rule_id: str) -> RuleDoc:
+    return load_catalog()[rule_id]

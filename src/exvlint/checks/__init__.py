@@ -1,0 +1,123 @@
+"""Rule checks: one small function per rule over the neutral model (never over parser output).
+
+A check receives the deployment and a :class:`RuleContext`, and reports through the context,
+which adds the Exchange-scope reason, related locations and ``--strict`` notes uniformly.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Optional
+
+from ..config import Config
+from ..findings import Finding, Location, Related
+from ..model import Deployment, Resource, Val, VirtualMachine
+from ..scope import disk_reason, exchange_reason, vm_label
+
+CHECKS: dict = {}  # rule id -> function(deployment, ctx)
+
+
+def check(rule_id: str) -> Callable:
+    def register(fn: Callable) -> Callable:
+        CHECKS[rule_id] = fn
+        return fn
+
+    return register
+
+
+class RuleContext:
+    def __init__(self, deployment: Deployment, config: Config, levels: dict):
+        self.deployment = deployment
+        self.config = config
+        self.levels = levels  # rule id -> default level from the catalog
+        self.findings: list = []
+        self.rule_id = ""
+        self._reasons = {id(vm): exchange_reason(vm, config) for vm in deployment.vms}
+
+    # -- scope
+    def exchange_vms(self, platforms: Optional[Iterable[str]] = None) -> list:
+        wanted = set(platforms) if platforms else None
+        return [vm for vm in self.deployment.vms
+                if self._reasons[id(vm)] and (wanted is None or vm.platform in wanted)]
+
+    def reason(self, vm: VirtualMachine) -> Optional[str]:
+        return self._reasons.get(id(vm))
+
+    def exchange_disks(self, platforms: Optional[Iterable[str]] = None) -> list:
+        """(disk, vm, reason) for every disk holding Exchange data, attached or tagged as Exchange."""
+        wanted = set(platforms) if platforms else None
+        out = []
+        seen = set()
+        for vm in self.exchange_vms(platforms):
+            disks = list(vm.data_disks)
+            if vm.os_disk is not None and self.config.transport_queue_on_os_disk:
+                disks.insert(0, vm.os_disk)
+            for disk in disks:
+                if id(disk) not in seen:
+                    seen.add(id(disk))
+                    out.append((disk, vm, self.reason(vm)))
+        for disk in self.deployment.disks:
+            if disk.vm is None and id(disk) not in seen and (wanted is None or disk.platform in wanted):
+                reason = disk_reason(disk, self.config)
+                if reason:
+                    seen.add(id(disk))
+                    out.append((disk, None, reason))
+        return out
+
+    # -- reporting
+    def report(self, subject: Resource, message: str, at, *, vm: Optional[VirtualMachine] = None,
+               related: tuple = (), key: str = "", level: Optional[str] = None,
+               reason: Optional[str] = None) -> None:
+        """A finding about ``subject`` located at ``at`` (a Val or a Location)."""
+        vm = vm if vm is not None else (subject if isinstance(subject, VirtualMachine) else None)
+        why = reason or (self.reason(vm) if vm is not None else "") or ""
+        label = vm_label(vm) if vm is not None else _resource_label(subject)
+        location, origins = _where(at, subject)
+        rel = tuple(origins) + tuple(related)
+        rel = tuple(r for i, r in enumerate(rel) if r.location != location and r not in rel[:i])
+        self.findings.append(Finding(
+            rule_id=self.rule_id, level=level or self.config.levels.get(self.rule_id) or self.levels[self.rule_id],
+            message=f"{label} ({why}): {message}" if why else f"{label}: {message}",
+            location=location, address=subject.address, related=rel, scope_reason=why, key=key))
+
+    def unresolved(self, subject: Resource, val: Val, what: str, vm: Optional[VirtualMachine] = None) -> None:
+        """A rule could not decide: an EXV001 note, shown only with --strict."""
+        if not self.config.strict:
+            return
+        vm = vm if vm is not None else (subject if isinstance(subject, VirtualMachine) else None)
+        label = vm_label(vm) if vm is not None else _resource_label(subject)
+        location, origins = _where(val, subject)
+        detail = f": {val.reason}" if val.reason else ""
+        self.findings.append(Finding(
+            rule_id="EXV001", level=self.config.levels.get("EXV001", "note"),
+            message=f"{self.rule_id} cannot decide for {label}: {what} is unknown{detail}",
+            location=location, address=subject.address, related=tuple(origins),
+            scope_reason=self.reason(vm) if vm is not None else "", key=f"{self.rule_id}:{what}"))
+
+
+def _where(at, subject: Resource) -> tuple:
+    if isinstance(at, Val):
+        return (at.location or subject.location), at.origins
+    if isinstance(at, Location):
+        return at, ()
+    return subject.location, ()
+
+
+def _resource_label(subject: Resource) -> str:
+    name = getattr(subject, "name", None)
+    if isinstance(name, Val) and name.known and isinstance(name.value, str) and name.value:
+        return name.value
+    return subject.address
+
+
+def gb(n_bytes: float) -> str:
+    """Bytes as GB (GiB) for messages: 68719476736 -> '64 GB', 1.5 GiB -> '1.5 GB'."""
+    value = n_bytes / 1024 ** 3
+    return f"{value:.0f} GB" if abs(value - round(value)) < 0.05 else f"{value:.1f} GB"
+
+
+def disk_label(disk) -> str:
+    if disk.name.known and isinstance(disk.name.value, str) and disk.name.value:
+        return f"{disk.role} disk {disk.name.value}"
+    return f"{disk.role} disk"
+
+
+from . import guest, state, storage  # noqa: E402,F401  (registers the checks)

@@ -1,0 +1,236 @@
+"""Configuration: `.exvlint.yaml` or `[tool.exvlint]` in pyproject.toml, plus command-line options.
+
+Unknown keys are errors (EXV003), never ignored: a typo in a suppression list must not silently
+turn a rule off.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from .findings import Finding, Location
+
+CONFIG_NAMES = (".exvlint.yaml", ".exvlint.yml")
+LEVEL_NAMES = ("error", "warning", "note", "none")
+
+SCHEMA: dict = {
+    "exchange": {"vms": list, "exclude": list, "name_patterns": list, "scope": str,
+                 "transport_queue_on_os_disk": bool},
+    "rules": {"select": list, "ignore": list, "level": dict},
+    "hosts": list,
+    "vsphere": {"nas_datastores": list},
+    "azure": {"smtp_relay": (str, bool)},
+    "guest_os": dict,
+    "baseline": str,
+    "fail_level": str,
+    "paths": {"exclude": list},
+}
+HOST_KEYS = {"name": str, "physical_cores": int, "other_vcpus": int, "os": str}
+
+
+@dataclass
+class Config:
+    exchange_vms: list = field(default_factory=list)
+    exchange_exclude: list = field(default_factory=list)
+    name_patterns: list = field(default_factory=lambda: ["*exch*", "*mbx*"])
+    all_vms: bool = False
+    transport_queue_on_os_disk: bool = True
+    select: list = field(default_factory=list)  # rule ids; empty = all
+    ignore: list = field(default_factory=list)
+    levels: dict = field(default_factory=dict)  # rule id -> level
+    hosts: list = field(default_factory=list)
+    nas_datastores: list = field(default_factory=list)
+    smtp_relay: Any = None
+    guest_os: dict = field(default_factory=dict)
+    baseline: Optional[str] = None
+    fail_level: str = "warning"
+    exclude_paths: list = field(default_factory=list)
+    strict: bool = False
+    cli_inputs: list = field(default_factory=list)  # ordered ("file", path) / ("var", "n=v")
+    parameter_files: list = field(default_factory=list)
+    source: Optional[str] = None  # the file this came from
+    errors: list = field(default_factory=list)  # EXV003 findings
+
+
+def find_config(start: str) -> Optional[str]:
+    """The nearest .exvlint.yaml (or pyproject.toml with [tool.exvlint]) at or above ``start``."""
+    directory = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
+    while True:
+        for name in CONFIG_NAMES:
+            candidate = os.path.join(directory, name)
+            if os.path.isfile(candidate):
+                return candidate
+        pyproject = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(pyproject) and _pyproject_has_section(pyproject):
+            return pyproject
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def _pyproject_has_section(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return re.search(r"^\[tool\.exvlint(\.|\])", fh.read(), re.M) is not None
+    except OSError:
+        return False
+
+
+def load_config(path: Optional[str], display_path: Optional[str] = None) -> Config:
+    config = Config()
+    if path is None:
+        return config
+    shown = display_path or os.path.relpath(path)
+    config.source = shown
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        config.errors.append(_error(shown, 1, f"cannot read configuration: {exc}"))
+        return config
+    if path.endswith(".toml"):
+        data = _load_toml(text, shown, config)
+    else:
+        data = _load_yaml(text, shown, config)
+    if data is None:
+        return config
+    _apply(data, text, shown, config)
+    return config
+
+
+def _load_yaml(text: str, shown: str, config: Config) -> Optional[dict]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        config.errors.append(_error(shown, line, f"invalid YAML: {getattr(exc, 'problem', None) or exc}"))
+        return None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        config.errors.append(_error(shown, 1, "the configuration must be a mapping of keys"))
+        return None
+    return data
+
+
+def _load_toml(text: str, shown: str, config: Config) -> Optional[dict]:
+    try:
+        import tomllib  # Python 3.11+
+    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        config.errors.append(_error(shown, getattr(exc, "lineno", 1) or 1, f"invalid TOML: {exc}"))
+        return None
+    return data.get("tool", {}).get("exvlint", {})
+
+
+def _error(path: str, line: int, message: str) -> Finding:
+    return Finding("EXV003", "error", message, Location(path, line, 1), key=message)
+
+
+def _line_of(text: str, key: str) -> int:
+    m = re.search(r"^\s*-?\s*" + re.escape(str(key)) + r"\s*[:=]", text, re.M)
+    return text.count("\n", 0, m.start()) + 1 if m else 1
+
+
+def _apply(data: dict, text: str, shown: str, config: Config) -> None:
+    def err(key: str, message: str) -> None:
+        config.errors.append(_error(shown, _line_of(text, key), message))
+
+    for key, value in data.items():
+        if key not in SCHEMA:
+            err(key, f"unknown configuration key {key!r} (allowed: {', '.join(sorted(SCHEMA))})")
+            continue
+        spec = SCHEMA[key]
+        if isinstance(spec, dict):
+            if not isinstance(value, dict):
+                err(key, f"{key} must be a mapping")
+                continue
+            for sub, subvalue in value.items():
+                if sub not in spec:
+                    err(sub, f"unknown key {key}.{sub} (allowed: {', '.join(sorted(spec))})")
+                elif not isinstance(subvalue, spec[sub]) or (spec[sub] is list and not all(isinstance(x, str) for x in subvalue)):
+                    err(sub, f"{key}.{sub} has the wrong type ({type(subvalue).__name__})")
+                else:
+                    _set(config, key, sub, subvalue, err)
+        elif not isinstance(value, spec):
+            err(key, f"{key} has the wrong type ({type(value).__name__})")
+        else:
+            _set(config, key, None, value, err)
+
+
+def _set(config: Config, key: str, sub: Optional[str], value: Any, err) -> None:
+    from .catalog import resolve_rule
+
+    if key == "exchange":
+        if sub == "vms":
+            config.exchange_vms = value
+        elif sub == "exclude":
+            config.exchange_exclude = value
+        elif sub == "name_patterns":
+            config.name_patterns = value
+        elif sub == "scope":
+            if value not in ("all", "detected"):
+                err(sub, "exchange.scope must be 'all' or 'detected'")
+            config.all_vms = value == "all"
+        elif sub == "transport_queue_on_os_disk":
+            config.transport_queue_on_os_disk = value
+    elif key == "rules":
+        if sub in ("select", "ignore"):
+            ids = []
+            for item in value:
+                rid = resolve_rule(item)
+                if rid is None:
+                    err(sub, f"rules.{sub}: unknown rule {item!r}")
+                else:
+                    ids.append(rid)
+            setattr(config, sub, ids)
+        elif sub == "level":
+            for item, level in value.items():
+                rid = resolve_rule(str(item))
+                if rid is None:
+                    err(str(item), f"rules.level: unknown rule {item!r}")
+                elif level not in ("error", "warning", "note"):
+                    err(str(item), f"rules.level.{item}: level must be error, warning or note")
+                else:
+                    config.levels[rid] = level
+    elif key == "hosts":
+        for i, host in enumerate(value):
+            if not isinstance(host, dict):
+                err("hosts", f"hosts[{i}] must be a mapping with name and physical_cores")
+                continue
+            bad = [k for k in host if k not in HOST_KEYS]
+            if bad:
+                err(bad[0], f"hosts[{i}]: unknown key {bad[0]!r} (allowed: {', '.join(HOST_KEYS)})")
+            if not isinstance(host.get("name"), str):
+                err("hosts", f"hosts[{i}]: name is required")
+            cores = host.get("physical_cores")
+            if not isinstance(cores, int) or isinstance(cores, bool) or cores <= 0:
+                err("physical_cores", f"hosts[{i}]: physical_cores must be a positive whole number")
+            other = host.get("other_vcpus", 0)
+            if not isinstance(other, int) or isinstance(other, bool) or other < 0:
+                err("other_vcpus", f"hosts[{i}]: other_vcpus must be a whole number >= 0")
+        config.hosts = value
+    elif key == "vsphere":
+        config.nas_datastores = value
+    elif key == "azure":
+        config.smtp_relay = value
+    elif key == "guest_os":
+        config.guest_os = {str(k): str(v) for k, v in value.items()}
+    elif key == "baseline":
+        config.baseline = value
+    elif key == "fail_level":
+        if value not in LEVEL_NAMES:
+            err("fail_level", f"fail_level must be one of {', '.join(LEVEL_NAMES)}")
+        else:
+            config.fail_level = value
+    elif key == "paths":
+        config.exclude_paths = value

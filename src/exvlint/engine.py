@@ -1,0 +1,106 @@
+"""The pipeline: discover -> parse -> evaluate -> normalize -> check -> suppress -> report."""
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+
+from . import suppress
+from .adapters import TERRAFORM_ADAPTERS
+from .catalog import load_catalog
+from .checks import CHECKS, RuleContext
+from .config import Config
+from .discover import discover
+from .findings import LEVEL_RANK, Finding, Location
+from .model import Deployment
+from .terraform.evaluate import Evaluator, load_modules_json
+
+INPUT_ERRORS = {"EXV000", "EXV003"}
+
+
+@dataclass
+class LintResult:
+    findings: list = field(default_factory=list)  # sorted, deterministic
+    files: list = field(default_factory=list)  # input files read
+    deployments: list = field(default_factory=list)
+
+    def exit_code(self, fail_level: str = "warning") -> int:
+        if any(f.rule_id in INPUT_ERRORS for f in self.findings if not f.suppressed):
+            return 2
+        threshold = LEVEL_RANK.get(fail_level, 2)
+        if threshold and any(LEVEL_RANK[f.level] >= threshold for f in self.findings if not f.suppressed):
+            return 1
+        return 0
+
+
+def lint(paths: list, config: Config | None = None) -> LintResult:
+    """Lint ``paths`` (files or directories) and return every finding."""
+    config = config or Config()
+    levels = {rid: doc.level for rid, doc in load_catalog().items()}
+    findings: list = list(config.errors)
+    parse_cache: dict = {}
+    units = discover(list(paths) or ["."], parse_cache, config.exclude_paths)
+    diagnostics = list(units.diagnostics)
+    deployments = []
+    for root in units.terraform_roots:
+        evaluator = Evaluator(root, parse_cache, load_modules_json(root), tuple(config.cli_inputs))
+        deployment = Deployment(name=root)
+        try:
+            evaluator.run()
+            for adapter in TERRAFORM_ADAPTERS:
+                adapter.adapt(evaluator.instances, deployment)
+        except Exception as exc:  # never a traceback: an internal error is a finding
+            findings.append(_internal_error("evaluating the module", exc, Location(root)))
+        diagnostics.extend(evaluator.diagnostics)
+        deployments.append(deployment)
+    findings.extend(_from_diagnostics(diagnostics, config))
+    for deployment in deployments:
+        findings.extend(run_checks(deployment, config, levels))
+    findings = suppress.apply(_dedupe(findings), config)
+    findings.sort(key=Finding.sort_key)
+    files = sorted({f for f in parse_cache} | units.files)
+    return LintResult(findings, files, deployments)
+
+
+def run_checks(deployment: Deployment, config: Config, levels: dict) -> list:
+    ctx = RuleContext(deployment, config, levels)
+    for rule_id, fn in sorted(CHECKS.items()):
+        if not suppress.selected(rule_id, config):
+            continue
+        ctx.rule_id = rule_id
+        try:
+            fn(deployment, ctx)
+        except Exception as exc:  # a crashing rule is a finding, not a dead run
+            ctx.findings.append(_internal_error(f"rule {rule_id}", exc, Location(deployment.name)))
+    return ctx.findings
+
+
+def _internal_error(what: str, exc: Exception, location: Location) -> Finding:
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" at {os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
+    message = f"internal error in {what}: {type(exc).__name__}: {exc}{where}; please report this"
+    return Finding("EXV002", "error", message, location, key=what)
+
+
+def _from_diagnostics(diagnostics: list, config: Config) -> list:
+    out = []
+    for d in diagnostics:
+        if d.rule_id == "EXV001":
+            if not config.strict:
+                continue
+            out.append(Finding("EXV001", config.levels.get("EXV001", "note"), f"unresolved: {d.message}",
+                               d.location, address=d.address, key=d.message))
+        else:
+            out.append(Finding(d.rule_id, "error", d.message, d.location, address=d.address, key=d.message))
+    return out
+
+
+def _dedupe(findings: list) -> list:
+    seen = set()
+    out = []
+    for f in findings:
+        key = (f.rule_id, f.location, f.address, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out

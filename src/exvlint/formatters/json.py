@@ -1,0 +1,42 @@
+"""JSON: a stable document of findings (documented in the README)."""
+from __future__ import annotations
+
+import json
+
+from .. import __version__
+from ..catalog import load_catalog
+
+SCHEMA_VERSION = 1
+
+
+def location_dict(loc) -> dict:
+    out = {"path": loc.path.replace("\\", "/"), "line": loc.line, "column": loc.col}
+    if loc.end_line:
+        out["end_line"] = loc.end_line
+    if loc.end_col:
+        out["end_column"] = loc.end_col
+    return out
+
+
+def render(result, context=None) -> str:
+    catalog = load_catalog()
+    findings = []
+    for f in result.findings:
+        doc = catalog.get(f.rule_id)
+        findings.append({
+            "rule": f.rule_id,
+            "name": doc.slug if doc else f.rule_id,
+            "level": f.level,
+            "message": f.message,
+            "location": location_dict(f.location),
+            "address": f.address,
+            "scope_reason": f.scope_reason,
+            "related": [dict(location_dict(r.location), message=r.message) for r in f.related],
+            "fingerprint": f.fingerprint,
+            "suppressed": f.suppressed,
+        })
+    summary = {level: sum(1 for f in result.findings if f.level == level and not f.suppressed)
+               for level in ("error", "warning", "note")}
+    doc = {"tool": "exvlint", "version": __version__, "schema_version": SCHEMA_VERSION,
+           "findings": findings, "summary": dict(summary, files=len(result.files))}
+    return json.dumps(doc, indent=2, sort_keys=False) + "\n"

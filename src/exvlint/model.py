@@ -1,0 +1,179 @@
+"""The neutral model every rule reads, whatever the provider or input format.
+
+Adapters (``exvlint.adapters``) fill it; checks (``exvlint.checks``) read it. Units are fixed
+here once: sizes in bytes, memory in MiB, CPU in vCPUs. Every value is a :class:`Val` that
+knows where it came from and whether it was written, is a provider default, or is unknown.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from .findings import Location, Related
+
+GIB = 1024 ** 3
+MIB = 1024 ** 2
+
+EXPLICIT = "explicit"  # written in the source (possibly through variables)
+DEFAULT = "default"  # omitted; the provider's documented default applies
+UNKNOWN = "unknown"  # cannot be resolved offline
+
+
+@dataclass(frozen=True)
+class Val:
+    """A model value with provenance."""
+
+    value: Any = None
+    state: str = UNKNOWN
+    location: Optional[Location] = None  # the attribute, or the block that omits it
+    origins: tuple = ()  # tuple[Related]: variable default, tfvars line, module argument...
+    reason: str = ""  # for unknown values: what is missing
+
+    @property
+    def known(self) -> bool:
+        return self.state != UNKNOWN
+
+    def __bool__(self) -> bool:  # guard against `if vm.memory_mib:` mistakes
+        raise TypeError("test Val.known / Val.value explicitly")
+
+
+def unknown(location: Optional[Location] = None, reason: str = "", origins: tuple = ()) -> Val:
+    return Val(None, UNKNOWN, location, origins, reason)
+
+
+def default(value: Any, location: Optional[Location]) -> Val:
+    return Val(value, DEFAULT, location)
+
+
+def explicit(value: Any, location: Optional[Location], origins: tuple = ()) -> Val:
+    return Val(value, EXPLICIT, location, origins)
+
+
+@dataclass
+class Resource:
+    """Common identity of everything in the model."""
+
+    address: str  # e.g. module.mail["exch01"].azurerm_windows_virtual_machine.this
+    kind: str  # provider resource type, e.g. azurerm_managed_disk, Microsoft.Compute/disks
+    platform: str  # azure | vsphere | hyperv
+    location: Location  # the resource's header line
+    call_sites: tuple = ()  # tuple[Location]: module calls / nested deployments that create it
+
+
+@dataclass
+class Datastore(Resource):
+    """Where disk files live: vSphere datastore, Azure storage account, Hyper-V volume or share."""
+
+    name: Val = field(default_factory=unknown)
+    storage_kind: Val = field(default_factory=unknown)  # block | nas | smb | unknown
+    premium: Val = field(default_factory=unknown)  # Azure storage account tier Premium
+    description: str = ""  # for messages, e.g. "NFS datastore filer01-exch"
+
+
+@dataclass
+class Disk(Resource):
+    name: Val = field(default_factory=unknown)
+    role: str = "data"  # os | data
+    size_bytes: Val = field(default_factory=unknown)
+    storage_type: Val = field(default_factory=unknown)  # provider's SKU / type string, for messages
+    premium: Val = field(default_factory=unknown)  # Azure: is Premium Storage class
+    provisioning: Val = field(default_factory=unknown)  # fixed | thin | dynamic | differencing | passthrough
+    file_format: Val = field(default_factory=unknown)  # vhd | vhdx | avhd | avhdx | vmdk | managed
+    disk_mode: Val = field(default_factory=unknown)  # vSphere disk_mode
+    datastore: Optional[Datastore] = None
+    placement: Val = field(default_factory=unknown)  # volume / share / datastore key for separation checks
+    attach_location: Optional[Location] = None  # where the disk is attached to the VM (attachment / inline block)
+    labels: dict = field(default_factory=dict)  # tags: key -> Val(str)
+    vm: Optional["VirtualMachine"] = None  # the VM it is attached to
+
+
+@dataclass
+class Snapshot(Resource):
+    name: Val = field(default_factory=unknown)
+    snapshot_kind: str = "disk"  # vm | disk | restore-point | checkpoint
+    target_vm: Optional["VirtualMachine"] = None
+    target_disk: Optional[Disk] = None
+    includes_memory: Val = field(default_factory=unknown)
+
+
+@dataclass
+class Evidence:
+    """Something attached to a VM that mentions Exchange: extension, DSC, script, ISO."""
+
+    text: str
+    location: Location
+    what: str  # e.g. "VM extension install-exchange", "DVD drive ISO"
+
+
+@dataclass
+class Host(Resource):
+    name: Val = field(default_factory=unknown)
+    os: Val = field(default_factory=unknown)
+
+
+@dataclass
+class VirtualMachine(Resource):
+    name: Val = field(default_factory=unknown)
+    computer_name: Val = field(default_factory=unknown)
+    module_path: str = ""  # module address that creates it, e.g. module.mail["a"]
+    labels: dict = field(default_factory=dict)  # tags / labels: key -> Val(str)
+    notes: Val = field(default_factory=unknown)  # free text (Hyper-V notes, vSphere annotation)
+    exchange_evidence: list = field(default_factory=list)  # list[Evidence]
+    size: Val = field(default_factory=unknown)  # Azure size name
+    vcpus: Val = field(default_factory=unknown)
+    memory_mib: Val = field(default_factory=unknown)
+    dynamic_memory: Val = field(default_factory=unknown)
+    memory_reservation_mib: Val = field(default_factory=unknown)
+    memory_limit_mib: Val = field(default_factory=unknown)
+    premium_storage_capable: Val = field(default_factory=unknown)
+    os_disk: Optional[Disk] = None
+    data_disks: list = field(default_factory=list)  # list[Disk]
+    data_disks_complete: bool = True  # False when some disk attachment could not be resolved
+    guest_os: Val = field(default_factory=unknown)  # e.g. "Windows Server 2012 R2"
+    guest_os_supported: Val = field(default_factory=unknown)  # bool
+    image: Val = field(default_factory=unknown)  # description of the image for messages
+    hibernation: Val = field(default_factory=unknown)  # resumes from saved memory state
+    stop_action: Val = field(default_factory=unknown)  # save | shutdown | turnoff | suspend | poweroff
+    checkpoints: Val = field(default_factory=unknown)  # checkpoint type; "disabled" when off
+    host: Optional[Host] = None
+    nic_ids: list = field(default_factory=list)
+
+
+@dataclass
+class NetworkRule(Resource):
+    name: Val = field(default_factory=unknown)
+    direction: Val = field(default_factory=unknown)  # inbound | outbound
+    access: Val = field(default_factory=unknown)  # allow | deny
+    protocol: Val = field(default_factory=unknown)  # tcp | udp | * ...
+    destination_ports: Val = field(default_factory=unknown)  # list of "25", "20-30", "*"
+    destination_prefixes: Val = field(default_factory=unknown)  # list of prefixes / service tags
+    vms: list = field(default_factory=list)  # VMs it applies to (through NIC or subnet)
+    associated: bool = False  # associated with any NIC or subnet in the code
+
+
+@dataclass
+class Deployment:
+    """One unit of evaluation: a Terraform root module (with children), an ARM deployment."""
+
+    name: str
+    platforms: set = field(default_factory=set)
+    vms: list = field(default_factory=list)
+    disks: list = field(default_factory=list)  # every disk, attached or not
+    datastores: list = field(default_factory=list)
+    hosts: list = field(default_factory=list)
+    snapshots: list = field(default_factory=list)
+    network_rules: list = field(default_factory=list)
+    relay_evidence: list = field(default_factory=list)  # list[Evidence]
+    unresolved: list = field(default_factory=list)  # list[(Location, address, what)] found while evaluating
+
+
+def related_from(val: Val) -> tuple:
+    """Related locations for a finding about ``val``: where its value came from."""
+    return tuple(val.origins)
+
+
+__all__ = [
+    "Val", "Resource", "Datastore", "Disk", "Snapshot", "Evidence", "Host", "VirtualMachine",
+    "NetworkRule", "Deployment", "unknown", "default", "explicit", "related_from",
+    "GIB", "MIB", "EXPLICIT", "DEFAULT", "UNKNOWN", "Related",
+]

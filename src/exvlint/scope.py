@@ -1,0 +1,118 @@
+"""Which VMs are Exchange servers (rules.md, "Scope"), and why.
+
+The reason is part of every finding's message, so a user can see at once why exvlint holds a
+VM to Exchange's requirements.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Optional
+
+from .config import Config
+from .model import Disk, VirtualMachine
+
+TAG_KEYS = ("role", "workload", "app", "application", "service", "purpose")
+OPT_OUT_TAG = "exvlint-exchange"
+
+
+@lru_cache(maxsize=256)
+def _glob_re(pattern: str) -> re.Pattern:
+    """``*`` and ``?`` are wildcards; everything else, brackets included, is literal.
+
+    Resource addresses contain ``[...]``, so fnmatch's character classes would be wrong here.
+    """
+    out = []
+    for ch in pattern:
+        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+    return re.compile("^" + "".join(out) + "$", re.I | re.S)
+
+
+def glob_match(pattern: str, text: str) -> bool:
+    return bool(_glob_re(pattern).match(text))
+
+
+def _names(vm: VirtualMachine) -> list:
+    """(label, text) pairs a name pattern is tried against."""
+    out = []
+    if vm.name.known and isinstance(vm.name.value, str):
+        out.append(("name", vm.name.value))
+    if vm.computer_name.known and isinstance(vm.computer_name.value, str):
+        out.append(("computer name", vm.computer_name.value))
+    out.append(("address", vm.address))
+    if vm.module_path:
+        out.append(("module", vm.module_path))
+    return out
+
+
+def _label_value(labels: dict, key: str) -> Optional[str]:
+    for k, v in labels.items():
+        if k.lower() == key and v.known:
+            return str(v.value)
+    return None
+
+
+def exchange_reason(vm: VirtualMachine, config: Config) -> Optional[str]:
+    """Why ``vm`` is an Exchange server, or None when it is not (or is excluded)."""
+    targets = [t for _, t in _names(vm)]
+    if any(glob_match(p, t) for p in config.exchange_exclude for t in targets):
+        return None
+    opt_out = _label_value(vm.labels, OPT_OUT_TAG)
+    if opt_out is not None and opt_out.strip().lower() == "false":
+        return None
+    for pattern in config.exchange_vms:
+        for label, text in _names(vm):
+            if glob_match(pattern, text):
+                return f"exchange.vms {pattern}"
+    if config.all_vms:
+        return "all VMs in scope"
+    reason = _label_reason(vm.labels)
+    if reason:
+        return reason
+    if vm.notes.known and isinstance(vm.notes.value, str):
+        for m in re.finditer(r"([A-Za-z_]+)\s*[=:]\s*([^\s;,]+)", vm.notes.value):
+            if m.group(1).lower() in TAG_KEYS and "exchange" in m.group(2).lower():
+                return f"notes {m.group(1)}={m.group(2)}"
+    for pattern in config.name_patterns:
+        for label, text in _names(vm):
+            if glob_match(pattern, text):
+                return f"{label} matches {pattern}"
+    for evidence in vm.exchange_evidence:
+        return f"{evidence.what} installs Exchange"
+    return None
+
+
+def _label_reason(labels: dict) -> Optional[str]:
+    for key, val in sorted(labels.items()):
+        if not val.known:
+            continue
+        value = str(val.value)
+        if key.lower() == "exchange":
+            return f"tag {key}={value}" if value else f"tag {key}"
+        if key.lower() in TAG_KEYS and "exchange" in value.lower():
+            return f"tag {key}={value}"
+    return None
+
+
+def disk_reason(disk: Disk, config: Config) -> Optional[str]:
+    """A disk no VM attaches is in scope when its own name or tags say Exchange."""
+    opt_out = _label_value(disk.labels, OPT_OUT_TAG)
+    if opt_out is not None and opt_out.strip().lower() == "false":
+        return None
+    reason = _label_reason(disk.labels)
+    if reason:
+        return reason
+    texts = [("address", disk.address)]
+    if disk.name.known and isinstance(disk.name.value, str):
+        texts.insert(0, ("name", disk.name.value))
+    for pattern in config.name_patterns:
+        for label, text in texts:
+            if glob_match(pattern, text):
+                return f"{label} matches {pattern}"
+    return None
+
+
+def vm_label(vm: VirtualMachine) -> str:
+    if vm.name.known and isinstance(vm.name.value, str) and vm.name.value:
+        return vm.name.value
+    return vm.address

@@ -1,0 +1,620 @@
+"""HCL front end: python-hcl2's lark tree turned into a small expression AST with positions.
+
+python-hcl2's dict output loses source positions and turns expressions back into strings, so
+we walk its lark tree instead (see shared/reference/python-hcl2-notes.md). Every node keeps
+the line it starts on; attributes and blocks keep their full span.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Optional, Union
+
+from lark import Token, Tree
+
+
+class HCLSyntaxError(Exception):
+    def __init__(self, message: str, line: int = 0, col: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.col = col
+
+
+# --------------------------------------------------------------------------- AST
+
+
+@dataclass
+class Expr:
+    line: int = field(default=0, kw_only=True)
+
+
+@dataclass
+class Literal(Expr):
+    value: Any
+
+
+@dataclass
+class Template(Expr):
+    """A string template: parts are ``str`` literals or expressions or directives."""
+
+    parts: list
+
+
+@dataclass
+class TemplateIf:
+    cond: Expr
+    then: list
+    other: list
+
+
+@dataclass
+class TemplateFor:
+    key_var: Optional[str]
+    val_var: str
+    coll: Expr
+    body: list
+
+
+@dataclass
+class Name(Expr):
+    name: str
+
+
+@dataclass
+class GetAttr(Expr):
+    obj: Expr
+    name: str
+
+
+@dataclass
+class Index(Expr):
+    obj: Expr
+    key: Expr
+
+
+@dataclass
+class Splat(Expr):
+    """``obj[*].a.b`` or ``obj.*.a``: ``ops`` applied to every element."""
+
+    obj: Expr
+    ops: list  # list of ("attr", name) | ("index", Expr)
+    full: bool
+
+
+@dataclass
+class Call(Expr):
+    name: str
+    args: list
+    expand_last: bool = False
+
+
+@dataclass
+class TupleExpr(Expr):
+    items: list
+
+
+@dataclass
+class ObjectExpr(Expr):
+    items: list  # list[(key Expr, value Expr)]; bare identifiers as keys are Literal strings
+
+
+@dataclass
+class Conditional(Expr):
+    cond: Expr
+    then: Expr
+    other: Expr
+
+
+@dataclass
+class Binary(Expr):
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass
+class Unary(Expr):
+    op: str
+    operand: Expr
+
+
+@dataclass
+class ForExpr(Expr):
+    key_var: Optional[str]
+    val_var: str
+    coll: Expr
+    value: Expr
+    key: Optional[Expr]  # set for object ``for``
+    cond: Optional[Expr]
+    grouping: bool = False
+
+
+@dataclass
+class Attribute:
+    name: str
+    expr: Expr
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+
+@dataclass
+class Block:
+    type: str
+    labels: list
+    body: "Body"
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+
+@dataclass
+class Body:
+    attributes: dict = field(default_factory=dict)  # name -> Attribute
+    blocks: list = field(default_factory=list)  # list[Block]
+
+
+@dataclass
+class Comment:
+    line: int
+    text: str
+
+
+@dataclass
+class ParsedFile:
+    path: str
+    body: Body
+    comments: list
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_hcl(text: str, path: str = "<string>") -> ParsedFile:
+    """Parse HCL text; raises HCLSyntaxError with line and column on bad input."""
+    import hcl2  # imported here: costs ~0.1 s, only paid when HCL is read
+
+    if not text.endswith("\n"):
+        text += "\n"
+    try:
+        tree = hcl2.parses_to_tree(text)
+    except Exception as exc:  # lark raises many types; all mean "not valid HCL"
+        line = getattr(exc, "line", 0) or 0
+        col = getattr(exc, "column", 0) or 0
+        raise HCLSyntaxError(_syntax_message(exc), line if isinstance(line, int) and line > 0 else 0,
+                             col if isinstance(col, int) and col > 0 else 0) from None
+    comments: list = []
+    body = _Converter(comments).body(tree.children[0])
+    return ParsedFile(path, body, comments)
+
+
+def parse_expression(text: str, line_offset: int = 0) -> Expr:
+    """Parse one expression (used for template interpolations and ``--var`` values)."""
+    parsed = parse_hcl("__x = (\n" + text + "\n)\n")
+    expr = parsed.body.attributes["__x"].expr
+    if line_offset:
+        _shift_lines(expr, line_offset - 2)
+    return expr
+
+
+def _shift_lines(node: Any, delta: int) -> None:
+    if isinstance(node, Expr):
+        node.line = max(1, node.line + delta)
+        for value in vars(node).values():
+            _shift_lines(value, delta)
+    elif isinstance(node, (list, tuple)):
+        for v in node:
+            _shift_lines(v, delta)
+    elif isinstance(node, (TemplateIf, TemplateFor)):
+        for value in vars(node).values():
+            _shift_lines(value, delta)
+
+
+def _syntax_message(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else type(exc).__name__
+    if "Unexpected token" in first or "Unexpected character" in first or "Unexpected end" in first:
+        found = getattr(exc, "token", None) or getattr(exc, "char", None)
+        if found is not None and str(found).strip():
+            return f"invalid HCL syntax near {str(found).strip()[:40]!r}"
+        return "invalid HCL syntax (unexpected end of input or unclosed block)"
+    return f"invalid HCL syntax: {first[:200]}"
+
+
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)")
+
+
+def _unescape(text: str) -> str:
+    def repl(m: re.Match) -> str:
+        s = m.group(1)
+        if s[0] in "uU" and len(s) > 1:
+            return chr(int(s[1:], 16))
+        return _ESCAPES.get(s, "\\" + s)
+
+    return _ESCAPE_RE.sub(repl, text)
+
+
+def _line(node: Union[Tree, Token]) -> int:
+    if isinstance(node, Token):
+        return node.line or 0
+    meta = node.meta
+    return getattr(meta, "line", 0) if not meta.empty else 0
+
+
+class _Converter:
+    def __init__(self, comments: list):
+        self.comments = comments
+
+    # -- structure
+    def body(self, tree: Tree) -> Body:
+        body = Body()
+        for child in tree.children:
+            if not isinstance(child, Tree):
+                continue
+            if child.data == "attribute":
+                attr = self.attribute(child)
+                body.attributes[attr.name] = attr
+            elif child.data == "block":
+                body.blocks.append(self.block(child))
+            elif child.data == "new_line_or_comment":
+                self.collect_comments(child)
+        return body
+
+    def collect_comments(self, tree: Tree) -> None:
+        for tok in tree.children:
+            if isinstance(tok, Token):
+                raw = str(tok)
+                stripped = raw.strip()
+                if stripped.startswith(("#", "//", "/*")):
+                    # a token may start with the newline before it
+                    lead = raw[: raw.index(stripped[0])].count("\n")
+                    self.comments.append(Comment((tok.line or 0) + lead, stripped))
+
+    def name_of(self, node: Union[Tree, Token]) -> str:
+        if isinstance(node, Token):
+            return str(node)
+        if node.data in ("identifier", "keyword", "literal_value"):
+            return str(node.children[0])
+        if node.data == "string":
+            return "".join(_unescape(str(p.children[0])) for p in node.children
+                           if isinstance(p, Tree) and p.data == "string_part" and isinstance(p.children[0], Token))
+        return str(node)
+
+    def attribute(self, tree: Tree) -> Attribute:
+        name = self.name_of(tree.children[0])
+        expr_node = tree.children[-1]
+        m = tree.meta
+        return Attribute(name, self.expr(expr_node), m.line, m.column, m.end_line, m.end_column)
+
+    def block(self, tree: Tree) -> Block:
+        names = []
+        body = None
+        for child in tree.children:
+            if isinstance(child, Tree):
+                if child.data == "body":
+                    body = self.body(child)
+                elif child.data == "new_line_or_comment":
+                    self.collect_comments(child)
+                else:
+                    names.append(self.name_of(child))
+        m = tree.meta
+        return Block(names[0], names[1:], body or Body(), m.line, m.column, m.end_line, m.end_column)
+
+    # -- expressions
+    def expr(self, node: Union[Tree, Token]) -> Expr:
+        if isinstance(node, Token):
+            raise HCLSyntaxError(f"unexpected token {node!s}", node.line or 0, node.column or 0)
+        handler = getattr(self, "x_" + node.data, None)
+        if handler is None:
+            raise HCLSyntaxError(f"unsupported expression {node.data}", _line(node))
+        result = handler(node)
+        if not result.line:
+            result.line = _line(node)
+        return result
+
+    def trees(self, node: Tree) -> list:
+        return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+
+    def x_expr_term(self, node: Tree) -> Expr:
+        inner = self.trees(node)
+        if len(inner) != 1:
+            raise HCLSyntaxError("malformed expression", _line(node))
+        return self.expr(inner[0])
+
+    def x_int_lit(self, node: Tree) -> Expr:
+        return Literal(int(str(node.children[0])))
+
+    def x_float_lit(self, node: Tree) -> Expr:
+        value = float(str(node.children[0]))
+        return Literal(int(value) if value.is_integer() and "e" not in str(node.children[0]).lower() else value)
+
+    def x_literal_value(self, node: Tree) -> Expr:
+        return Literal({"true": True, "false": False, "null": None}[str(node.children[0])])
+
+    def x_identifier(self, node: Tree) -> Expr:
+        return Name(str(node.children[0]))
+
+    def x_keyword(self, node: Tree) -> Expr:
+        return Name(str(node.children[0]))
+
+    def x_string(self, node: Tree) -> Expr:
+        raw_parts = []
+        for part in node.children:
+            if not (isinstance(part, Tree) and part.data == "string_part"):
+                continue
+            inner = part.children[0]
+            if isinstance(inner, Token):
+                if inner.type == "ESCAPED_INTERPOLATION":
+                    raw_parts.append("${" + str(inner)[3:])
+                elif inner.type == "ESCAPED_DIRECTIVE":
+                    raw_parts.append("%{" + str(inner)[3:])
+                else:
+                    raw_parts.append(_unescape(str(inner)))
+            elif inner.data == "interpolation":
+                raw_parts.append(self.expr(self.trees(inner)[0]))
+            else:
+                raw_parts.append(self.directive(inner))
+        return Template(_assemble_directives(raw_parts, _line(node)))
+
+    def directive(self, node: Tree) -> tuple:
+        kind = node.data
+        exprs = self.trees(node)
+        if kind == "template_if_start":
+            return ("if", self.expr(exprs[-1]))
+        if kind == "template_for_start":
+            idents = [self.name_of(t) for t in exprs if t.data == "identifier"]
+            coll = [t for t in exprs if t.data != "identifier"][-1]
+            return ("for", idents, self.expr(coll))
+        return ({"template_else": "else", "template_endif": "endif", "template_endfor": "endfor"}[kind],)
+
+    def x_template_string(self, node: Tree) -> Expr:
+        raw = str(node.children[0])
+        return Template([_unescape(raw[2:-2])])
+
+    def x_heredoc_template(self, node: Tree) -> Expr:
+        return self.heredoc(str(node.children[0]), False, _line(node))
+
+    def x_heredoc_template_trim(self, node: Tree) -> Expr:
+        return self.heredoc(str(node.children[0]), True, _line(node))
+
+    def heredoc(self, raw: str, trim: bool, line: int) -> Expr:
+        lines = raw.split("\n")
+        body_lines = lines[1:-2]  # drop "<<EOT", closing marker line and trailing ""
+        if trim:
+            indents = [len(l) - len(l.lstrip(" \t")) for l in body_lines if l.strip()]
+            cut = min(indents) if indents else 0
+            body_lines = [l[cut:] for l in body_lines]
+        text = "\n".join(body_lines) + ("\n" if body_lines else "")
+        return parse_template(text.replace("\r\n", "\n"), line + 1)
+
+    def x_tuple(self, node: Tree) -> Expr:
+        return TupleExpr([self.expr(c) for c in self.trees(node)])
+
+    def x_object(self, node: Tree) -> Expr:
+        items = []
+        for elem in self.trees(node):
+            key_node, value_node = self.trees(elem)[0], self.trees(elem)[-1]
+            key_inner = self.trees(key_node)
+            if not key_inner:  # keyword token used as a key
+                key = Literal(str(key_node.children[0]))
+            else:
+                key_tree = key_inner[0]
+                simple = key_tree
+                while isinstance(simple, Tree) and simple.data == "expr_term" and len(simple.children) == 1:
+                    simple = simple.children[0]
+                if isinstance(simple, Tree) and simple.data in ("identifier", "keyword"):
+                    key = Literal(str(simple.children[0]))  # bare identifiers are literal keys
+                else:
+                    key = self.expr(key_tree)
+            items.append((key, self.expr(value_node)))
+        return ObjectExpr(items)
+
+    def x_function_call(self, node: Tree) -> Expr:
+        idents = [c for c in node.children if isinstance(c, Tree) and c.data == "identifier"]
+        name = "::".join(str(i.children[0]) for i in idents)
+        args = []
+        expand = False
+        for c in node.children:
+            if isinstance(c, Tree) and c.data == "arguments":
+                args = [self.expr(a) for a in self.trees(c)]
+                expand = any(isinstance(t, Token) and t.type == "ELLIPSIS" for t in c.children)
+        return Call(name, args, expand)
+
+    def x_get_attr_expr_term(self, node: Tree) -> Expr:
+        obj, get = self.trees(node)
+        return GetAttr(self.expr(obj), self.name_of(self.trees(get)[0]))
+
+    def x_index_expr_term(self, node: Tree) -> Expr:
+        obj, index = self.trees(node)
+        return Index(self.expr(obj), self.index_key(index))
+
+    def index_key(self, index: Tree) -> Expr:
+        if index.data == "short_index":
+            tok = [t for t in index.children if isinstance(t, Token) and t.type == "INT_LITERAL"][0]
+            return Literal(int(str(tok)))
+        return self.expr(self.trees(index)[0])
+
+    def splat(self, node: Tree, full: bool) -> Expr:
+        obj, spl = self.trees(node)
+        ops = []
+        for op in self.trees(spl):
+            if op.data == "get_attr":
+                ops.append(("attr", self.name_of(self.trees(op)[0])))
+            else:
+                ops.append(("index", self.index_key(op)))
+        return Splat(self.expr(obj), ops, full)
+
+    def x_attr_splat_expr_term(self, node: Tree) -> Expr:
+        return self.splat(node, False)
+
+    def x_full_splat_expr_term(self, node: Tree) -> Expr:
+        return self.splat(node, True)
+
+    def x_conditional(self, node: Tree) -> Expr:
+        c, t, f = self.trees(node)
+        return Conditional(self.expr(c), self.expr(t), self.expr(f))
+
+    def x_binary_op(self, node: Tree) -> Expr:
+        left, term = self.trees(node)[:2]
+        op_node, right = self.trees(term)[:2]
+        return Binary(str(op_node.children[0]), self.expr(left), self.expr(right))
+
+    def x_unary_op(self, node: Tree) -> Expr:
+        op = str(node.children[0])
+        return Unary(op, self.expr(self.trees(node)[0]))
+
+    def _for_intro(self, intro: Tree) -> tuple:
+        parts = self.trees(intro)
+        idents = [self.name_of(p) for p in parts[:-1]]
+        coll = self.expr(parts[-1])
+        if len(idents) == 2:
+            return idents[0], idents[1], coll
+        return None, idents[0], coll
+
+    def x_for_tuple_expr(self, node: Tree) -> Expr:
+        parts = self.trees(node)
+        key_var, val_var, coll = self._for_intro(parts[0])
+        cond = None
+        if parts[-1].data == "for_cond":
+            cond = self.expr(self.trees(parts[-1])[0])
+            parts = parts[:-1]
+        return ForExpr(key_var, val_var, coll, self.expr(parts[1]), None, cond)
+
+    def x_for_object_expr(self, node: Tree) -> Expr:
+        parts = self.trees(node)
+        key_var, val_var, coll = self._for_intro(parts[0])
+        cond = None
+        if parts[-1].data == "for_cond":
+            cond = self.expr(self.trees(parts[-1])[0])
+            parts = parts[:-1]
+        grouping = any(isinstance(t, Token) and t.type == "ELLIPSIS" for t in node.children)
+        return ForExpr(key_var, val_var, coll, self.expr(parts[2]), self.expr(parts[1]), cond, grouping)
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def _assemble_directives(parts: list, line: int) -> list:
+    """Turn flat ("if", e) / ("else",) / ("endif",) / ("for", ...) markers into nested nodes."""
+    out: list = []
+    stack: list = []  # (node, current list, kind)
+    current = out
+    for part in parts:
+        if isinstance(part, tuple):
+            kind = part[0]
+            if kind == "if":
+                node = TemplateIf(part[1], [], [])
+                current.append(node)
+                stack.append((node, current, "if"))
+                current = node.then
+            elif kind == "else":
+                if not stack or stack[-1][2] != "if":
+                    raise HCLSyntaxError("%{ else } without %{ if }", line)
+                current = stack[-1][0].other
+            elif kind == "endif":
+                if not stack or stack[-1][2] != "if":
+                    raise HCLSyntaxError("%{ endif } without %{ if }", line)
+                current = stack.pop()[1]
+            elif kind == "for":
+                idents = part[1]
+                node = TemplateFor(idents[0] if len(idents) == 2 else None, idents[-1], part[2], [])
+                current.append(node)
+                stack.append((node, current, "for"))
+                current = node.body
+            elif kind == "endfor":
+                if not stack or stack[-1][2] != "for":
+                    raise HCLSyntaxError("%{ endfor } without %{ for }", line)
+                current = stack.pop()[1]
+        elif isinstance(part, str) and current and isinstance(current[-1], str):
+            current[-1] += part
+        else:
+            current.append(part)
+    if stack:
+        raise HCLSyntaxError("unclosed template directive", line)
+    return out
+
+
+_DIRECTIVE_RE = re.compile(r"^\s*(if|else|endif|for|endfor)\b(.*)$", re.S)
+
+
+def parse_template(text: str, line: int = 1) -> Template:
+    """Parse template text (heredoc bodies, ``templatefile`` files): ``${expr}`` and ``%{...}``."""
+    parts: list = []
+    i = 0
+    buf = []
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "$%" and text.startswith(ch + ch + "{", i):
+            buf.append(ch + "{")
+            i += 3
+            continue
+        if ch in "$%" and i + 1 < n and text[i + 1] == "{":
+            end = _matching_brace(text, i + 1)
+            if end < 0:
+                raise HCLSyntaxError("unclosed template interpolation", line + text.count("\n", 0, i))
+            inner = text[i + 2:end]
+            here = line + text.count("\n", 0, i)
+            if buf:
+                parts.append("".join(buf))
+                buf = []
+            strip_left = inner.startswith("~")
+            strip_right = inner.endswith("~")
+            inner = inner[1 if strip_left else 0:len(inner) - 1 if strip_right else len(inner)]
+            if strip_left and parts and isinstance(parts[-1], str):
+                parts[-1] = parts[-1].rstrip()
+            if ch == "$":
+                parts.append(parse_expression(inner, here))
+            else:
+                m = _DIRECTIVE_RE.match(inner)
+                if not m:
+                    raise HCLSyntaxError(f"invalid template directive %{{{inner.strip()}}}", here)
+                kind, rest = m.group(1), m.group(2)
+                if kind == "if":
+                    parts.append(("if", parse_expression(rest, here)))
+                elif kind == "for":
+                    fm = re.match(r"^\s*([A-Za-z_][\w-]*)\s*(?:,\s*([A-Za-z_][\w-]*)\s*)?\bin\b(.*)$", rest, re.S)
+                    if not fm:
+                        raise HCLSyntaxError("invalid %{ for } directive", here)
+                    idents = [fm.group(1)] + ([fm.group(2)] if fm.group(2) else [])
+                    parts.append(("for", idents, parse_expression(fm.group(3), here)))
+                else:
+                    parts.append((kind,))
+            i = end + 1
+            if strip_right:
+                while i < n and text[i] in " \t\r\n":
+                    i += 1
+            continue
+        buf.append(ch)
+        i += 1
+    if buf:
+        parts.append("".join(buf))
+    return Template(_assemble_directives(parts, line), line=line)
+
+
+def _matching_brace(text: str, open_pos: int) -> int:
+    depth = 0
+    i = open_pos
+    in_str = False
+    while i < len(text):
+        ch = text[i]
+        if in_str:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
