@@ -13,11 +13,13 @@ from ..model import Deployment, Resource, Val, VirtualMachine
 from ..scope import disk_reason, exchange_reason, vm_label
 
 CHECKS: dict = {}  # rule id -> function(deployment, ctx)
+PLATFORMS: dict = {}  # rule id -> platforms the check is built for (the fixture suite holds each one to it)
 
 
-def check(rule_id: str) -> Callable:
+def check(rule_id: str, platforms: tuple) -> Callable:
     def register(fn: Callable) -> Callable:
         CHECKS[rule_id] = fn
+        PLATFORMS[rule_id] = tuple(platforms)
         return fn
 
     return register

@@ -10,7 +10,7 @@ from . import RuleContext, check
 SUPPORTED = re.compile(r"^windows server (2008 r2 sp1|2008 r2|2012 r2|2012)\b", re.I)
 
 
-@check("EXV404")
+@check("EXV404", platforms=("azure",))
 def unsupported_guest_os(deployment, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         stated = _configured_os(vm, ctx)

@@ -8,7 +8,7 @@ from . import RuleContext, check, disk_label
 _AZURE_LEVEL = "warning"
 
 
-@check("EXV401")
+@check("EXV401", platforms=("azure",))
 def vm_snapshot(deployment, ctx: RuleContext) -> None:
     exchange = {id(vm) for vm in ctx.exchange_vms()}
     for snap in deployment.snapshots:
@@ -28,7 +28,7 @@ def vm_snapshot(deployment, ctx: RuleContext) -> None:
         ctx.report(snap, what, snap.location, vm=vm, related=related, level=level, key=snap.address)
 
 
-@check("EXV403")
+@check("EXV403", platforms=("azure",))
 def saved_state(deployment, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         hib = vm.hibernation

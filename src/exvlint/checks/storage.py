@@ -6,7 +6,7 @@ from ..model import GIB, MIB
 from . import RuleContext, check, disk_label, gb
 
 
-@check("EXV301")
+@check("EXV301", platforms=("azure",))
 def non_premium_storage(deployment, ctx: RuleContext) -> None:
     for disk, vm, reason in ctx.exchange_disks(["azure"]):
         subject_vm = vm
@@ -24,7 +24,7 @@ def non_premium_storage(deployment, ctx: RuleContext) -> None:
                    key=disk.address, reason=reason)
 
 
-@check("EXV302")
+@check("EXV302", platforms=("azure",))
 def vm_size_without_premium_storage(deployment, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms(["azure"]):
         capable = vm.premium_storage_capable
@@ -35,7 +35,7 @@ def vm_size_without_premium_storage(deployment, ctx: RuleContext) -> None:
                        "'s' in its feature letters (for example Standard_E8s_v5)", vm.size, key="size")
 
 
-@check("EXV304")
+@check("EXV304", platforms=("azure",))
 def os_disk_too_small(deployment, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         disk = vm.os_disk
@@ -58,7 +58,7 @@ def os_disk_too_small(deployment, ctx: RuleContext) -> None:
                        size, related=related, key="os-disk")
 
 
-@check("EXV307")
+@check("EXV307", platforms=("azure",))
 def data_on_os_storage(deployment, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         if not vm.data_disks_complete:

@@ -19,6 +19,7 @@ from .hcl import (Binary, Body, Call, Conditional, Expr, ForExpr, GetAttr, Index
 from .values import (EvalError, Ref, Unknown, contains_unknown, merge_unknown, to_bool, to_number,
                      to_string, type_name)
 
+ORIGINS = "\0origins:"  # scope key prefix: where an iteration value (each, count) came from
 RESOURCE_META = {"count", "for_each", "depends_on", "lifecycle", "provider", "provisioner", "connection"}
 MODULE_META = {"source", "version", "count", "for_each", "providers", "depends_on"}
 MAX_INSTANCES = 10_000
@@ -78,6 +79,46 @@ class ProviderConfig:
     name: str  # e.g. "hyperv" or "hyperv.hv02"
     module_path: str
     body: EvalBlock
+
+
+class LStr(str):
+    """A string literal that remembers where it was written (for related locations).
+
+    It travels unchanged through variables, module arguments, ``each.value`` and map lookups;
+    anything computed from it is a plain ``str`` again, which is right: the literal is no longer
+    the place to fix.
+    """
+
+    origin: Optional[Location] = None
+
+
+class LInt(int):
+    origin: Optional[Location] = None
+
+
+class LFloat(float):
+    origin: Optional[Location] = None
+
+
+def located(value: Any, location: Location) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    cls = LStr if isinstance(value, str) else LInt if isinstance(value, int) else LFloat if isinstance(value, float) else None
+    if cls is None:
+        return value
+    out = cls(value)
+    out.origin = location
+    return out
+
+
+def literal_origin(value: Any, attr_location: Location) -> Optional[Related]:
+    """Where a scalar value was written, when that is not the attribute itself."""
+    origin = getattr(value, "origin", None)
+    if origin is None or (origin.path == attr_location.path and origin.line == attr_location.line):
+        return None
+    name = os.path.basename(origin.path)
+    label = f"value set in {name}" if name.endswith((".tfvars", ".tfvars.json")) else "value written here"
+    return Related(origin, label)
 
 
 class ResourceObject(dict):
@@ -548,12 +589,15 @@ class ModuleInstance:
         """[(key, names)] for count / for_each, or an Unknown when the instances are not known."""
         attrs = block.body.attributes
         if "for_each" in attrs:
-            coll = self.safe_eval(attrs["for_each"].expr, scope, [])
+            each_trace: list = []
+            coll = self.safe_eval(attrs["for_each"].expr, scope, each_trace)
+            origins = tuple(_dedupe(each_trace))
             if isinstance(coll, Unknown) or (isinstance(coll, dict) and False):
                 self.unresolved(attr_location(scope.path, attrs["for_each"]), address, f"for_each of {address}: {_reason(coll)}")
                 return coll if isinstance(coll, Unknown) else Unknown("for_each")
             if isinstance(coll, dict):
-                return [(k, {"each": {"key": k, "value": v}}) for k, v in sorted(coll.items())][:MAX_INSTANCES]
+                return [(k, {"each": {"key": k, "value": v}, ORIGINS + "each": origins})
+                        for k, v in sorted(coll.items())][:MAX_INSTANCES]
             if isinstance(coll, list):
                 if any(isinstance(v, Unknown) for v in coll):
                     self.unresolved(attr_location(scope.path, attrs["for_each"]), address, f"for_each of {address} holds unknown keys")
@@ -567,13 +611,15 @@ class ModuleInstance:
                             self.unresolved(attr_location(scope.path, attrs["for_each"]), address, f"for_each of {address} must be a map or a set of strings")
                             return Unknown("for_each is not a set of strings")
                     items.append(v)
-                return [(k, {"each": {"key": k, "value": k}}) for k in sorted(set(items))][:MAX_INSTANCES]
+                return [(k, {"each": {"key": k, "value": k}, ORIGINS + "each": origins})
+                        for k in sorted(set(items))][:MAX_INSTANCES]
             if coll is None:
                 return {}
             self.unresolved(attr_location(scope.path, attrs["for_each"]), address, f"for_each of {address} is a {type_name(coll)}, not a map or set")
             return Unknown("for_each is not a collection")
         if "count" in attrs:
-            n = self.safe_eval(attrs["count"].expr, scope, [])
+            count_trace: list = []
+            n = self.safe_eval(attrs["count"].expr, scope, count_trace)
             if isinstance(n, Unknown):
                 self.unresolved(attr_location(scope.path, attrs["count"]), address, f"count of {address}: {_reason(n)}")
                 return n
@@ -582,7 +628,8 @@ class ModuleInstance:
             except EvalError:
                 self.unresolved(attr_location(scope.path, attrs["count"]), address, f"count of {address} is not a number")
                 return Unknown("count is not a number")
-            return [(i, {"count": {"index": i}}) for i in range(max(0, min(count, MAX_INSTANCES)))]
+            origins = tuple(_dedupe(count_trace))
+            return [(i, {"count": {"index": i}, ORIGINS + "count": origins}) for i in range(max(0, min(count, MAX_INSTANCES)))]
         return [(None, {})]
 
     def unresolved(self, location: Location, address: str, what: str) -> None:
@@ -662,7 +709,11 @@ class ModuleInstance:
                 continue
             trace: list = []
             value = self.safe_eval(attr.expr, scope, trace)
-            out.attrs[name] = EvalAttr(name, value, attr_location(scope.path, attr), tuple(_dedupe(trace)))
+            where = attr_location(scope.path, attr)
+            written = literal_origin(value, where)
+            if written is not None:
+                trace.insert(0, written)
+            out.attrs[name] = EvalAttr(name, value, where, tuple(_dedupe(trace)))
         for child in body.blocks:
             if child.type in skip:
                 continue
@@ -681,7 +732,9 @@ class ModuleInstance:
         content = next((b for b in block.body.blocks if b.type == "content"), None)
         if "for_each" not in attrs or content is None:
             return
-        coll = self.safe_eval(attrs["for_each"].expr, scope, [])
+        dyn_trace: list = []
+        coll = self.safe_eval(attrs["for_each"].expr, scope, dyn_trace)
+        origins = tuple(_dedupe(dyn_trace))
         loc = block_location(scope.path, block)
         if isinstance(coll, Unknown):
             out.unknown_blocks.add(label)
@@ -697,7 +750,7 @@ class ModuleInstance:
             out.unknown_blocks.add(label)
             return
         for k, v in items[:MAX_INSTANCES]:
-            inner = scope.with_names(**{iterator: {"key": k, "value": v}})
+            inner = scope.with_names(**{iterator: {"key": k, "value": v}, ORIGINS + iterator: origins})
             labels_attr = attrs.get("labels")
             labels = []
             if labels_attr is not None:
@@ -722,10 +775,12 @@ class ModuleInstance:
         return method(self, expr, scope, trace)
 
     def _literal(self, expr: Literal, scope: Scope, trace: list) -> Any:
-        return expr.value
+        return located(expr.value, Location(scope.path, expr.line)) if expr.line else expr.value
 
     def _template(self, expr: Template, scope: Scope, trace: list) -> Any:
         parts = expr.parts
+        if len(parts) == 1 and isinstance(parts[0], str) and expr.line:
+            return located(parts[0], Location(scope.path, expr.line))
         if len(parts) == 1 and isinstance(parts[0], Expr):
             return self.eval(parts[0], scope, trace)  # "${x}" keeps x's type
         return self._render(parts, scope, trace)
@@ -769,6 +824,7 @@ class ModuleInstance:
     def _name(self, expr: Name, scope: Scope, trace: list) -> Any:
         name = expr.name
         if name in scope.names:
+            trace.extend(scope.names.get(ORIGINS + name, ()))
             return scope.names[name]
         if name in ("var", "local", "module", "data", "path", "terraform"):
             return Namespace(name, scope.mod)

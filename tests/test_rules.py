@@ -1,0 +1,78 @@
+"""Rule cases are data: tests/fixtures/rules/<RULE>/<case>/ holds a small Terraform tree and a
+case.yaml with the findings it must produce. One generic test runs them all."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from exvlint.catalog import load_catalog
+from exvlint.checks import CHECKS, PLATFORMS
+from exvlint.config import Config, find_config, load_config
+from exvlint.engine import lint
+
+RULES_DIR = Path(__file__).parent / "fixtures" / "rules"
+
+
+def _cases():
+    for rule_dir in sorted(RULES_DIR.iterdir()):
+        for case_dir in sorted(p for p in rule_dir.iterdir() if (p / "case.yaml").is_file()):
+            yield pytest.param(rule_dir.name, case_dir, id=f"{rule_dir.name}/{case_dir.name}")
+
+
+def _load_case(case_dir: Path) -> dict:
+    return yaml.safe_load((case_dir / "case.yaml").read_text(encoding="utf-8")) or {}
+
+
+def run_case(case_dir: Path, case: dict):
+    config_path = find_config(str(case_dir))
+    config = load_config(config_path) if config_path and Path(config_path).parent == case_dir else Config()
+    options = case.get("options") or {}
+    config.strict = bool(options.get("strict", False))
+    config.all_vms = config.all_vms or bool(options.get("all_vms", False))
+    config.cli_inputs = [("file", str(case_dir / f)) for f in options.get("var_files", [])]
+    config.cli_inputs += [("var", v) for v in options.get("vars", [])]
+    paths = [str(case_dir / p) for p in case.get("paths", ["."])]
+    return lint(paths, config)
+
+
+def _rel(path: str, case_dir: Path) -> str:
+    return Path(os.path.relpath(path, case_dir)).as_posix()
+
+
+@pytest.mark.parametrize("rule_id,case_dir", list(_cases()))
+def test_rule_case(rule_id: str, case_dir: Path) -> None:
+    case = _load_case(case_dir)
+    rules = set(case.get("rules", [rule_id]))
+    result = run_case(case_dir, case)
+    got = sorted((f.rule_id, _rel(f.location.path, case_dir), f.location.line)
+                 for f in result.findings if f.rule_id in rules)
+    expected = sorted((e["rule"], e["file"], e["line"]) for e in case.get("findings") or [])
+    detail = "\n".join(f"{f.location}: {f.rule_id} {f.message}" for f in result.findings)
+    assert got == expected, f"findings differ for {case_dir.name}:\n{detail}"
+    for e in case.get("findings") or []:
+        match = [f for f in result.findings if (f.rule_id, _rel(f.location.path, case_dir), f.location.line)
+                 == (e["rule"], e["file"], e["line"])]
+        for text in e.get("message_contains", []):
+            assert any(text in f.message for f in match), f"{text!r} not in {[f.message for f in match]}"
+        for rel in e.get("related", []):
+            places = {(_rel(r.location.path, case_dir), r.location.line) for f in match for r in f.related}
+            assert (rel["file"], rel["line"]) in places, f"related {rel} missing; got {sorted(places)}"
+        if "address" in e:
+            assert any(f.address == e["address"] for f in match), [f.address for f in match]
+
+
+def test_every_rule_has_document_check_and_cases() -> None:
+    """Adding a rule touches its document, its check and its cases; all three must exist."""
+    catalog = load_catalog()
+    for rule_id, platforms in PLATFORMS.items():
+        assert rule_id in catalog, f"{rule_id} has a check but no rules/ document"
+        cases = [(_load_case(p), p) for p in (RULES_DIR / rule_id).iterdir() if (p / "case.yaml").is_file()] \
+            if (RULES_DIR / rule_id).is_dir() else []
+        for platform in platforms:
+            mine = [c for c, _ in cases if c.get("platform") == platform]
+            assert any(c.get("findings") for c in mine), f"{rule_id}: no failing case on {platform}"
+            assert any(not c.get("findings") for c in mine), f"{rule_id}: no passing case on {platform}"
+    assert set(CHECKS) == set(PLATFORMS)

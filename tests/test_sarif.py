@@ -1,0 +1,99 @@
+"""SARIF output: valid against the OASIS schema, repository-relative, deterministic, stable."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import EXAMPLE, ROOT
+
+SCHEMA_PATH = ROOT.parent / "shared" / "reference" / "sarif-schema-2.1.0.json"
+
+
+def _schema():
+    if not SCHEMA_PATH.is_file():
+        pytest.skip("the SARIF schema is not beside this checkout")
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def example_sarif():
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "exvlint", "check", "examples/azure-exchange", "--format", "sarif"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    return proc.stdout
+
+
+def test_validates_against_the_schema(example_sarif):
+    jsonschema.validate(json.loads(example_sarif), _schema())
+
+
+def test_results_are_located_relative_to_the_repository(example_sarif):
+    log = json.loads(example_sarif)
+    run = log["runs"][0]
+    assert run["results"], "the example must produce results"
+    rules = run["tool"]["driver"]["rules"]
+    for result in run["results"]:
+        loc = result["locations"][0]["physicalLocation"]
+        uri = loc["artifactLocation"]["uri"]
+        assert not uri.startswith("/") and "\\" not in uri and uri.startswith("examples/azure-exchange/")
+        assert loc["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+        assert loc["region"]["startLine"] >= 1
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        assert result["partialFingerprints"]
+        assert result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].startswith("module.mailbox[") or \
+            result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].startswith("azurerm_snapshot")
+    related = [r for res in run["results"] for r in res.get("relatedLocations", [])]
+    assert any(r["physicalLocation"]["artifactLocation"]["uri"].endswith("terraform.tfvars") for r in related)
+    assert any("argument" in r["message"]["text"] for r in related)
+
+
+def test_rule_descriptors_come_from_the_documents(example_sarif):
+    rules = json.loads(example_sarif)["runs"][0]["tool"]["driver"]["rules"]
+    assert len(rules) == 21
+    r301 = next(r for r in rules if r["id"] == "EXV301")
+    assert r301["name"] == "non-premium-storage"
+    assert r301["defaultConfiguration"]["level"] == "error"
+    assert "## How to fix" in r301["help"]["markdown"]
+    assert r301["shortDescription"]["text"] and r301["fullDescription"]["text"] and r301["helpUri"]
+
+
+def test_output_is_deterministic(example_sarif):
+    import subprocess
+    import sys
+
+    again = subprocess.run([sys.executable, "-m", "exvlint", "check", "examples/azure-exchange", "--format", "sarif"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120).stdout
+    assert again == example_sarif
+
+
+def test_fingerprints_survive_moved_lines(tmp_path, run_cli):
+    copy = tmp_path / "deploy"
+    shutil.copytree(EXAMPLE, copy)
+    before = json.loads(run_cli("check", copy, "--format", "sarif")[1])["runs"][0]["results"]
+    main = copy / "modules" / "exchange-server" / "main.tf"
+    main.write_text("# moved down\n\n\n" + main.read_text())
+    tfvars = copy / "terraform.tfvars"
+    tfvars.write_text("\n\n" + tfvars.read_text())
+    after = json.loads(run_cli("check", copy, "--format", "sarif")[1])["runs"][0]["results"]
+    assert len(before) == len(after)
+    assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in before] != \
+        [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in after]
+    assert sorted(r["partialFingerprints"]["exvlint/v1"] for r in before) == \
+        sorted(r["partialFingerprints"]["exvlint/v1"] for r in after)
+
+
+def test_parse_errors_are_tool_notifications(tmp_path, run_cli):
+    (tmp_path / "bad.tf").write_text('resource "x" "y" {\n')
+    code, out, _ = run_cli("check", tmp_path, "--format", "sarif")
+    assert code == 2
+    log = json.loads(out)
+    jsonschema.validate(log, _schema())
+    notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert notes and notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("bad.tf")
