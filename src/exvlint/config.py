@@ -136,14 +136,50 @@ def _error(path: str, line: int, message: str) -> Finding:
     return Finding("EXV003", "error", message, Location(path, line, 1), key=message)
 
 
-def _line_of(text: str, key: str) -> int:
-    m = re.search(r"^\s*-?\s*" + re.escape(str(key)) + r"\s*[:=]", text, re.M)
-    return text.count("\n", 0, m.start()) + 1 if m else 1
+class _Lines:
+    """Line numbers of keys and list items, by their path in the document (YAML node marks)."""
+
+    def __init__(self, text: str, is_yaml: bool):
+        self.text = text
+        self.root = None
+        if is_yaml:
+            import yaml
+
+            try:
+                self.root = yaml.compose(text, Loader=yaml.SafeLoader)
+            except yaml.YAMLError:
+                self.root = None
+
+    def line(self, *path) -> int:
+        import yaml
+
+        node = self.root
+        line = 1
+        for step in path:
+            if node is None:
+                break
+            found = None
+            if isinstance(node, yaml.MappingNode):
+                for key_node, value_node in node.value:
+                    if key_node.value == str(step):
+                        found, line = value_node, key_node.start_mark.line + 1
+                        break
+            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+                found = node.value[step]
+                line = found.start_mark.line + 1
+            node = found
+        if node is None and self.root is None and path:
+            m = re.search(r"^\s*-?\s*" + re.escape(str(path[-1])) + r"\s*[:=]", self.text, re.M)
+            return self.text.count("\n", 0, m.start()) + 1 if m else 1
+        return line
 
 
 def _apply(data: dict, text: str, shown: str, config: Config) -> None:
-    def err(key: str, message: str) -> None:
-        config.errors.append(_error(shown, _line_of(text, key), message))
+    lines = _Lines(text, not shown.endswith(".toml"))
+
+    def err(path, message: str) -> None:
+        path = path if isinstance(path, tuple) else (path,)
+        config.errors.append(_error(shown, lines.line(*path), message))
 
     for key, value in data.items():
         if key not in SCHEMA:
@@ -156,11 +192,11 @@ def _apply(data: dict, text: str, shown: str, config: Config) -> None:
                 continue
             for sub, subvalue in value.items():
                 if sub not in spec:
-                    err(sub, f"unknown key {key}.{sub} (allowed: {', '.join(sorted(spec))})")
+                    err((key, sub), f"unknown key {key}.{sub} (allowed: {', '.join(sorted(spec))})")
                 elif not isinstance(subvalue, spec[sub]) or (spec[sub] is list and not all(isinstance(x, str) for x in subvalue)):
-                    err(sub, f"{key}.{sub} has the wrong type ({type(subvalue).__name__})")
+                    err((key, sub), f"{key}.{sub} has the wrong type ({type(subvalue).__name__})")
                 else:
-                    _set(config, key, sub, subvalue, err)
+                    _set(config, key, sub, subvalue, lambda p, m, k=key, sb=sub: err((k, sb) + (p if isinstance(p, tuple) else ()), m))
         elif not isinstance(value, spec):
             err(key, f"{key} has the wrong type ({type(value).__name__})")
         else:
@@ -179,17 +215,17 @@ def _set(config: Config, key: str, sub: Optional[str], value: Any, err) -> None:
             config.name_patterns = value
         elif sub == "scope":
             if value not in ("all", "detected"):
-                err(sub, "exchange.scope must be 'all' or 'detected'")
+                err((), "exchange.scope must be 'all' or 'detected'")
             config.all_vms = value == "all"
         elif sub == "transport_queue_on_os_disk":
             config.transport_queue_on_os_disk = value
     elif key == "rules":
         if sub in ("select", "ignore"):
             ids = []
-            for item in value:
+            for i, item in enumerate(value):
                 rid = resolve_rule(item)
                 if rid is None:
-                    err(sub, f"rules.{sub}: unknown rule {item!r}")
+                    err((i,), f"rules.{sub}: unknown rule {item!r}")
                 else:
                     ids.append(rid)
             setattr(config, sub, ids)
@@ -197,27 +233,27 @@ def _set(config: Config, key: str, sub: Optional[str], value: Any, err) -> None:
             for item, level in value.items():
                 rid = resolve_rule(str(item))
                 if rid is None:
-                    err(str(item), f"rules.level: unknown rule {item!r}")
+                    err((str(item),), f"rules.level: unknown rule {item!r}")
                 elif level not in ("error", "warning", "note"):
-                    err(str(item), f"rules.level.{item}: level must be error, warning or note")
+                    err((str(item),), f"rules.level.{item}: level must be error, warning or note")
                 else:
                     config.levels[rid] = level
     elif key == "hosts":
         for i, host in enumerate(value):
             if not isinstance(host, dict):
-                err("hosts", f"hosts[{i}] must be a mapping with name and physical_cores")
+                err(("hosts", i), f"hosts[{i}] must be a mapping with name and physical_cores")
                 continue
             bad = [k for k in host if k not in HOST_KEYS]
             if bad:
-                err(bad[0], f"hosts[{i}]: unknown key {bad[0]!r} (allowed: {', '.join(HOST_KEYS)})")
+                err(("hosts", i, bad[0]), f"hosts[{i}]: unknown key {bad[0]!r} (allowed: {', '.join(HOST_KEYS)})")
             if not isinstance(host.get("name"), str):
-                err("hosts", f"hosts[{i}]: name is required")
+                err(("hosts", i), f"hosts[{i}]: name is required")
             cores = host.get("physical_cores")
             if not isinstance(cores, int) or isinstance(cores, bool) or cores <= 0:
-                err("physical_cores", f"hosts[{i}]: physical_cores must be a positive whole number")
+                err(("hosts", i, "physical_cores"), f"hosts[{i}]: physical_cores must be a positive whole number")
             other = host.get("other_vcpus", 0)
             if not isinstance(other, int) or isinstance(other, bool) or other < 0:
-                err("other_vcpus", f"hosts[{i}]: other_vcpus must be a whole number >= 0")
+                err(("hosts", i, "other_vcpus"), f"hosts[{i}]: other_vcpus must be a whole number >= 0")
         config.hosts = value
     elif key == "vsphere":
         config.nas_datastores = value
@@ -229,7 +265,7 @@ def _set(config: Config, key: str, sub: Optional[str], value: Any, err) -> None:
         config.baseline = value
     elif key == "fail_level":
         if value not in LEVEL_NAMES:
-            err("fail_level", f"fail_level must be one of {', '.join(LEVEL_NAMES)}")
+            err(("fail_level",), f"fail_level must be one of {', '.join(LEVEL_NAMES)}")
         else:
             config.fail_level = value
     elif key == "paths":

@@ -48,14 +48,17 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
         try:
             evaluator.run()
             for adapter in TERRAFORM_ADAPTERS:
-                adapter.adapt(evaluator.instances, deployment)
+                adapter.adapt(evaluator, deployment)
         except Exception as exc:  # never a traceback: an internal error is a finding
             findings.append(_internal_error("evaluating the module", exc, Location(root)))
         diagnostics.extend(evaluator.diagnostics)
         deployments.append(deployment)
-    findings.extend(_from_diagnostics(diagnostics, config))
-    for deployment in deployments:
-        findings.extend(run_checks(deployment, config, levels))
+    rule_findings = [f for d in deployments for f in run_checks(d, config, levels)]
+    # an evaluator note is dropped where a rule already says what it could not decide there
+    explained = {(f.location.path, f.location.line) for f in rule_findings if f.rule_id == "EXV001"}
+    findings.extend(f for f in _from_diagnostics(diagnostics, config)
+                    if not (f.rule_id == "EXV001" and (f.location.path, f.location.line) in explained))
+    findings.extend(rule_findings)
     findings = suppress.apply(_dedupe(findings), config)
     findings.sort(key=Finding.sort_key)
     files = sorted({f for f in parse_cache} | units.files)

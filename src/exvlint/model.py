@@ -58,6 +58,7 @@ class Resource:
     platform: str  # azure | vsphere | hyperv
     location: Location  # the resource's header line
     call_sites: tuple = ()  # tuple[Location]: module calls / nested deployments that create it
+    origins: tuple = ()  # tuple[Related]: where its existence was decided (count / for_each and their inputs)
 
 
 @dataclass
@@ -93,6 +94,7 @@ class Snapshot(Resource):
     snapshot_kind: str = "disk"  # vm | disk | restore-point | checkpoint
     target_vm: Optional["VirtualMachine"] = None
     target_disk: Optional[Disk] = None
+    target: Val = field(default_factory=unknown)  # the reference to what is snapshotted, for --strict notes
     includes_memory: Val = field(default_factory=unknown)
 
 
@@ -128,7 +130,9 @@ class VirtualMachine(Resource):
     premium_storage_capable: Val = field(default_factory=unknown)
     os_disk: Optional[Disk] = None
     data_disks: list = field(default_factory=list)  # list[Disk]
-    data_disks_complete: bool = True  # False when some disk attachment could not be resolved
+    # whether data_disks is the whole list: unknown when an attachment's VM or instances are unknown
+    data_disks_complete: Val = field(default_factory=lambda: Val(True, DEFAULT))
+    data_disk_origins: tuple = ()  # tuple[Related]: count / for_each that decided how many data disks
     guest_os: Val = field(default_factory=unknown)  # e.g. "Windows Server 2012 R2"
     guest_os_supported: Val = field(default_factory=unknown)  # bool
     image: Val = field(default_factory=unknown)  # description of the image for messages

@@ -16,7 +16,7 @@ from ..terraform.evaluate import EvalBlock, ResourceInstance
 from ..terraform.values import Unknown, contains_unknown
 from . import azure_catalog as catalog
 from .terraform_values import (InstanceIndex, as_bool, as_int, as_str, attr_val, first_block, raw,
-                               resource_label, string_map)
+                               refs_of, resource_label, string_map)
 
 PLATFORM = "azure"
 VM_TYPES = ("azurerm_windows_virtual_machine", "azurerm_virtual_machine")
@@ -32,8 +32,9 @@ def handles(instance: ResourceInstance) -> bool:
     return instance.type.startswith("azurerm_")
 
 
-def adapt(instances: list, deployment: Deployment) -> None:
-    """Add the azurerm resources among ``instances`` to ``deployment``."""
+def adapt(evaluated, deployment: Deployment) -> None:
+    """Add the azurerm resources that ``evaluated`` (a Terraform Evaluator) holds to ``deployment``."""
+    instances = evaluated.instances
     mine = [i for i in instances if i.type in HANDLED and i.mode == "managed"]
     if not mine:
         return
@@ -53,6 +54,7 @@ def adapt(instances: list, deployment: Deployment) -> None:
     for inst in mine:
         if inst.type == "azurerm_virtual_machine_data_disk_attachment":
             _attach(inst, index, vms, disks)
+    _attachment_blocks(evaluated.resource_blocks, vms)
     for inst in mine:
         if inst.type in EXTENSION_TYPES:
             _extension(inst, index, vms)
@@ -64,7 +66,7 @@ def adapt(instances: list, deployment: Deployment) -> None:
 
 def _resource_kw(inst: ResourceInstance) -> dict:
     return dict(address=inst.address, kind=inst.type, platform=PLATFORM, location=inst.location,
-                call_sites=inst.call_sites)
+                call_sites=inst.call_sites, origins=inst.origins)
 
 
 def _storage_type(block: Optional[EvalBlock], name: str, owner: EvalBlock) -> tuple:
@@ -166,8 +168,10 @@ def _vm_common(inst: ResourceInstance, size_attr: str) -> VirtualMachine:
 def _image(vm: VirtualMachine, block: Optional[EvalBlock], sku_attr: str, inst: ResourceInstance) -> Optional[int]:
     """Guest OS from a marketplace image reference; returns the image's default OS disk GiB."""
     if block is None:
+        image_id = attr_val(inst.body, "source_image_id", convert=as_str)
+        where = image_id.location if raw(inst.body, "source_image_id") is not None else inst.location
         reason = "the VM uses a custom or gallery image; set guest_os in the configuration"
-        vm.guest_os = vm.guest_os_supported = vm.image = unknown(inst.location, reason)
+        vm.guest_os = vm.guest_os_supported = vm.image = unknown(where, reason, image_id.origins)
         return None
     pub, offer, sku = (attr_val(block, n, convert=as_str) for n in ("publisher", "offer", sku_attr))
     if raw(block, "id") is not None and not sku.known:
@@ -245,7 +249,7 @@ def _legacy_vm(inst: ResourceInstance, index: InstanceIndex, disks: dict, accoun
         disk.vm = vm
         vm.data_disks.append(disk)
     if "storage_data_disk" in body.unknown_blocks:
-        vm.data_disks_complete = False
+        vm.data_disks_complete = unknown(inst.location, "the dynamic storage_data_disk blocks are not known")
     return vm
 
 
@@ -289,14 +293,27 @@ def _attach(inst: ResourceInstance, index: InstanceIndex, vms: dict, disks: dict
     disk_targets = index.targets(body, "managed_disk_id", DISK_TYPES)
     if not vm_targets:
         # an attachment to a VM we cannot identify: no VM's disk list is complete any more
+        vm_id = attr_val(body, "virtual_machine_id", convert=as_str)
+        reason = vm_id.reason or f"{inst.address} attaches a disk to a VM outside this configuration"
         for vm in vms.values():
-            vm.data_disks_complete = False
+            vm.data_disks_complete = unknown(vm_id.location or inst.location, reason)
         return
     vm = vms.get(vm_targets[0].address)
     if vm is None:
         return
     if not disk_targets or disk_targets[0].address not in disks:
-        vm.data_disks_complete = False
+        # a disk this configuration does not describe (data source, variable): attached, type unknown
+        disk_id = attr_val(body, "managed_disk_id", convert=as_str)
+        reason = disk_id.reason if not disk_id.known else "the disk is not managed by this configuration"
+        refs = sorted(r.address for r in refs_of(body, "managed_disk_id"))
+        if refs:
+            reason = f"managed_disk_id refers to {refs[0]}, whose storage type is not in the configuration"
+        where = disk_id.location or inst.location
+        disk = Disk(address=inst.address + ".managed_disk", kind="azurerm_managed_disk", platform=PLATFORM,
+                    location=where, call_sites=inst.call_sites, role="data",
+                    storage_type=unknown(where, reason), premium=unknown(where, reason), vm=vm,
+                    attach_location=inst.location)
+        vm.data_disks.append(disk)
         return
     disk = disks[disk_targets[0].address]
     disk.role = "data"
@@ -304,6 +321,22 @@ def _attach(inst: ResourceInstance, index: InstanceIndex, vms: dict, disks: dict
     disk.attach_location = inst.location
     if disk not in vm.data_disks:
         vm.data_disks.append(disk)
+
+
+def _attachment_blocks(blocks: list, vms: dict) -> None:
+    """Attachment blocks whose instances are unknown or zero decide how many data disks VMs have."""
+    for block in blocks:
+        if block.type != "azurerm_virtual_machine_data_disk_attachment":
+            continue
+        same_module = [vm for vm in vms.values() if vm.module_path == block.module_path]
+        if block.instances is None:
+            for vm in same_module or vms.values():
+                vm.data_disks_complete = unknown(block.origins[0].location if block.origins else block.location,
+                                                 f"the instances of {block.address} are not known ({block.reason})",
+                                                 block.origins[1:])
+        elif block.instances == 0:
+            for vm in same_module:
+                vm.data_disk_origins += block.origins
 
 
 def _settings_text(value) -> str:
@@ -345,6 +378,9 @@ def _snapshot(inst: ResourceInstance, index: InstanceIndex, disks: dict) -> Snap
     snap = Snapshot(**_resource_kw(inst), name=attr_val(body, "name", convert=as_str), snapshot_kind="disk",
                     includes_memory=Val(False, DEFAULT, inst.location))
     for attr in ("source_uri", "source_resource_id"):
+        if raw(body, attr) is None:
+            continue
+        snap.target = attr_val(body, attr, convert=as_str)
         targets = index.targets(body, attr, DISK_TYPES)
         if targets and targets[0].address in disks:
             snap.target_disk = disks[targets[0].address]
@@ -356,6 +392,7 @@ def _restore_points(inst: ResourceInstance, index: InstanceIndex, vms: dict) -> 
     body = inst.body
     snap = Snapshot(**_resource_kw(inst), name=attr_val(body, "name", convert=as_str), snapshot_kind="restore-point",
                     includes_memory=Val(False, DEFAULT, inst.location))
+    snap.target = attr_val(body, "source_virtual_machine_id", convert=as_str)
     targets = index.targets(body, "source_virtual_machine_id", VM_TYPES)
     if targets and targets[0].address in vms:
         snap.target_vm = vms[targets[0].address]

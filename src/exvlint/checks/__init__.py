@@ -74,7 +74,9 @@ class RuleContext:
         label = vm_label(vm) if vm is not None else _resource_label(subject)
         location, origins = _where(at, subject)
         rel = tuple(origins) + tuple(related)
-        rel = tuple(r for i, r in enumerate(rel) if r.location != location and r not in rel[:i])
+        if location == subject.location:  # the finding is about the resource existing: say why it does
+            rel += tuple(subject.origins)
+        rel = _distinct(rel, location)
         self.findings.append(Finding(
             rule_id=self.rule_id, level=level or self.config.levels.get(self.rule_id) or self.levels[self.rule_id],
             message=f"{label} ({why}): {message}" if why else f"{label}: {message}",
@@ -93,6 +95,18 @@ class RuleContext:
             message=f"{self.rule_id} cannot decide for {label}: {what} is unknown{detail}",
             location=location, address=subject.address, related=tuple(origins),
             scope_reason=self.reason(vm) if vm is not None else "", key=f"{self.rule_id}:{what}"))
+
+
+def _distinct(related: tuple, location: Location) -> tuple:
+    """Related locations without duplicates by line, and not the finding's own line."""
+    seen = {(location.path, location.line)}
+    out = []
+    for r in related:
+        key = (r.location.path, r.location.line)
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return tuple(out)
 
 
 def _where(at, subject: Resource) -> tuple:
@@ -119,7 +133,7 @@ def gb(n_bytes: float) -> str:
 def disk_label(disk) -> str:
     if disk.name.known and isinstance(disk.name.value, str) and disk.name.value:
         return f"{disk.role} disk {disk.name.value}"
-    return f"{disk.role} disk"
+    return f"{disk.role} disk {disk.address}"
 
 
 from . import guest, state, storage  # noqa: E402,F401  (registers the checks)

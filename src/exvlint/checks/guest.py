@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-from ..model import EXPLICIT, Val
 from ..scope import glob_match
 from . import RuleContext, check
 
@@ -16,8 +15,10 @@ def unsupported_guest_os(deployment, ctx: RuleContext) -> None:
         stated = _configured_os(vm, ctx)
         if stated is not None:
             if not SUPPORTED.match(stated.strip()):
+                # located at the image the configuration describes, where the OS is chosen
+                at = vm.image.location or vm.location
                 ctx.report(vm, f"guest OS {stated} (from guest_os in {ctx.config.source or 'the configuration'})"
-                           " is not Windows Server 2008 R2 SP1, 2012 or 2012 R2", vm.location, key="guest-os")
+                           " is not Windows Server 2008 R2 SP1, 2012 or 2012 R2", at, key="guest-os")
             continue
         supported = vm.guest_os_supported
         if not supported.known:

@@ -16,6 +16,9 @@ def vm_snapshot(deployment, ctx: RuleContext) -> None:
         disk = snap.target_disk
         if vm is None and disk is not None:
             vm = disk.vm
+        if vm is None and disk is None and not snap.target.known and exchange:
+            ctx.unresolved(snap, snap.target, "what the snapshot is of")
+            continue
         if vm is None or id(vm) not in exchange:
             continue
         level = _AZURE_LEVEL if snap.platform == "azure" else None

@@ -61,11 +61,13 @@ def os_disk_too_small(deployment, ctx: RuleContext) -> None:
 @check("EXV307", platforms=("azure",))
 def data_on_os_storage(deployment, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
-        if not vm.data_disks_complete:
+        if not vm.data_disks_complete.known:
+            ctx.unresolved(vm, vm.data_disks_complete, "the VM's data disks")
             continue
         if not vm.data_disks:
             ctx.report(vm, "has no data disk, so its databases and logs would sit on the OS disk; "
-                       "attach separate data disks for Exchange data", vm.location, key="no-data-disk")
+                       "attach separate data disks for Exchange data", vm.location,
+                       related=vm.data_disk_origins, key="no-data-disk")
             continue
         os_disk = vm.os_disk
         if os_disk is None or not os_disk.placement.known:

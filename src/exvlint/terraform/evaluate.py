@@ -64,6 +64,21 @@ class ResourceInstance:
     location: Location  # resource header
     call_sites: tuple  # tuple[Location]: module calls from the root down
     provider: str  # provider configuration reference, e.g. "hyperv.hv02" ("" = default)
+    origins: tuple = ()  # tuple[Related]: where count / for_each (so this instance's existence) came from
+
+
+@dataclass
+class ResourceBlock:
+    """One resource block as expanded in one module instance, including blocks with no instance."""
+
+    address: str  # without instance key
+    mode: str
+    type: str
+    module_path: str
+    location: Location
+    instances: Optional[int]  # None when count / for_each is unknown
+    origins: tuple  # tuple[Related]: the count / for_each attribute and where its value came from
+    reason: str = ""  # why the instances are unknown
 
 
 @dataclass
@@ -79,6 +94,13 @@ class ProviderConfig:
     name: str  # e.g. "hyperv" or "hyperv.hv02"
     module_path: str
     body: EvalBlock
+
+
+@dataclass
+class Expansion:
+    keys: Optional[list]  # [(key, scope names)], None when not known
+    origins: tuple  # the count / for_each attribute, then where its value came from
+    reason: str = ""
 
 
 class LStr(str):
@@ -326,6 +348,7 @@ class Evaluator:
         self.cli_inputs = cli_inputs  # ordered ("file", path) / ("var", "name=value"), as on the command line
         self.environ = os.environ if environ is None else environ
         self.instances: list = []
+        self.resource_blocks: list = []  # list[ResourceBlock]
         self.providers: list = []
         self.module_instances: list = []
         self._function_ctx_cache: dict = {}
@@ -449,6 +472,7 @@ class ModuleInstance:
         self._resources: dict = {}
         self._modules: dict = {}
         self._in_progress: set = set()
+        self._current_address = ""  # the resource instance being evaluated, for diagnostics
         self.fctx = None
 
     def prefix(self) -> str:
@@ -571,66 +595,69 @@ class ModuleInstance:
         base = self.prefix() + ("data." if mode == "data" else "") + f"{rtype}.{name}"
         scope = Scope(self, path)
         loc = block_location(path, block)
-        keys = self.expansion(block, scope, base, loc)
-        if isinstance(keys, Unknown):
+        exp = self.expansion(block, scope, base)
+        origins = exp.origins
+        if exp.keys is None:
+            self.evaluator.resource_blocks.append(
+                ResourceBlock(base, mode, rtype, self.address, loc, None, origins, exp.reason))
             return Unknown(f"the instances of {base} are not known", frozenset({Ref(base, "")}))
+        items = exp.keys
+        self.evaluator.resource_blocks.append(ResourceBlock(base, mode, rtype, self.address, loc, len(items), origins))
         provider = _provider_ref(block)
         results: dict = {}
-        for inst_key, names in (keys if isinstance(keys, list) else []):
+        for inst_key, names in items:
             address = base + _key_suffix(inst_key)
+            self._current_address = address
             body = self.eval_block(block, scope.with_names(**names), RESOURCE_META)
             inst = ResourceInstance(address, mode, rtype, name, inst_key, self.address, body, loc,
-                                    self.call_sites, provider)
+                                    self.call_sites, provider, origins)
             self.evaluator.instances.append(inst)
             results[inst_key] = ResourceObject(address, block_object(body))
-        return _shape(keys, results)
+        return _shape(block, items, results)
 
-    def expansion(self, block: hcl.Block, scope: Scope, address: str, loc: Location) -> Any:
-        """[(key, names)] for count / for_each, or an Unknown when the instances are not known."""
+    def expansion(self, block: hcl.Block, scope: Scope, address: str) -> "Expansion":
+        """The instances that count / for_each create, and where that decision came from."""
         attrs = block.body.attributes
-        if "for_each" in attrs:
-            each_trace: list = []
-            coll = self.safe_eval(attrs["for_each"].expr, scope, each_trace)
-            origins = tuple(_dedupe(each_trace))
-            if isinstance(coll, Unknown) or (isinstance(coll, dict) and False):
-                self.unresolved(attr_location(scope.path, attrs["for_each"]), address, f"for_each of {address}: {_reason(coll)}")
-                return coll if isinstance(coll, Unknown) else Unknown("for_each")
-            if isinstance(coll, dict):
-                return [(k, {"each": {"key": k, "value": v}, ORIGINS + "each": origins})
-                        for k, v in sorted(coll.items())][:MAX_INSTANCES]
-            if isinstance(coll, list):
-                if any(isinstance(v, Unknown) for v in coll):
-                    self.unresolved(attr_location(scope.path, attrs["for_each"]), address, f"for_each of {address} holds unknown keys")
-                    return merge_unknown(coll)
-                items = []
-                for v in coll:
-                    if not isinstance(v, str):
-                        try:
-                            v = to_string(v)
-                        except EvalError:
-                            self.unresolved(attr_location(scope.path, attrs["for_each"]), address, f"for_each of {address} must be a map or a set of strings")
-                            return Unknown("for_each is not a set of strings")
-                    items.append(v)
-                return [(k, {"each": {"key": k, "value": k}, ORIGINS + "each": origins})
-                        for k in sorted(set(items))][:MAX_INSTANCES]
-            if coll is None:
-                return {}
-            self.unresolved(attr_location(scope.path, attrs["for_each"]), address, f"for_each of {address} is a {type_name(coll)}, not a map or set")
-            return Unknown("for_each is not a collection")
-        if "count" in attrs:
-            count_trace: list = []
-            n = self.safe_eval(attrs["count"].expr, scope, count_trace)
-            if isinstance(n, Unknown):
-                self.unresolved(attr_location(scope.path, attrs["count"]), address, f"count of {address}: {_reason(n)}")
-                return n
+        meta = "for_each" if "for_each" in attrs else "count" if "count" in attrs else None
+        if meta is None:
+            return Expansion([(None, {})], ())
+        attr = attrs[meta]
+        where = attr_location(scope.path, attr)
+        trace: list = []
+        value = self.safe_eval(attr.expr, scope, trace)
+        origins = (Related(where, f"{meta} of {address}"),) + tuple(_dedupe(trace))
+        keys = self._keys(meta, value, origins[1:])
+        if isinstance(keys, str):  # why the instances are unknown
+            self.unresolved(where, address, f"{meta} of {address}: {keys}")
+            return Expansion(None, origins, keys)
+        return Expansion(keys[:MAX_INSTANCES], origins)
+
+    @staticmethod
+    def _keys(meta: str, value: Any, origins: tuple) -> Any:
+        """[(key, names)] or a string saying why the keys are unknown."""
+        if isinstance(value, Unknown):
+            return value.reason
+        if meta == "count":
             try:
-                count = int(to_number(n))
+                count = int(to_number(value))
             except EvalError:
-                self.unresolved(attr_location(scope.path, attrs["count"]), address, f"count of {address} is not a number")
-                return Unknown("count is not a number")
-            origins = tuple(_dedupe(count_trace))
-            return [(i, {"count": {"index": i}, ORIGINS + "count": origins}) for i in range(max(0, min(count, MAX_INSTANCES)))]
-        return [(None, {})]
+                return "count is not a number"
+            return [(i, {"count": {"index": i}, ORIGINS + "count": origins}) for i in range(max(0, count))]
+        if value is None:
+            return []
+        if isinstance(value, dict):
+            return [(k, {"each": {"key": k, "value": v}, ORIGINS + "each": origins}) for k, v in sorted(value.items())]
+        if isinstance(value, list):
+            items = set()
+            for v in value:
+                if isinstance(v, Unknown):
+                    return "for_each holds unknown keys"
+                try:
+                    items.add(to_string(v))
+                except EvalError:
+                    return "for_each must be a map or a set of strings"
+            return [(k, {"each": {"key": k, "value": k}, ORIGINS + "each": origins}) for k in sorted(items)]
+        return f"for_each is a {type_name(value)}, not a map or a set"
 
     def unresolved(self, location: Location, address: str, what: str) -> None:
         self.evaluator.diagnostics.append(Diagnostic("EXV001", location, what, address))
@@ -670,11 +697,11 @@ class ModuleInstance:
             self.evaluator.diagnostics.append(Diagnostic("EXV000", attr_location(path, source_attr), f"module source {source!r} is not a directory", base))
             return Unknown("module source missing")
         child_src = self.evaluator.source(directory)
-        keys = self.expansion(block, scope, base, call_loc)
-        if isinstance(keys, Unknown):
+        exp = self.expansion(block, scope, base)
+        if exp.keys is None:
             return Unknown(f"the instances of {base} are not known")
         results = {}
-        for inst_key, names in (keys if isinstance(keys, list) else []):
+        for inst_key, names in exp.keys:
             address = base + _key_suffix(inst_key)
             arg_scope = scope.with_names(**names)
             inputs = {}
@@ -689,7 +716,7 @@ class ModuleInstance:
                                    self.ancestry + (directory,), ".".join(filter(None, [self.module_key, name])))
             child.evaluate_all()
             results[inst_key] = child.outputs()
-        return _shape(keys, results)
+        return _shape(block, exp.keys, results)
 
     def outputs(self) -> dict:
         out = {}
@@ -711,7 +738,8 @@ class ModuleInstance:
             value = self.safe_eval(attr.expr, scope, trace)
             where = attr_location(scope.path, attr)
             written = literal_origin(value, where)
-            if written is not None:
+            if written is not None and not any(
+                    (o.location.path, o.location.line) == (written.location.path, written.location.line) for o in trace):
                 trace.insert(0, written)
             out.attrs[name] = EvalAttr(name, value, where, tuple(_dedupe(trace)))
         for child in body.blocks:
@@ -738,7 +766,8 @@ class ModuleInstance:
         loc = block_location(scope.path, block)
         if isinstance(coll, Unknown):
             out.unknown_blocks.add(label)
-            self.unresolved(attr_location(scope.path, attrs["for_each"]), "", f"dynamic \"{label}\" blocks: {_reason(coll)}")
+            self.unresolved(attr_location(scope.path, attrs["for_each"]), self._current_address,
+                            f"dynamic \"{label}\" blocks of {self._current_address or 'a block'}: {_reason(coll)}")
             return
         if isinstance(coll, dict):
             items = sorted(coll.items())
@@ -1136,15 +1165,13 @@ def block_object(body: EvalBlock) -> dict:
     return out
 
 
-def _shape(keys: Any, results: dict) -> Any:
+def _shape(block: hcl.Block, keys: list, results: dict) -> Any:
     """Instances as Terraform exposes them: one object, a list (count) or a map (for_each)."""
-    if isinstance(keys, dict):  # for_each over null/empty: no instances
-        return {}
-    if keys == [(None, {})]:
-        return results[None]
-    if keys and isinstance(keys[0][0], int) or (not keys and isinstance(keys, list)):
+    if "for_each" in block.body.attributes:
+        return {k: results[k] for k, _ in keys}
+    if "count" in block.body.attributes:
         return [results[k] for k, _ in keys]
-    return {k: results[k] for k, _ in keys}
+    return results[None]
 
 
 def _key_suffix(key: Any) -> str:
