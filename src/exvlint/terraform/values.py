@@ -12,7 +12,10 @@ Convention used by the evaluator and the function library:
 """
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Iterable
 
 
@@ -106,6 +109,34 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
+_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+
+
+def parse_number_text(text: str) -> Any:
+    """Terraform's string -> number conversion: decimal notation only (no inf, nan or 1_000)."""
+    if not _NUMBER_RE.match(text):
+        raise EvalError(f"cannot convert {text!r} to number; given string must be a decimal representation of a number")
+    d = Decimal(text)
+    if d == d.to_integral_value() and d.adjusted() < 400:
+        return int(d)
+    return float(d)
+
+
+def number_text(x: Any) -> str:
+    """A number as Terraform writes it: no exponent, no trailing .0."""
+    if isinstance(x, bool):
+        raise EvalError("a bool is not a number")
+    if isinstance(x, int):
+        return str(x)
+    if math.isnan(x):
+        raise EvalError("NaN cannot be represented")
+    if math.isinf(x):
+        return "+Inf" if x > 0 else "-Inf"
+    if x.is_integer():
+        return str(int(x))
+    return format(Decimal(repr(x)), "f")
+
+
 def to_number(value: Any) -> Any:
     """Terraform's automatic string -> number conversion; raises EvalError when impossible."""
     if isinstance(value, bool):
@@ -113,15 +144,7 @@ def to_number(value: Any) -> Any:
     if isinstance(value, (int, float)):
         return value
     if isinstance(value, str):
-        text = value.strip()
-        try:
-            return int(text)
-        except ValueError:
-            try:
-                f = float(text)
-            except ValueError:
-                raise EvalError(f"cannot convert {value!r} to a number") from None
-            return int(f) if f.is_integer() and "e" not in text.lower() and "." not in text else f
+        return parse_number_text(value.strip())
     raise EvalError(f"cannot convert {type_name(value)} to a number")
 
 
@@ -129,10 +152,8 @@ def to_string(value: Any) -> str:
     """Terraform's automatic primitive -> string conversion (for interpolation)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (int, float)):
+        return number_text(value)
     if isinstance(value, str):
         return value
     if value is None:

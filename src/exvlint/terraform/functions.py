@@ -1,0 +1,3165 @@
+"""Terraform's built-in function library, evaluated offline on plain Python values.
+
+Values follow :mod:`exvlint.terraform.values` (str, int/float, bool, None, list, dict and
+:class:`Unknown`). The behaviour mirrors Terraform's implementation (``hashicorp/terraform``
+``internal/lang/funcs`` and ``zclconf/go-cty`` ``function/stdlib``): the same argument
+conversions (numbers from numeric strings, strings from numbers and bools), the same errors,
+and the same handling of unknown values wherever Terraform can still produce a known result.
+
+Entry point: :func:`call_function`. Each function is a small Python function registered in
+``_REGISTRY`` with its arity and its null/unknown policy; sections below group them by the
+categories of the Terraform documentation.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import calendar
+import codecs
+import csv
+import datetime as _dt
+import functools
+import hashlib
+import io
+import ipaddress
+import itertools
+import json
+import math
+import os
+import re
+import stat
+import unicodedata
+import urllib.parse
+import uuid as _uuid
+import warnings
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from typing import Any, Callable, Iterable, Optional
+
+import yaml
+
+from .values import (_NUMBER_RE, EvalError, Unknown, collect_refs, contains_unknown, merge_unknown, number_text,
+                     parse_number_text, type_name)
+
+try:  # Python 3.11+
+    from re import _constants as _sre_c  # type: ignore[attr-defined]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # Python 3.10
+    import sre_constants as _sre_c  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+__all__ = [
+    "FunctionContext",
+    "call_function",
+    "FUNCTION_NAMES",
+    "UNEVALUATED_FUNCTION_NAMES",
+    "TERRAFORM_FUNCTION_NAMES",
+]
+
+MAX_FILE_SIZE = 10 * 1024 * 1024  # file(), templatefile(), file hashes
+MAX_COLLECTION_SIZE = 1_000_000  # setproduct() and similar generated collections
+MAX_STRING_SIZE = 50 * 1024 * 1024  # indent(), format() padding and the like
+MAX_FILESET_ENTRIES = 100_000  # files visited by one fileset() call
+RANGE_LIMIT = 1024  # Terraform's own limit for range()
+
+
+@dataclass
+class FunctionContext:
+    """What a function call may need from the evaluator."""
+
+    module_dir: str = "."
+    # render_template(text, vars) renders Terraform template syntax; may return Unknown.
+    render_template: Optional[Callable[[str, dict], Any]] = None
+
+
+class _NotOffline(Exception):
+    """Raised by an implementation when the result cannot be known offline (-> Unknown)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Registry and dispatch
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Function:
+    impl: Callable[..., Any]
+    min_args: int
+    max_args: Optional[int]  # None: variadic
+    null_ok: Callable[[int], bool]  # which argument positions may be null
+    unknowns: bool  # the implementation handles Unknown arguments itself
+    wants_ctx: bool
+
+
+_REGISTRY: dict[str, _Function] = {}
+_UNEVALUATED: set[str] = set()
+
+
+def _no_nulls(i: int) -> bool:
+    return False
+
+
+def _all_nulls(i: int) -> bool:
+    return True
+
+
+def _nulls_from(n: int) -> Callable[[int], bool]:
+    return lambda i: i >= n
+
+
+def _fn(
+    name: str,
+    min_args: int,
+    max_args: Optional[int] | str = "same",
+    *,
+    nulls: Callable[[int], bool] = _no_nulls,
+    unknowns: bool = False,
+    ctx: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``impl`` as Terraform function ``name``.
+
+    By default a null argument is an error (as in Terraform) and any argument that holds an
+    unknown anywhere makes the whole result unknown; ``unknowns=True`` lets the
+    implementation be more precise.
+    """
+
+    def register(impl: Callable[..., Any]) -> Callable[..., Any]:
+        upper = min_args if max_args == "same" else max_args
+        _REGISTRY[name] = _Function(impl, min_args, upper, nulls, unknowns, ctx)  # type: ignore[arg-type]
+        return impl
+
+    return register
+
+
+def call_function(name: str, args: list, ctx: FunctionContext) -> Any:
+    """Apply Terraform function ``name`` to already-evaluated ``args``.
+
+    Returns the result (possibly an :class:`Unknown`); raises :class:`EvalError` when
+    Terraform would reject the call. Never raises anything else.
+    """
+    if name.startswith("core::"):
+        name = name[len("core::"):]
+    if "::" in name:
+        return merge_unknown(args, f"provider-defined function {name}() is not evaluated offline")
+    spec = _REGISTRY.get(name)
+    if spec is None:
+        return merge_unknown(args, f"function {name}() is not evaluated offline")
+    args = list(args)
+    _check_arity(name, spec, len(args))
+    for i, arg in enumerate(args):
+        if arg is None and not spec.null_ok(i):
+            raise EvalError(f"{name}(): argument {i + 1} must not be null")
+    if not spec.unknowns and any(contains_unknown(a) for a in args):
+        return merge_unknown(args)
+    try:
+        if spec.wants_ctx:
+            return spec.impl(ctx if ctx is not None else FunctionContext(), *args)
+        return spec.impl(*args)
+    except EvalError as exc:
+        message = str(exc)
+        raise EvalError(message if message.startswith(f"{name}(") else f"{name}(): {message}") from None
+    except _NotOffline as exc:
+        return merge_unknown(args, f"{name}(): {exc}")
+    except RecursionError:
+        raise EvalError(f"{name}(): value is nested too deeply") from None
+    except Exception as exc:  # never leak anything but EvalError
+        raise EvalError(f"{name}(): {exc.__class__.__name__}: {exc}") from None
+
+
+def _check_arity(name: str, spec: _Function, count: int) -> None:
+    lo, hi = spec.min_args, spec.max_args
+    if lo <= count and (hi is None or count <= hi):
+        return
+    if hi is None:
+        want = f"at least {lo}"
+    elif lo == hi:
+        want = f"exactly {lo}"
+    else:
+        want = f"{lo} to {hi}"
+    plural = "" if (hi == lo == 1) else "s"
+    raise EvalError(f"{name}(): expected {want} argument{plural}, got {count}")
+
+
+def _unknown_of(reason: str, *values: Any) -> Unknown:
+    return Unknown(reason, collect_refs(list(values)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Value conversions (cty's automatic type conversions)
+# ---------------------------------------------------------------------------------------------
+
+def _num(x: Any) -> Any:
+    """Normalise a numeric result: integral floats become ints (the values convention)."""
+    if isinstance(x, float):
+        if math.isnan(x):
+            raise EvalError("result is not a number")
+        if math.isfinite(x) and x.is_integer():
+            return int(x)
+    return x
+
+
+_parse_number_text = parse_number_text
+
+
+def _to_number(v: Any, what: str = "argument") -> Any:
+    if isinstance(v, bool):
+        raise EvalError(f"{what}: a number is required, got bool")
+    if isinstance(v, (int, float)):
+        if isinstance(v, float) and math.isnan(v):
+            raise EvalError(f"{what}: NaN is not a number")
+        return _num(v)
+    if isinstance(v, str):
+        return _parse_number_text(v)
+    if v is None:
+        raise EvalError(f"{what} must not be null")
+    raise EvalError(f"{what}: a number is required, got {type_name(v)}")
+
+
+def _to_int(v: Any, what: str = "argument") -> int:
+    n = _to_number(v, what)
+    if isinstance(n, float):
+        raise EvalError(f"{what}: value must be a whole number, got {_num_text(n)}")
+    return n
+
+
+_num_text = number_text
+
+
+def _to_str(v: Any, what: str = "argument") -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return _num_text(v)
+    if v is None:
+        raise EvalError(f"{what} must not be null")
+    raise EvalError(f"{what}: a string is required, got {type_name(v)}")
+
+
+def _to_bool(v: Any, what: str = "argument") -> bool:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str):
+        if v in ("true", "1"):
+            return True
+        if v in ("false", "0"):
+            return False
+        if v.lower() in ("true", "false"):
+            raise EvalError(f'{what}: a bool is required; to convert from string, use lowercase "{v.lower()}"')
+        raise EvalError(f'{what}: cannot convert {json.dumps(v)} to bool; only the strings "true" or "false" are allowed')
+    if v is None:
+        raise EvalError(f"{what} must not be null")
+    raise EvalError(f"{what}: a bool is required, got {type_name(v)}")
+
+
+def _to_list(v: Any, what: str = "argument") -> list:
+    if isinstance(v, list):
+        return v
+    raise EvalError(f"{what} must be a list, set or tuple, got {type_name(v)}")
+
+
+def _to_map(v: Any, what: str = "argument") -> dict:
+    if isinstance(v, dict):
+        return v
+    raise EvalError(f"{what} must be a map or object, got {type_name(v)}")
+
+
+def _str_list(v: Any, what: str = "argument", allow_null: bool = False) -> list:
+    out = []
+    for i, e in enumerate(_to_list(v, what)):
+        if e is None:
+            if allow_null:
+                out.append(None)
+                continue
+            raise EvalError(f"{what}: element {i} is null")
+        out.append(_to_str(e, f"{what} element {i}"))
+    return out
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, (int, float)):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, list):
+        return "list"
+    if isinstance(v, dict):
+        return "map"
+    return "other"
+
+
+def _unify_primitives(values: list, what: str = "elements") -> list:
+    """cty's type unification for collection elements: a mix of strings with numbers or bools
+    becomes all strings; other primitive mixes are an error."""
+    kinds = {_kind(v) for v in values if v is not None and not isinstance(v, Unknown)}
+    if len(kinds) <= 1:
+        return list(values)
+    if kinds <= {"string", "number", "bool"}:
+        if "string" not in kinds:
+            raise EvalError(f"all {what} must have the same type")
+        return [v if (v is None or isinstance(v, (str, Unknown))) else _to_str(v) for v in values]
+    if kinds & {"string", "number", "bool"}:
+        raise EvalError(f"all {what} must have the same type")
+    if kinds == {"list", "map"}:
+        raise EvalError(f"all {what} must have the same type")
+    return list(values)
+
+
+def _equal(a: Any, b: Any) -> Optional[bool]:
+    """cty equality: True, False, or None when it depends on an unknown."""
+    if isinstance(a, Unknown) or isinstance(b, Unknown):
+        return None
+    if a is None or b is None:
+        if contains_unknown(a) or contains_unknown(b):
+            return None
+        return a is None and b is None
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return False
+        pairs: Iterable = zip(a, b)
+    elif isinstance(a, dict) and isinstance(b, dict):
+        if set(a) != set(b):
+            return False
+        pairs = ((a[k], b[k]) for k in a)
+    else:
+        return False
+    unknown = False
+    for x, y in pairs:
+        r = _equal(x, y)
+        if r is False:
+            return False
+        if r is None:
+            unknown = True
+    return None if unknown else True
+
+
+def _freeze(v: Any) -> Any:
+    """A hashable key with cty equality semantics for a wholly known value."""
+    if isinstance(v, bool):
+        return ("b", v)
+    if isinstance(v, (int, float)):
+        return ("n", v)
+    if isinstance(v, str):
+        return ("s", v)
+    if v is None:
+        return ("null",)
+    if isinstance(v, list):
+        return ("l", tuple(_freeze(e) for e in v))
+    if isinstance(v, dict):
+        return ("m", tuple(sorted((k, _freeze(e)) for k, e in v.items())))
+    raise EvalError(f"unsupported value {v!r}")
+
+
+def _distinct(values: list) -> list:
+    seen: set = set()
+    out = []
+    for v in values:
+        key = _freeze(v)
+        if key not in seen:
+            seen.add(key)
+            out.append(v)
+    return out
+
+
+def _make_set(values: list) -> list:
+    """A set in Terraform's order: strings lexically, numbers numerically, false before true,
+    nulls then unknowns last; other element types keep first-seen order."""
+    values = _unify_primitives(list(values))
+    unknowns = [v for v in values if contains_unknown(v)]
+    known = _distinct([v for v in values if not contains_unknown(v)])
+    present = [v for v in known if v is not None]
+    nulls = [None] if len(present) != len(known) else []
+    kinds = {_kind(v) for v in present}
+    if kinds == {"string"} or kinds == {"number"}:
+        present.sort()
+    elif kinds == {"bool"}:
+        present.sort(key=lambda b: 1 if b else 0)
+    return present + nulls + unknowns
+
+
+def _sorted_dict(d: dict) -> dict:
+    return {k: d[k] for k in sorted(d)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Unicode grapheme clusters (Terraform counts "characters" as grapheme clusters)
+# ---------------------------------------------------------------------------------------------
+
+_ZWJ = "\u200d"
+
+
+def _is_extend(ch: str) -> bool:
+    cp = ord(ch)
+    if ch == _ZWJ or 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F:
+        return True
+    return unicodedata.category(ch) in ("Mn", "Me", "Mc")
+
+
+def _is_pictographic(ch: str) -> bool:
+    cp = ord(ch)
+    return (0x1F000 <= cp <= 0x1FAFF) or (0x2600 <= cp <= 0x27BF) or unicodedata.category(ch) == "So"
+
+
+def _is_regional(ch: str) -> bool:
+    return 0x1F1E6 <= ord(ch) <= 0x1F1FF
+
+
+def _hangul(ch: str) -> str:
+    cp = ord(ch)
+    if 0x1100 <= cp <= 0x115F or 0xA960 <= cp <= 0xA97C:
+        return "L"
+    if 0x1160 <= cp <= 0x11A7 or 0xD7B0 <= cp <= 0xD7C6:
+        return "V"
+    if 0x11A8 <= cp <= 0x11FF or 0xD7CB <= cp <= 0xD7FB:
+        return "T"
+    if 0xAC00 <= cp <= 0xD7A3:
+        return "LV" if (cp - 0xAC00) % 28 == 0 else "LVT"
+    return ""
+
+
+def _joins(prev: str, ch: str, regional_run: int) -> bool:
+    if prev == "\r" and ch == "\n":
+        return True
+    if prev in "\r\n" or ch in "\r\n":
+        return False
+    if _is_extend(ch):
+        return True
+    if prev == _ZWJ and _is_pictographic(ch):
+        return True
+    if _is_regional(prev) and _is_regional(ch):
+        return regional_run % 2 == 1
+    hp, hc = _hangul(prev), _hangul(ch)
+    if hp == "L" and hc in ("L", "V", "LV", "LVT"):
+        return True
+    if hp in ("LV", "V") and hc in ("V", "T"):
+        return True
+    if hp in ("LVT", "T") and hc == "T":
+        return True
+    return False
+
+
+def _graphemes(s: str) -> list:
+    """Split ``s`` into (approximate UAX #29) extended grapheme clusters."""
+    if s.isascii():
+        if "\r\n" not in s:
+            return list(s)
+    clusters: list = []
+    regional_run = 0
+    for ch in s:
+        if clusters and _joins(clusters[-1][-1], ch, regional_run):
+            clusters[-1] += ch
+        else:
+            clusters.append(ch)
+        regional_run = regional_run + 1 if _is_regional(ch) else 0
+    return clusters
+
+
+def _glen(s: str) -> int:
+    return len(_graphemes(s))
+
+
+# ---------------------------------------------------------------------------------------------
+# Numeric functions
+# ---------------------------------------------------------------------------------------------
+
+
+def _decimal(x: Any) -> Decimal:
+    return Decimal(x) if isinstance(x, int) else Decimal(repr(x))
+
+
+def _from_decimal(d: Decimal) -> Any:
+    if d.is_infinite():
+        return math.inf if d > 0 else -math.inf
+    if d == d.to_integral_value():
+        return int(d)
+    return float(d)
+
+
+@_fn("abs", 1)
+def _abs(n: Any) -> Any:
+    return _num(abs(_to_number(n)))
+
+
+@_fn("ceil", 1)
+def _ceil(n: Any) -> Any:
+    n = _to_number(n)
+    return n if isinstance(n, int) or math.isinf(n) else math.ceil(n)
+
+
+@_fn("floor", 1)
+def _floor(n: Any) -> Any:
+    n = _to_number(n)
+    return n if isinstance(n, int) or math.isinf(n) else math.floor(n)
+
+
+def _ln(x: float) -> float:
+    if x == 0:
+        return -math.inf
+    if x < 0:
+        return math.nan
+    if math.isinf(x):
+        return math.inf
+    return math.log(x)
+
+
+def _ieee_div(a: float, b: float) -> float:
+    if b == 0:
+        if a == 0 or math.isnan(a):
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+    if math.isinf(a) and math.isinf(b):
+        return math.nan
+    return a / b
+
+
+@_fn("log", 2)
+def _log(num: Any, base: Any) -> Any:
+    result = _ieee_div(_ln(float(_to_number(num))), _ln(float(_to_number(base))))
+    if math.isnan(result):
+        raise EvalError("result is not a number")
+    return _num(result)
+
+
+@_fn("pow", 2)
+def _pow(num: Any, power: Any) -> Any:
+    x, y = float(_to_number(num)), float(_to_number(power))
+    try:
+        result = math.pow(x, y)
+    except OverflowError:
+        negative = x < 0 and y.is_integer() and int(y) % 2 == 1
+        result = -math.inf if negative else math.inf
+    except ValueError:
+        if x == 0 and y < 0:
+            odd = y.is_integer() and int(y) % 2 == 1
+            result = math.copysign(math.inf, x) if odd else math.inf
+        else:
+            raise EvalError("result is not a number") from None
+    if math.isnan(result):
+        raise EvalError("result is not a number")
+    return _num(result)
+
+
+@_fn("signum", 1)
+def _signum(n: Any) -> Any:
+    n = _to_int(n)  # Terraform converts the argument to an integer first
+    return (n > 0) - (n < 0)
+
+
+@_fn("max", 1, None)
+def _max(*nums: Any) -> Any:
+    return max(_to_number(n) for n in nums)
+
+
+@_fn("min", 1, None)
+def _min(*nums: Any) -> Any:
+    return min(_to_number(n) for n in nums)
+
+
+_DIGITS62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@_fn("parseint", 2)
+def _parseint(number: Any, base: Any) -> Any:
+    if not isinstance(number, str):
+        raise EvalError(f"first argument must be a string, not {type_name(number)}")
+    b = _to_int(base)
+    if b < 2 or b > 62:
+        raise EvalError("base must be a whole number between 2 and 62 inclusive")
+    text = number
+    sign = 1
+    if text[:1] in ("+", "-"):
+        sign = -1 if text[0] == "-" else 1
+        text = text[1:]
+    if not text:
+        raise EvalError(f"cannot parse {json.dumps(number)} as a base {b} integer")
+    value = 0
+    for ch in text:
+        digit = _DIGITS62.find(ch.lower() if b <= 36 else ch)
+        if digit < 0 or digit >= b:
+            raise EvalError(f"cannot parse {json.dumps(number)} as a base {b} integer")
+        value = value * b + digit
+    return sign * value
+
+
+@_fn("sum", 1)
+def _sum(values: Any) -> Any:
+    if not isinstance(values, list):
+        raise EvalError(f"argument must be list, set, or tuple. Received {type_name(values)}")
+    if not values:
+        raise EvalError("cannot sum an empty list")
+    with localcontext() as dctx:
+        dctx.prec = 100
+        total = Decimal(0)
+        for v in values:
+            if v is None or isinstance(v, (list, dict)):
+                raise EvalError("argument must be list, set, or tuple of number values")
+            n = _to_number(v, "list element")
+            if isinstance(n, float) and math.isinf(n):
+                total = total + Decimal(n)
+            else:
+                total = total + _decimal(n)
+        if total.is_nan():
+            raise EvalError("can't compute sum of opposing infinities")
+        return _from_decimal(total)
+
+
+@_fn("range", 1, 3)
+def _range(*args: Any) -> list:
+    nums = [_to_number(a) for a in args]
+    if len(nums) == 1:
+        start, limit = 0, nums[0]
+        step = -1 if limit < 0 else 1
+    elif len(nums) == 2:
+        start, limit = nums
+        step = -1 if limit < start else 1
+    else:
+        start, limit, step = nums
+    if step == 0:
+        raise EvalError("step must not be zero")
+    if step < 0 and limit > start:
+        raise EvalError("end must be less than start when step is negative")
+    if step > 0 and limit < start:
+        raise EvalError("end must be greater than start when step is positive")
+    if any(isinstance(x, float) and math.isinf(x) for x in (start, limit, step)):
+        raise EvalError(f"more than {RANGE_LIMIT} values were generated; either decrease the difference between start and end or use a smaller step")
+    d_start, d_limit, d_step = _decimal(start), _decimal(limit), _decimal(step)
+    out = []
+    current = d_start
+    while (current < d_limit) if d_step > 0 else (current > d_limit):
+        if len(out) >= RANGE_LIMIT:
+            raise EvalError(f"more than {RANGE_LIMIT} values were generated; either decrease the difference between start and end or use a smaller step")
+        out.append(_from_decimal(current))
+        current += d_step
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# String functions
+# ---------------------------------------------------------------------------------------------
+
+
+@_fn("upper", 1)
+def _upper(s: Any) -> str:
+    # Go maps rune by rune (no multi-character expansions such as "ß" -> "SS").
+    return "".join(u if len(u := c.upper()) == 1 else c for c in _to_str(s))
+
+
+@_fn("lower", 1)
+def _lower(s: Any) -> str:
+    return "".join(low if len(low := c.lower()) == 1 else c for c in _to_str(s))
+
+
+# unicode.IsSpace in Go
+_GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+def _go_is_separator(ch: str) -> bool:
+    if ch.isascii():
+        return not (ch.isalnum() or ch == "_")
+    if ch.isalpha() or unicodedata.category(ch) == "Nd":
+        return False
+    return ch in _GO_SPACE
+
+
+@_fn("title", 1)
+def _title(s: Any) -> str:
+    out = []
+    prev = " "
+    for ch in _to_str(s):
+        if _go_is_separator(prev):
+            t = ch.title()
+            out.append(t if len(t) == 1 else ch)
+        else:
+            out.append(ch)
+        prev = ch
+    return "".join(out)
+
+
+@_fn("chomp", 1)
+def _chomp(s: Any) -> str:
+    return re.sub(r"(?:\r\n?|\n)*\Z", "", _to_str(s), count=1)
+
+
+@_fn("trimspace", 1)
+def _trimspace(s: Any) -> str:
+    text = _to_str(s)
+    start, end = 0, len(text)
+    while start < end and text[start] in _GO_SPACE:
+        start += 1
+    while end > start and text[end - 1] in _GO_SPACE:
+        end -= 1
+    return text[start:end]
+
+
+@_fn("trim", 2)
+def _trim(s: Any, cutset: Any) -> str:
+    return _to_str(s).strip(_to_str(cutset))
+
+
+@_fn("trimprefix", 2)
+def _trimprefix(s: Any, prefix: Any) -> str:
+    text, p = _to_str(s), _to_str(prefix)
+    return text[len(p):] if p and text.startswith(p) else text
+
+
+@_fn("trimsuffix", 2)
+def _trimsuffix(s: Any, suffix: Any) -> str:
+    text, p = _to_str(s), _to_str(suffix)
+    return text[: len(text) - len(p)] if p and text.endswith(p) else text
+
+
+@_fn("startswith", 2, unknowns=True)
+def _startswith(s: Any, prefix: Any) -> Any:
+    if isinstance(prefix, Unknown):
+        return merge_unknown([s, prefix])
+    p = _to_str(prefix)
+    if isinstance(s, Unknown):
+        return True if p == "" else merge_unknown([s])
+    return _to_str(s).startswith(p)
+
+
+@_fn("endswith", 2)
+def _endswith(s: Any, suffix: Any) -> bool:
+    return _to_str(s).endswith(_to_str(suffix))
+
+
+@_fn("strcontains", 2)
+def _strcontains(s: Any, substr: Any) -> bool:
+    return _to_str(substr) in _to_str(s)
+
+
+@_fn("strrev", 1)
+def _strrev(s: Any) -> str:
+    return "".join(reversed(_graphemes(_to_str(s))))
+
+
+@_fn("substr", 3)
+def _substr(s: Any, offset: Any, length: Any) -> str:
+    clusters = _graphemes(_to_str(s))
+    off, ln = _to_int(offset, "offset"), _to_int(length, "length")
+    if off < 0:
+        off += len(clusters)
+    elif ln == 0:
+        return ""
+    rest = clusters[off:] if off > 0 else clusters
+    if ln <= 0:  # negative: the remainder (and, as in Terraform, 0 after a negative offset)
+        return "".join(rest)
+    return "".join(rest[:ln])
+
+
+@_fn("indent", 2)
+def _indent(spaces: Any, s: Any) -> str:
+    n = _to_int(spaces, "spaces")
+    text = _to_str(s)
+    if n < 0:
+        raise EvalError("spaces must not be negative")
+    if n * text.count("\n") > MAX_STRING_SIZE:
+        raise EvalError("result is too large")
+    return text.replace("\n", "\n" + " " * n)
+
+
+@_fn("join", 2, None)
+def _join(sep: Any, *lists: Any) -> str:
+    separator = _to_str(sep)
+    items: list = []
+    for li, lst in enumerate(lists):
+        for ei, e in enumerate(_to_list(lst, f"list {li + 1}")):
+            if e is None:
+                where = f"element {ei} of list {li + 1}" if len(lists) > 1 else f"element {ei}"
+                raise EvalError(f"{where} is null; cannot concatenate null values")
+            items.append(_to_str(e, f"element {ei}"))
+    return separator.join(items)
+
+
+@_fn("split", 2)
+def _split(sep: Any, s: Any) -> list:
+    separator, text = _to_str(sep), _to_str(s)
+    if separator == "":
+        return list(text)
+    return text.split(separator)
+
+
+# -- format() / formatlist() ------------------------------------------------------------------
+
+
+@dataclass
+class _Verb:
+    raw: str
+    offset: int
+    argnum: int
+    mode: str
+    flags: str
+    width: Optional[int]
+    prec: Optional[int]
+
+
+def _format(spec: str, args: list) -> str:
+    """cty's format(): printf-like verbs %v %#v %t %b %d %o %x %X %e %E %f %g %G %s %q %%."""
+    out: list = []
+    i, n = 0, len(spec)
+    next_arg, highest = 1, 0
+    while i < n:
+        ch = spec[i]
+        if ch != "%":
+            out.append(ch)
+            i += 1
+            continue
+        if spec.startswith("%%", i):
+            out.append("%")
+            i += 2
+            continue
+        start = i
+        i += 1
+        flags = ""
+        while i < n and spec[i] in "0#-+ ":
+            flags += spec[i]
+            i += 1
+        width = None
+        if i < n and spec[i] in "123456789":
+            j = i
+            while j < n and spec[j] in "0123456789":
+                j += 1
+            width, i = int(spec[i:j]), j
+        prec = None
+        if i < n and spec[i] == ".":
+            j = i + 1
+            while j < n and spec[j] in "0123456789":
+                j += 1
+            prec, i = int(spec[i + 1:j] or "0"), j
+        argnum = next_arg
+        if i < n and spec[i] == "[":
+            j = i + 1
+            while j < n and spec[j] in "0123456789":
+                j += 1
+            if j == i + 1 or spec[i + 1] == "0" or j >= n or spec[j] != "]":
+                raise EvalError(f"invalid format string starting at offset {start}")
+            argnum, i = int(spec[i + 1:j]), j + 1
+        if i >= n:
+            raise EvalError(f"invalid format string starting at offset {start}")
+        mode = spec[i]
+        if not (mode.isascii() and mode.isalpha()):
+            raise EvalError(f"unrecognized format character {mode!r} at offset {i}")
+        i += 1
+        if (width or 0) > MAX_STRING_SIZE or (prec or 0) > MAX_STRING_SIZE:
+            raise EvalError("format width or precision is too large")
+        verb = _Verb(spec[start:i], start, argnum, mode, flags, width, prec)
+        highest = max(highest, argnum)
+        out.append(_format_verb(verb, args))
+        next_arg = argnum + 1
+    if highest < len(args):
+        if highest == 0:
+            raise EvalError("too many arguments; no verbs in format string")
+        raise EvalError(f"too many arguments; only {highest} used by format string")
+    return "".join(out)
+
+
+def _format_verb(verb: _Verb, args: list) -> str:
+    if verb.argnum > len(args):
+        raise EvalError(f"not enough arguments for {verb.raw!r} at {verb.offset}: need index {verb.argnum} but have {len(args)} total")
+    arg = args[verb.argnum - 1]
+    if verb.mode != "v" and arg is None:
+        raise EvalError(f"unsupported value for {verb.raw!r} at {verb.offset}: null value cannot be formatted")
+    try:
+        if verb.mode == "v":
+            if "#" not in verb.flags and isinstance(arg, str):
+                return _pad_width(verb, arg)
+            if "#" not in verb.flags and _kind(arg) == "number":
+                return _pad_width(verb, _go_float_text(arg, "g", -1))
+            return _pad_width(verb, _json_encode(arg))
+        if verb.mode == "t":
+            return "true" if _to_bool(arg, "value") else "false"
+        if verb.mode in "bdoxX":
+            return _go_format_int(verb, _to_number(arg, "value"))
+        if verb.mode in "eEfgG":
+            return _go_format_float(verb, _to_number(arg, "value"))
+        if verb.mode in "sq":
+            text = _to_str(arg, "value")
+            if verb.prec:  # precision truncates (counted in characters)
+                text = "".join(_graphemes(text)[: verb.prec])
+            return _pad_width(verb, text if verb.mode == "s" else _json_string(text))
+    except EvalError as exc:
+        raise EvalError(f"unsupported value for {verb.raw!r} at {verb.offset}: {exc}") from None
+    raise EvalError(f"unsupported format verb {verb.mode!r} in {verb.raw!r} at offset {verb.offset}")
+
+
+def _pad_width(verb: _Verb, text: str) -> str:
+    if verb.width is None:
+        return text
+    missing = verb.width - _glen(text)
+    if missing <= 0:
+        return text
+    pad = ("0" if "0" in verb.flags else " ") * missing
+    return text + pad if "-" in verb.flags else pad + text
+
+
+def _go_format_int(verb: _Verb, n: Any) -> str:
+    """fmt.Sprintf of a *big.Int (sign, '#' prefix, precision = minimum digits, width)."""
+    if isinstance(n, float):
+        raise EvalError("an integer is required")
+    base = {"b": "b", "d": "d", "o": "o", "x": "x", "X": "X"}[verb.mode]
+    digits = format(abs(n), base)
+    sign = "-" if n < 0 else "+" if "+" in verb.flags else " " if " " in verb.flags else ""
+    prefix = ""
+    if "#" in verb.flags:
+        prefix = {"b": "0b", "o": "0", "x": "0x", "X": "0X"}.get(verb.mode, "")
+    zeros = 0
+    if verb.prec is not None:
+        if len(digits) < verb.prec:
+            zeros = verb.prec - len(digits)
+        elif digits == "0" and verb.prec == 0:
+            return ""
+    left = right = 0
+    length = len(sign) + len(prefix) + zeros + len(digits)
+    if verb.width is not None and length < verb.width:
+        pad = verb.width - length
+        if "-" in verb.flags:
+            right = pad
+        elif "0" in verb.flags and verb.prec is None:
+            zeros = pad
+        else:
+            left = pad
+    return " " * left + sign + prefix + "0" * zeros + digits + " " * right
+
+
+def _shortest_digits(x: Any) -> tuple:
+    """(digits, dp) with value = 0.digits * 10**dp, digits without trailing zeros."""
+    d = _decimal(abs(x))
+    sign, digs, exp = d.as_tuple()
+    text = "".join(map(str, digs)).lstrip("0")
+    if not text:
+        return "0", 1
+    stripped = text.rstrip("0")
+    exp += len(text) - len(stripped)
+    return stripped, len(stripped) + exp
+
+
+def _digits_e(digits: str, dp: int, upper: bool) -> str:
+    mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+    exp = dp - 1 if digits != "0" else 0
+    e = "E" if upper else "e"
+    return f"{mant}{e}{'-' if exp < 0 else '+'}{abs(exp):02d}"
+
+
+def _digits_f(digits: str, dp: int) -> str:
+    if dp <= 0:
+        return "0." + "0" * (-dp) + digits
+    if dp >= len(digits):
+        return digits + "0" * (dp - len(digits))
+    return digits[:dp] + "." + digits[dp:]
+
+
+def _go_float_text(x: Any, mode: str, prec: int) -> str:
+    """big.Float.Text(mode, prec) for the modes used by format() ('e', 'E', 'f', 'g', 'G')."""
+    if isinstance(x, float) and math.isinf(x):
+        return "+Inf" if x > 0 else "-Inf"
+    negative = x < 0
+    upper = mode in "EG"
+    if mode in "gG" and prec < 0:
+        digits, dp = _shortest_digits(x)
+        exp = dp - 1
+        if digits != "0" and (exp < -4 or exp >= 6):
+            body = _digits_e(digits, dp, upper)
+        else:
+            body = _digits_f(digits, dp) if digits != "0" else "0"
+    elif mode in "gG":
+        body = format(float(abs(x)), f".{prec}{mode}")
+    elif x == 0 and mode in "eE":
+        body = "0" + ("." + "0" * prec if prec > 0 else "") + mode + "+00"
+    else:
+        body = format(_decimal(abs(x)), f".{prec}{mode}")
+        if mode in "eE":
+            body = re.sub(r"([eE][+-])(\d)\Z", r"\g<1>0\2", body)
+    return ("-" if negative else "") + body
+
+
+def _go_format_float(verb: _Verb, x: Any) -> str:
+    """fmt.Sprintf of a *big.Float (its Format method's flag and padding rules)."""
+    if verb.mode in "gG":
+        prec = verb.prec if verb.prec is not None else -1
+    else:
+        prec = verb.prec if verb.prec is not None else 6
+    text = _go_float_text(x, verb.mode, prec)
+    sign = ""
+    if text[0] == "-":
+        sign, text = "-", text[1:]
+    elif text[0] == "+":
+        sign, text = (" " if " " in verb.flags else "+"), text[1:]
+    elif "+" in verb.flags:
+        sign = "+"
+    elif " " in verb.flags:
+        sign = " "
+    pad = max(0, (verb.width or 0) - len(sign) - len(text))
+    is_inf = isinstance(x, float) and math.isinf(x)
+    if "0" in verb.flags and not is_inf:
+        return sign + "0" * pad + text
+    if "-" in verb.flags:
+        return sign + text + " " * pad
+    return " " * pad + sign + text
+
+
+@_fn("format", 1, None, nulls=_nulls_from(1))
+def _format_fn(spec: Any, *args: Any) -> str:
+    return _format(_to_str(spec, "format"), list(args))
+
+
+@_fn("formatlist", 1, None, nulls=_nulls_from(1), unknowns=True)
+def _formatlist(spec: Any, *args: Any) -> Any:
+    if isinstance(spec, Unknown) or any(isinstance(a, Unknown) for a in args):
+        return merge_unknown([spec, *args])
+    fmt = _to_str(spec, "format")
+    if not args:
+        return [_format(fmt, [])]
+    iter_len, chooser = -1, -1
+    for i, arg in enumerate(args):
+        if isinstance(arg, list):
+            if iter_len < 0:
+                iter_len, chooser = len(arg), i
+            elif len(arg) != iter_len:
+                raise EvalError(f"argument {i + 1} has length {len(arg)}, which is inconsistent with argument {chooser + 1} of length {iter_len}")
+    if iter_len == 0:
+        return []
+    result = []
+    for k in range(max(iter_len, 1)):
+        call_args = [a[k] if isinstance(a, list) else a for a in args]
+        if any(contains_unknown(a) for a in call_args):
+            result.append(merge_unknown(call_args))
+            continue
+        try:
+            result.append(_format(fmt, call_args))
+        except EvalError as exc:
+            raise EvalError(f"error on format iteration {k}: {exc}") from None
+    return result
+
+
+# -- Regular expressions (Go RE2 syntax and semantics) ---------------------------------------
+#
+# Patterns are translated from RE2 syntax to Python's; Perl-only features that RE2 rejects
+# (backreferences, lookaround, possessive quantifiers) are rejected the same way. Patterns
+# whose backtracking could explode (nested or alternated repetition) run on a small
+# linear-time Pike VM instead of Python's backtracking engine, so evaluation never hangs.
+
+_POSIX_CLASSES = {
+    "alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7f", "blank": "\\t ",
+    "cntrl": "\\x00-\\x1f\\x7f", "digit": "0-9", "graph": "!-~", "lower": "a-z",
+    "print": " -~", "punct": "!-/:-@\\[-`{-~", "space": "\\t\\n\\v\\f\\r ", "upper": "A-Z",
+    "word": "0-9A-Za-z_", "xdigit": "0-9A-Fa-f",
+}
+_PERL_CLASSES = {"d": "0-9", "w": "0-9A-Za-z_", "s": "\\t\\n\\f\\r "}
+_SIMPLE_ESCAPES = {"a": "\\a", "f": "\\f", "t": "\\t", "n": "\\n", "r": "\\r", "v": "\\v"}
+
+
+class _RegexUnsupported(_NotOffline):
+    pass
+
+
+class _GoRegexTranslator:
+    """Translate one RE2 pattern into Python ``re`` syntax."""
+
+    def __init__(self, pattern: str) -> None:
+        self.p = pattern
+        self.i = 0
+        self.out: list = []
+        # per open group: (flags active in the group, scoped flag groups opened inside it)
+        self.levels: list = [[set(), []]]
+        self.prev = "start"  # "atom", "quant", "lazy" or "start"
+
+    def error(self, msg: str) -> EvalError:
+        return EvalError(f"invalid regexp pattern: {msg}")
+
+    def translate(self) -> str:
+        p = self.p
+        while self.i < len(p):
+            ch = p[self.i]
+            if ch == "\\":
+                self.out.append(self.escape(in_class=False))
+                self.prev = "atom"
+            elif ch == "[":
+                self.out.append(self.char_class())
+                self.prev = "atom"
+            elif ch == "(":
+                self.open_group()
+            elif ch == ")":
+                self.close_scoped()
+                if len(self.levels) > 1:
+                    self.levels.pop()
+                self.out.append(")")
+                self.i += 1
+                self.prev = "atom"
+            elif ch == "|":
+                opened = self.levels[-1][1]
+                self.out.append(")" * len(opened) + "|" + "".join(f"(?{f}:" for f in opened))
+                self.i += 1
+                self.prev = "start"
+            elif ch in "*+?":
+                self.quantifier(ch)
+                self.i += 1
+            elif ch == "{":
+                m = re.compile(r"\{(\d+)(,(\d*))?\}").match(p, self.i)
+                if m:
+                    lo = int(m.group(1))
+                    hi = lo if m.group(2) is None else (int(m.group(3)) if m.group(3) else None)
+                    if lo > 1000 or (hi is not None and (hi > 1000 or hi < lo)):
+                        raise self.error(f"invalid repeat count: {m.group(0)}")
+                    self.quantifier(m.group(0))
+                    self.i = m.end()
+                else:
+                    self.out.append("\\{")
+                    self.i += 1
+                    self.prev = "atom"
+            elif ch == "}":
+                self.out.append("\\}")
+                self.i += 1
+                self.prev = "atom"
+            elif ch == "$":
+                self.out.append("$" if "m" in self.levels[-1][0] else "\\Z")
+                self.i += 1
+                self.prev = "atom"
+            else:
+                self.out.append(ch)
+                self.i += 1
+                self.prev = "atom"
+        self.close_scoped()
+        return "".join(self.out)
+
+    def quantifier(self, text: str) -> None:
+        if self.prev == "quant" and text == "?":
+            self.prev = "lazy"
+        elif self.prev in ("quant", "lazy"):
+            raise self.error(f"invalid nested repetition operator: {text}")
+        else:
+            self.prev = "quant"
+        self.out.append(text)
+
+    def close_scoped(self) -> None:
+        opened = self.levels[-1][1]
+        self.out.append(")" * len(opened))
+        opened.clear()
+
+    def open_group(self) -> None:
+        p, i = self.p, self.i
+        inherited = set(self.levels[-1][0])
+        self.prev = "start"
+        if not p.startswith("(?", i):
+            self.levels.append([inherited, []])
+            self.out.append("(")
+            self.i += 1
+            return
+        m = re.compile(r"\(\?P?<([A-Za-z0-9_]+)>").match(p, i)
+        if m and not m.group(1).isidentifier():
+            raise _RegexUnsupported(f"the capture group name {m.group(1)!r} is not evaluated offline")
+        if m:
+            self.levels.append([inherited, []])
+            self.out.append(f"(?P<{m.group(1)}>")
+            self.i = m.end()
+            return
+        m = re.compile(r"\(\?([imsU]*)(?:-([imsU]*))?([:)])").match(p, i)
+        if not m or (m.group(2) is not None and not (m.group(1) or m.group(2))):
+            raise self.error(f"invalid or unsupported Perl syntax: {p[i:i + 3]!r}")
+        on, off, end = m.group(1), m.group(2) or "", m.group(3)
+        if "U" in on + off:
+            raise _RegexUnsupported("the U (ungreedy) regexp flag is not evaluated offline")
+        flags = (inherited | set(on)) - set(off)
+        spec = on + ("-" + off if off else "")
+        self.i = m.end()
+        if end == ":":
+            self.levels.append([flags, []])
+            self.out.append(f"(?{spec}:" if spec else "(?:")
+        else:
+            self.levels[-1][0] = flags
+            if spec:
+                self.levels[-1][1].append(spec)
+                self.out.append(f"(?{spec}:")
+
+    def escape(self, in_class: bool) -> str:
+        p = self.p
+        if self.i + 1 >= len(p):
+            raise self.error("trailing backslash at end of expression")
+        c = p[self.i + 1]
+        self.i += 2
+        if c in _PERL_CLASSES:
+            return _PERL_CLASSES[c] if in_class else f"[{_PERL_CLASSES[c]}]"
+        if c.lower() in _PERL_CLASSES:
+            if in_class:
+                raise _RegexUnsupported(f"\\{c} inside a character class is not evaluated offline")
+            return f"[^{_PERL_CLASSES[c.lower()]}]"
+        if c in "pP":
+            raise _RegexUnsupported("Unicode character classes (\\p, \\P) are not evaluated offline")
+        if c == "Q":
+            end = p.find("\\E", self.i)
+            literal = p[self.i:] if end < 0 else p[self.i:end]
+            self.i = len(p) if end < 0 else end + 2
+            return "".join(re.escape(x) for x in literal)
+        if c == "E":
+            return ""
+        if not in_class and c in "Abz":
+            return "\\Z" if c == "z" else "\\" + c
+        if not in_class and c == "B":
+            return "\\B"
+        if c in _SIMPLE_ESCAPES:
+            return _SIMPLE_ESCAPES[c]
+        if c == "x":
+            m = re.compile(r"\{([0-9A-Fa-f]{1,8})\}|([0-9A-Fa-f]{2})").match(p, self.i)
+            if not m:
+                raise self.error("invalid escape sequence: \\x")
+            self.i = m.end()
+            code = int(m.group(1) or m.group(2), 16)
+            if code > 0x10FFFF:
+                raise self.error("invalid escape sequence")
+            return re.escape(chr(code))
+        if c in "01234567":
+            # RE2: \0 and \1x.. are octal; a lone \1..\7 is a backreference (unsupported).
+            if c != "0" and not (self.i < len(p) and p[self.i] in "01234567"):
+                raise self.error(f"invalid escape sequence: \\{c}")
+            digits = c
+            while len(digits) < 3 and self.i < len(p) and p[self.i] in "01234567":
+                digits += p[self.i]
+                self.i += 1
+            return re.escape(chr(int(digits, 8)))
+        if c.isascii() and not c.isalnum() and c != "_" :
+            return "\\" + c
+        raise self.error(f"invalid escape sequence: \\{c}")
+
+    def char_class(self) -> str:
+        p = self.p
+        self.i += 1
+        parts = ["["]
+        if self.i < len(p) and p[self.i] == "^":
+            parts.append("^")
+            self.i += 1
+        first = True
+        while True:
+            if self.i >= len(p):
+                raise self.error("missing closing ]")
+            c = p[self.i]
+            if c == "]" and not first:
+                self.i += 1
+                break
+            first = False
+            if c == "[" and p.startswith("[:", self.i):
+                m = re.compile(r"\[:(\^?)([a-z]+):\]").match(p, self.i)
+                if not m or m.group(2) not in _POSIX_CLASSES:
+                    raise self.error("invalid character class range")
+                if m.group(1):
+                    raise _RegexUnsupported("negated POSIX classes are not evaluated offline")
+                parts.append(_POSIX_CLASSES[m.group(2)])
+                self.i = m.end()
+            elif c == "\\":
+                parts.append(self.escape(in_class=True))
+            elif c in "[&~|":
+                parts.append("\\" + c)
+                self.i += 1
+            else:
+                parts.append(c)
+                self.i += 1
+        parts.append("]")
+        return "".join(parts)
+
+
+# Pike VM ------------------------------------------------------------------------------------
+
+_OP_CHAR, _OP_SPLIT, _OP_JMP, _OP_SAVE, _OP_ASSERT, _OP_MATCH = range(6)
+_MAX_PROGRAM = 20000
+_MAX_PIKE_INPUT = 200_000  # characters; the Pike VM is linear but slow in pure Python
+_ASCII_WORD = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+
+
+def _category_test(cat: Any) -> Callable[[str], bool]:
+    c = _sre_c
+    table = {
+        c.CATEGORY_DIGIT: lambda ch: "0" <= ch <= "9",
+        c.CATEGORY_NOT_DIGIT: lambda ch: not ("0" <= ch <= "9"),
+        c.CATEGORY_WORD: lambda ch: ch in _ASCII_WORD,
+        c.CATEGORY_NOT_WORD: lambda ch: ch not in _ASCII_WORD,
+        c.CATEGORY_SPACE: lambda ch: ch in "\t\n\f\r ",
+        c.CATEGORY_NOT_SPACE: lambda ch: ch not in "\t\n\f\r ",
+    }
+    if cat not in table:
+        raise _RegexUnsupported("unsupported character category")
+    return table[cat]
+
+
+def _class_test(items: list, icase: bool) -> Callable[[str], bool]:
+    negate = False
+    chars: set = set()
+    ranges: list = []
+    tests: list = []
+    for op, av in items:
+        if op is _sre_c.NEGATE:
+            negate = True
+        elif op is _sre_c.LITERAL:
+            chars.add(chr(av))
+        elif op is _sre_c.RANGE:
+            ranges.append((chr(av[0]), chr(av[1])))
+        elif op is _sre_c.CATEGORY:
+            tests.append(_category_test(av))
+        else:
+            raise _RegexUnsupported(f"unsupported class item {op}")
+
+    def base(ch: str) -> bool:
+        return ch in chars or any(lo <= ch <= hi for lo, hi in ranges) or any(t(ch) for t in tests)
+
+    def test(ch: str) -> bool:
+        hit = base(ch) or (icase and (base(ch.lower()) or base(ch.upper())))
+        return hit != negate
+
+    return test
+
+
+def _nullable(nodes: Any) -> bool:
+    """Whether a parsed (sub)pattern can match the empty string."""
+    c = _sre_c
+    for op, av in nodes:
+        if op in (c.LITERAL, c.NOT_LITERAL, c.ANY, c.IN):
+            return False
+        if op is c.BRANCH and not any(_nullable(alt) for alt in av[1]):
+            return False
+        if op is c.SUBPATTERN and not _nullable(av[3]):
+            return False
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] > 0 and not _nullable(av[2]):
+            return False
+    return True
+
+
+class _PikeCompiler:
+    def __init__(self) -> None:
+        self.prog: list = []
+
+    def emit(self, *inst: Any) -> int:
+        if len(self.prog) >= _MAX_PROGRAM:
+            raise _RegexUnsupported("regular expression is too large to evaluate offline")
+        self.prog.append(list(inst))
+        return len(self.prog) - 1
+
+    def compile(self, nodes: Any, flags: int) -> None:
+        c = _sre_c
+        for op, av in nodes:
+            icase = bool(flags & re.IGNORECASE)
+            if op is c.LITERAL:
+                lit = chr(av)
+                self.emit(_OP_CHAR, (lambda ch, l=lit.lower(): ch.lower() == l) if icase else (lambda ch, l=lit: ch == l))
+            elif op is c.NOT_LITERAL:
+                lit = chr(av)
+                self.emit(_OP_CHAR, (lambda ch, l=lit.lower(): ch.lower() != l) if icase else (lambda ch, l=lit: ch != l))
+            elif op is c.ANY:
+                self.emit(_OP_CHAR, (lambda ch: True) if flags & re.DOTALL else (lambda ch: ch != "\n"))
+            elif op is c.IN:
+                self.emit(_OP_CHAR, _class_test(av, icase))
+            elif op is c.BRANCH:
+                self.branch(av[1], flags)
+            elif op is c.SUBPATTERN:
+                group, add_flags, del_flags, sub = av
+                inner = (flags | add_flags) & ~del_flags
+                if group is not None:
+                    self.emit(_OP_SAVE, 2 * group)
+                self.compile(sub, inner)
+                if group is not None:
+                    self.emit(_OP_SAVE, 2 * group + 1)
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+                self.repeat(av, flags, greedy=op is c.MAX_REPEAT)
+            elif op is c.AT:
+                self.emit(_OP_ASSERT, self.assertion(av, flags))
+            else:
+                raise _RegexUnsupported(f"unsupported regexp construct {op}")
+
+    def assertion(self, code: Any, flags: int) -> str:
+        c = _sre_c
+        multiline = bool(flags & re.MULTILINE)
+        if code is c.AT_BEGINNING:
+            return "bol" if multiline else "bot"
+        if code is c.AT_BEGINNING_STRING:
+            return "bot"
+        if code is c.AT_END:
+            return "eol" if multiline else "eot"
+        if code is c.AT_END_STRING:
+            return "eot"
+        if code is c.AT_BOUNDARY:
+            return "wb"
+        if code is c.AT_NON_BOUNDARY:
+            return "nwb"
+        raise _RegexUnsupported(f"unsupported assertion {code}")
+
+    def branch(self, alternatives: list, flags: int) -> None:
+        jumps = []
+        for k, alt in enumerate(alternatives):
+            if k < len(alternatives) - 1:
+                split = self.emit(_OP_SPLIT, None, None)
+                self.prog[split][1] = len(self.prog)
+                self.compile(alt, flags)
+                jumps.append(self.emit(_OP_JMP, None))
+                self.prog[split][2] = len(self.prog)
+            else:
+                self.compile(alt, flags)
+        for j in jumps:
+            self.prog[j][1] = len(self.prog)
+
+    def optional(self, sub: Any, flags: int, greedy: bool) -> int:
+        split = self.emit(_OP_SPLIT, None, None)
+        body = len(self.prog)
+        self.compile(sub, flags)
+        self.prog[split][1:] = [body, None] if greedy else [None, body]
+        return split
+
+    def repeat(self, av: Any, flags: int, greedy: bool) -> None:
+        # Mirrors Go's simplification: x{n,} = x^(n-1) x+, x* of a nullable x = (x+)?,
+        # x{n,m} = x^n followed by nested optionals.
+        lo, hi, sub = av
+        if hi is _sre_c.MAXREPEAT or hi == _sre_c.MAXREPEAT:
+            if lo == 0 and _nullable(sub):
+                split = self.emit(_OP_SPLIT, None, None)
+                start = len(self.prog)
+                self.plus(sub, flags, greedy)
+                self.prog[split][1:] = [start, None] if greedy else [None, start]
+                self.patch_exit(split)
+            elif lo == 0:
+                top = self.optional(sub, flags, greedy)
+                self.emit(_OP_JMP, top)
+                self.patch_exit(top)
+            else:
+                for _ in range(lo - 1):
+                    self.compile(sub, flags)
+                self.plus(sub, flags, greedy)
+            return
+        for _ in range(lo):
+            self.compile(sub, flags)
+        splits = [self.optional(sub, flags, greedy) for _ in range(hi - lo)]
+        for s in splits:
+            self.patch_exit(s)
+
+    def plus(self, sub: Any, flags: int, greedy: bool) -> None:
+        start = len(self.prog)
+        self.compile(sub, flags)
+        split = self.emit(_OP_SPLIT, None, None)
+        self.prog[split][1:] = [start, None] if greedy else [None, start]
+        self.patch_exit(split)
+
+    def patch_exit(self, split: int) -> None:
+        inst = self.prog[split]
+        inst[inst.index(None, 1)] = len(self.prog)
+
+
+class _PikeProgram:
+    def __init__(self, parsed: Any, ngroups: int) -> None:
+        compiler = _PikeCompiler()
+        compiler.emit(_OP_SAVE, 0)
+        compiler.compile(parsed, parsed.state.flags)
+        compiler.emit(_OP_SAVE, 1)
+        compiler.emit(_OP_MATCH)
+        self.prog = compiler.prog
+        self.ncap = 2 * ngroups
+
+    @staticmethod
+    def _assert(kind: str, s: str, pos: int) -> bool:
+        n = len(s)
+        if kind == "bot":
+            return pos == 0
+        if kind == "eot":
+            return pos == n
+        if kind == "bol":
+            return pos == 0 or s[pos - 1] == "\n"
+        if kind == "eol":
+            return pos == n or s[pos] == "\n"
+        before = pos > 0 and s[pos - 1] in _ASCII_WORD
+        after = pos < n and s[pos] in _ASCII_WORD
+        return (before != after) == (kind == "wb")
+
+    def _add(self, threads: list, seen: set, pc: int, caps: tuple, s: str, pos: int) -> None:
+        prog = self.prog
+        stack = [(pc, caps)]
+        while stack:
+            pc, caps = stack.pop()
+            if pc in seen:
+                continue
+            seen.add(pc)
+            inst = prog[pc]
+            op = inst[0]
+            if op == _OP_JMP:
+                stack.append((inst[1], caps))
+            elif op == _OP_SPLIT:
+                stack.append((inst[2], caps))
+                stack.append((inst[1], caps))
+            elif op == _OP_SAVE:
+                if inst[1] < len(caps):
+                    caps = caps[: inst[1]] + (pos,) + caps[inst[1] + 1:]
+                stack.append((pc + 1, caps))
+            elif op == _OP_ASSERT:
+                if self._assert(inst[1], s, pos):
+                    stack.append((pc + 1, caps))
+            else:
+                threads.append((pc, caps))
+
+    def search(self, s: str, start: int) -> Optional[list]:
+        prog, n = self.prog, len(s)
+        empty = (-1,) * self.ncap
+        matched = None
+        clist: list = []
+        self._add(clist, set(), 0, empty, s, start)
+        pos = start
+        while True:
+            nlist: list = []
+            seen: set = set()
+            ch = s[pos] if pos < n else None
+            for pc, caps in clist:
+                inst = prog[pc]
+                if inst[0] == _OP_MATCH:
+                    matched = caps
+                    break  # lower-priority threads are cut off (leftmost-first)
+                if ch is not None and inst[1](ch):
+                    self._add(nlist, seen, pc + 1, caps, s, pos + 1)
+            if pos >= n:
+                break
+            pos += 1
+            if matched is None:
+                self._add(nlist, seen, 0, empty, s, pos)  # unanchored: a new, lowest-priority start
+            elif not nlist:
+                break
+            clist = nlist
+        if matched is None:
+            return None
+        return [(matched[2 * g], matched[2 * g + 1]) for g in range(self.ncap // 2)]
+
+
+def _may_backtrack_badly(nodes: Any, under_repeat: bool = False) -> bool:
+    """True when a repetition contains another repetition or an alternation: the patterns
+    for which a backtracking engine can take exponential time."""
+    c = _sre_c
+    for op, av in nodes:
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            lo, hi, sub = av
+            repeats = hi is c.MAXREPEAT or hi == c.MAXREPEAT or hi > 1
+            if repeats and under_repeat:
+                return True
+            if _may_backtrack_badly(sub, under_repeat or repeats):
+                return True
+        elif op is c.BRANCH:
+            if under_repeat and len(av[1]) > 1:
+                return True
+            if any(_may_backtrack_badly(alt, under_repeat) for alt in av[1]):
+                return True
+        elif op is c.SUBPATTERN:
+            if _may_backtrack_badly(av[3], under_repeat):
+                return True
+    return False
+
+
+class _GoRegex:
+    """A compiled RE2 pattern: group names, and ``search(s, pos)`` giving group spans."""
+
+    def __init__(self, pattern: str) -> None:
+        py = _GoRegexTranslator(pattern).translate()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.compiled = re.compile(py)
+                parsed = _sre_parse.parse(py, 0)
+        except re.error as exc:
+            raise EvalError(f"error parsing pattern: {exc}") from None
+        self.ngroups = self.compiled.groups + 1
+        index_names = {i: name for name, i in self.compiled.groupindex.items()}
+        self.names = [index_names.get(i) for i in range(1, self.ngroups)]
+        self.pike: Optional[_PikeProgram] = None
+        if _may_backtrack_badly(parsed):
+            self.pike = _PikeProgram(parsed, self.ngroups)
+
+    def search(self, s: str, pos: int = 0) -> Optional[list]:
+        if self.pike is not None:
+            if len(s) > _MAX_PIKE_INPUT:
+                raise _RegexUnsupported("the input is too long for this pattern to be evaluated offline")
+            return self.pike.search(s, pos)
+        m = self.compiled.search(s, pos)
+        if m is None:
+            return None
+        return [m.span(g) for g in range(self.ngroups)]
+
+    def finditer(self, s: str) -> Iterable[list]:
+        """All matches, with Go's rule for empty matches (none right after a previous match)."""
+        pos, prev_end, n = 0, -1, len(s)
+        while pos <= n:
+            spans = self.search(s, pos)
+            if spans is None:
+                return
+            start, end = spans[0]
+            accept = True
+            if end == pos:  # empty match at pos
+                accept = start != prev_end
+                pos += 1
+            else:
+                pos = end
+            prev_end = end
+            if accept:
+                yield spans
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_regex(pattern: str) -> _GoRegex:
+    return _GoRegex(pattern)
+
+
+def _regex_result_shape(rx: _GoRegex) -> str:
+    named = [n for n in rx.names if n is not None]
+    if not rx.names:
+        return "string"
+    if named and len(named) != len(rx.names):
+        raise EvalError("invalid regexp pattern: cannot mix both named and unnamed capture groups")
+    return "map" if named else "list"
+
+
+def _regex_result(rx: _GoRegex, shape: str, s: str, spans: list) -> Any:
+    def text(span: tuple) -> Optional[str]:
+        return None if span[0] < 0 else s[span[0]:span[1]]
+
+    if shape == "string":
+        return text(spans[0])
+    if shape == "list":
+        return [text(sp) for sp in spans[1:]]
+    return _sorted_dict({name: text(sp) for name, sp in zip(rx.names, spans[1:])})
+
+
+@_fn("regex", 2)
+def _regex(pattern: Any, s: Any) -> Any:
+    rx = _compile_regex(_to_str(pattern, "pattern"))
+    shape = _regex_result_shape(rx)
+    text = _to_str(s)
+    spans = rx.search(text)
+    if spans is None:
+        raise EvalError("pattern did not match any part of the given string")
+    return _regex_result(rx, shape, text, spans)
+
+
+@_fn("regexall", 2)
+def _regexall(pattern: Any, s: Any) -> list:
+    rx = _compile_regex(_to_str(pattern, "pattern"))
+    shape = _regex_result_shape(rx)
+    text = _to_str(s)
+    return [_regex_result(rx, shape, text, spans) for spans in rx.finditer(text)]
+
+
+def _expand_template(template: str, rx: _GoRegex, s: str, spans: list) -> str:
+    """Go's Regexp.Expand: $1, ${1}, $name, ${name}, $$."""
+    out: list = []
+    i, n = 0, len(template)
+    while i < n:
+        j = template.find("$", i)
+        if j < 0:
+            out.append(template[i:])
+            break
+        out.append(template[i:j])
+        i = j + 1
+        if i < n and template[i] == "$":
+            out.append("$")
+            i += 1
+            continue
+        brace = i < n and template[i] == "{"
+        k = i + 1 if brace else i
+        start = k
+        while k < n and (template[k].isalnum() or template[k] == "_"):
+            k += 1
+        name = template[start:k]
+        if not name or (brace and (k >= n or template[k] != "}")):
+            out.append("$")  # malformed: the $ is literal
+            continue
+        i = k + 1 if brace else k
+        if name.isdigit() and name.isascii() and not (name[0] == "0" and len(name) > 1) and len(name) <= 8:
+            g = int(name)
+            if g < len(spans) and spans[g][0] >= 0:
+                out.append(s[spans[g][0]:spans[g][1]])
+        else:
+            for g, group_name in enumerate(rx.names, start=1):
+                if group_name == name:
+                    if spans[g][0] >= 0:
+                        out.append(s[spans[g][0]:spans[g][1]])
+                    break
+    return "".join(out)
+
+
+@_fn("replace", 3)
+def _replace(s: Any, substr: Any, replacement: Any) -> str:
+    text, search, repl = _to_str(s), _to_str(substr), _to_str(replacement)
+    if len(search) > 1 and search[0] == "/" and search[-1] == "/":
+        rx = _compile_regex(search[1:-1])
+        out: list = []
+        last = 0
+        for spans in rx.finditer(text):
+            start, end = spans[0]
+            out.append(text[last:start])
+            out.append(_expand_template(repl, rx, text, spans))
+            last = end
+        out.append(text[last:])
+        return "".join(out)
+    if search == "":
+        # strings.Replace with an empty old string inserts at every rune boundary
+        return repl + repl.join(text) + repl if text else repl
+    return text.replace(search, repl)
+
+
+@_fn("templatestring", 2, unknowns=True, ctx=True)
+def _templatestring(ctx: FunctionContext, template: Any, variables: Any) -> Any:
+    if isinstance(template, Unknown) or isinstance(variables, Unknown):
+        return merge_unknown([template, variables])
+    if not isinstance(template, str):
+        raise EvalError("invalid template value: a string is required")
+    return _render(ctx, template, variables, "templatestring")
+
+
+# ---------------------------------------------------------------------------------------------
+# Collection functions
+# ---------------------------------------------------------------------------------------------
+
+
+@_fn("length", 1, unknowns=True)
+def _length(value: Any) -> Any:
+    if isinstance(value, Unknown):
+        return merge_unknown([value])
+    if isinstance(value, str):
+        return _glen(value)
+    if isinstance(value, (list, dict)):
+        return len(value)  # elements may be unknown: the length is still known
+    raise EvalError("argument must be a string, a collection type, or a structural type")
+
+
+def _check_bool_list(values: Any) -> list:
+    out = []
+    for i, v in enumerate(_to_list(values)):
+        if v is None or isinstance(v, Unknown):
+            out.append(v)
+        else:
+            out.append(_to_bool(v, f"element {i}"))
+    return out
+
+
+@_fn("alltrue", 1, unknowns=True)
+def _alltrue(values: Any) -> Any:
+    if isinstance(values, Unknown):
+        return merge_unknown([values])
+    items = _check_bool_list(values)
+    if any(v is None or v is False for v in items):
+        return False  # a known false (or null) decides the result
+    unknown = [v for v in items if isinstance(v, Unknown)]
+    return merge_unknown(unknown) if unknown else True
+
+
+@_fn("anytrue", 1, unknowns=True)
+def _anytrue(values: Any) -> Any:
+    if isinstance(values, Unknown):
+        return merge_unknown([values])
+    items = _check_bool_list(values)
+    if any(v is True for v in items):
+        return True
+    unknown = [v for v in items if isinstance(v, Unknown)]
+    return merge_unknown(unknown) if unknown else False
+
+
+@_fn("chunklist", 2, unknowns=True)
+def _chunklist(values: Any, size: Any) -> Any:
+    if isinstance(values, Unknown) or isinstance(size, Unknown):
+        return merge_unknown([values, size])
+    items = _to_list(values)
+    n = _to_int(size, "size")
+    if n < 0:
+        raise EvalError("the size argument must be positive")
+    if not items:
+        return []
+    if n == 0:
+        return [list(items)]
+    return [items[i:i + n] for i in range(0, len(items), n)]
+
+
+def _non_null_kinds(values: Iterable) -> set:
+    return {_kind(v) for v in values if v is not None and not isinstance(v, Unknown)}
+
+
+@_fn("coalesce", 1, None, nulls=_all_nulls, unknowns=True)
+def _coalesce(*values: Any) -> Any:
+    kinds = _non_null_kinds(values)
+    to_string = False
+    if len(kinds) > 1:
+        if kinds <= {"string", "number", "bool"} and "string" in kinds:
+            to_string = True
+        else:
+            raise EvalError("all arguments must have the same type")
+    for i, v in enumerate(values):
+        if isinstance(v, Unknown):
+            return merge_unknown(values[i:])
+        if v is None:
+            continue
+        if to_string:
+            v = _to_str(v)
+        if v == "" and (to_string or kinds == {"string"}):
+            continue
+        return v
+    raise EvalError("no non-null, non-empty-string arguments")
+
+
+@_fn("coalescelist", 1, None, nulls=_all_nulls, unknowns=True)
+def _coalescelist(*values: Any) -> Any:
+    for v in values:
+        if v is not None and not isinstance(v, (Unknown, list)):
+            raise EvalError("coalescelist arguments must be lists or tuples")
+    for i, v in enumerate(values):
+        if isinstance(v, Unknown):
+            return merge_unknown(values[i:])
+        if v:
+            return v
+    raise EvalError("no non-null arguments")
+
+
+@_fn("compact", 1)
+def _compact(values: Any) -> list:
+    return [v for v in _str_list(values, allow_null=True) if v]
+
+
+@_fn("concat", 1, None, unknowns=True)
+def _concat(*lists: Any) -> Any:
+    if any(isinstance(v, Unknown) for v in lists):
+        return merge_unknown(lists)
+    out: list = []
+    for i, v in enumerate(lists):
+        if not isinstance(v, list):
+            raise EvalError(f"all arguments must be lists or tuples; got {type_name(v)}")
+        out.extend(v)
+    return out
+
+
+@_fn("contains", 2, nulls=lambda i: i == 1, unknowns=True)
+def _contains(values: Any, needle: Any) -> Any:
+    if isinstance(values, Unknown):
+        return merge_unknown([values, needle])
+    items = _to_list(values)
+    if not items:
+        return False
+    if isinstance(needle, Unknown):
+        return merge_unknown([needle])
+    undecided = []
+    for v in items:
+        eq = _equal(needle, v)
+        if eq is True:
+            return True
+        if eq is None:
+            undecided.append(v)
+    return merge_unknown([needle, *undecided]) if undecided else False
+
+
+@_fn("distinct", 1)
+def _distinct_fn(values: Any) -> list:
+    return _distinct(_unify_primitives(_to_list(values)))
+
+
+@_fn("element", 2, unknowns=True)
+def _element(values: Any, index: Any) -> Any:
+    if isinstance(values, Unknown) or isinstance(index, Unknown):
+        return merge_unknown([values, index])
+    items = _to_list(values)
+    i = _to_int(index, "invalid index")
+    if not items:
+        raise EvalError("cannot use element function with an empty list")
+    return items[i % len(items)]
+
+
+def _flatten_into(values: list, out: list, unknowns: list) -> None:
+    for v in values:
+        if isinstance(v, Unknown):
+            unknowns.append(v)  # could itself be a list: the flattened shape is unknown
+        elif isinstance(v, list):
+            _flatten_into(v, out, unknowns)
+        else:
+            out.append(v)
+
+
+@_fn("flatten", 1, unknowns=True)
+def _flatten(values: Any) -> Any:
+    if isinstance(values, Unknown):
+        return merge_unknown([values])
+    out: list = []
+    unknowns: list = []
+    _flatten_into(_to_list(values, "can only flatten lists, sets and tuples; argument"), out, unknowns)
+    return merge_unknown(unknowns) if unknowns else out
+
+
+@_fn("index", 2, unknowns=True)
+def _index(values: Any, needle: Any) -> Any:
+    if isinstance(values, Unknown) or isinstance(needle, Unknown):
+        return merge_unknown([values, needle])
+    items = _to_list(values)
+    if not items:
+        raise EvalError("cannot search an empty list")
+    for i, v in enumerate(items):
+        eq = _equal(v, needle)
+        if eq is None:
+            return merge_unknown([v, needle])
+        if eq:
+            return i
+    raise EvalError("item not found")
+
+
+@_fn("keys", 1, unknowns=True)
+def _keys(mapping: Any) -> Any:
+    if isinstance(mapping, Unknown):
+        return merge_unknown([mapping])
+    if not isinstance(mapping, dict):
+        raise EvalError("must have map or object type")
+    return sorted(mapping)
+
+
+@_fn("values", 1, unknowns=True)
+def _values(mapping: Any) -> Any:
+    if isinstance(mapping, Unknown):
+        return merge_unknown([mapping])
+    if not isinstance(mapping, dict):
+        raise EvalError("values() requires a map as the first argument")
+    return [mapping[k] for k in sorted(mapping)]
+
+
+@_fn("lookup", 2, 3, nulls=lambda i: i == 2, unknowns=True)
+def _lookup(mapping: Any, key: Any, *default: Any) -> Any:
+    if isinstance(mapping, Unknown) or isinstance(key, Unknown):
+        return merge_unknown([mapping, key])
+    if not isinstance(mapping, dict):
+        raise EvalError("lookup() requires a map as the first argument")
+    k = _to_str(key, "key")
+    if k in mapping:
+        return mapping[k]
+    if default:
+        return default[0]
+    raise EvalError(f"lookup failed to find key {json.dumps(k)}")
+
+
+@_fn("matchkeys", 3)
+def _matchkeys(values: Any, keys: Any, searchset: Any) -> list:
+    vals, ks, search = _to_list(values, "values"), _to_list(keys, "keys"), _to_list(searchset, "searchset")
+    if len(vals) != len(ks):
+        raise EvalError("length of keys and values should be equal")
+    unified = _unify_primitives(ks + search, "keys and searchset elements")
+    ks, search = unified[: len(ks)], unified[len(ks):]
+    wanted = {_freeze(s) for s in search}
+    return [v for v, k in zip(vals, ks) if _freeze(k) in wanted]
+
+
+@_fn("merge", 0, None, nulls=_all_nulls, unknowns=True)
+def _merge(*maps: Any) -> Any:
+    if any(isinstance(m, Unknown) for m in maps):
+        return merge_unknown(maps)
+    out: dict = {}
+    for m in maps:
+        if m is None:
+            continue
+        if not isinstance(m, dict):
+            raise EvalError(f"arguments must be maps or objects, got {type_name(m)}")
+        out.update(m)  # values may be unknown: they stay in the result
+    return _sorted_dict(out)
+
+
+@_fn("one", 1, unknowns=True)
+def _one(values: Any) -> Any:
+    if isinstance(values, Unknown):
+        return merge_unknown([values])
+    if not isinstance(values, list) or len(values) > 1:
+        raise EvalError("must be a list, set, or tuple value with either zero or one elements")
+    return values[0] if values else None
+
+
+@_fn("reverse", 1, unknowns=True)
+def _reverse(values: Any) -> Any:
+    if isinstance(values, Unknown):
+        return merge_unknown([values])
+    if not isinstance(values, list):
+        raise EvalError(f"can only reverse list or tuple values, not {type_name(values)}")
+    return list(reversed(values))
+
+
+def _set_args(sets: tuple) -> list:
+    lists = [_to_list(s, f"argument {i + 1}") for i, s in enumerate(sets)]
+    non_empty = [lst for lst in lists if lst]
+    flat = _unify_primitives([e for lst in non_empty for e in lst], "set elements")
+    out, k = [], 0
+    for lst in lists:
+        out.append(flat[k:k + len(lst)] if lst else [])
+        k += len(lst)
+    return out
+
+
+@_fn("setunion", 1, None, unknowns=True)
+def _setunion(*sets: Any) -> Any:
+    if any(isinstance(s, Unknown) for s in sets):
+        return merge_unknown(sets)
+    return _make_set([e for s in _set_args(sets) for e in s])
+
+
+@_fn("setintersection", 1, None)
+def _setintersection(*sets: Any) -> list:
+    lists = _set_args(sets)
+    common = {_freeze(e) for e in lists[0]}
+    for other in lists[1:]:
+        common &= {_freeze(e) for e in other}
+    return _make_set([e for e in lists[0] if _freeze(e) in common])
+
+
+@_fn("setsubtract", 2)
+def _setsubtract(a: Any, b: Any) -> list:
+    first, second = _set_args((a, b))
+    removed = {_freeze(e) for e in second}
+    return _make_set([e for e in first if _freeze(e) not in removed])
+
+
+@_fn("setproduct", 2, None, unknowns=True)
+def _setproduct(*sets: Any) -> Any:
+    if any(isinstance(s, Unknown) for s in sets):
+        return merge_unknown(sets)
+    lists = [_to_list(s, f"argument {i + 1} (a set or a list is required)") for i, s in enumerate(sets)]
+    total = 1
+    for lst in lists:
+        total *= len(lst)
+    if total > MAX_COLLECTION_SIZE:
+        raise EvalError(f"the product would have {total} elements, more than {MAX_COLLECTION_SIZE}")
+    return [list(combo) for combo in itertools.product(*lists)]
+
+
+@_fn("slice", 3, unknowns=True)
+def _slice(values: Any, start: Any, end: Any) -> Any:
+    if any(isinstance(v, Unknown) for v in (values, start, end)):
+        return merge_unknown([values, start, end])
+    if not isinstance(values, list):
+        raise EvalError("must be a list or tuple value")
+    lo, hi = _to_int(start, "invalid start index"), _to_int(end, "invalid end index")
+    if lo < 0:
+        raise EvalError("start index must not be less than zero")
+    if lo > len(values):
+        raise EvalError("start index must not be greater than the length of the list")
+    if hi < 0:
+        raise EvalError("end index must not be less than zero")
+    if hi > len(values):
+        raise EvalError("end index must not be greater than the length of the list")
+    if lo > hi:
+        raise EvalError("start index must not be greater than end index")
+    return values[lo:hi]
+
+
+@_fn("sort", 1)
+def _sort(values: Any) -> list:
+    items = _to_list(values)
+    for i, v in enumerate(items):
+        if v is None:
+            raise EvalError(f"given list element {i} is null; a null string cannot be sorted")
+    return sorted(_str_list(items))
+
+
+@_fn("transpose", 1)
+def _transpose(mapping: Any) -> dict:
+    out: dict = {}
+    for key, lst in _to_map(mapping).items():
+        if lst is None:
+            raise EvalError("input must not contain null list")
+        for v in _to_list(lst, "input must be a map of lists of strings; value"):
+            if v is None:
+                raise EvalError("input list must not contain null string")
+            out.setdefault(_to_str(v, "list element"), []).append(key)
+    return {k: sorted(out[k]) for k in sorted(out)}
+
+
+@_fn("zipmap", 2, unknowns=True)
+def _zipmap(keys: Any, values: Any) -> Any:
+    if contains_unknown(keys) or isinstance(values, Unknown):
+        return merge_unknown([keys, values])
+    ks = _to_list(keys, "keys")
+    vals = _to_list(values, "values argument must be a list or tuple value;")
+    for i, k in enumerate(ks):
+        if k is None:
+            raise EvalError(f"keys list has null value at index {i}")
+    ks = _str_list(ks, "keys")
+    if len(ks) != len(vals):
+        raise EvalError(f"number of keys ({len(ks)}) does not match number of values ({len(vals)})")
+    return _sorted_dict(dict(zip(ks, vals)))
+
+
+@_fn("list", 0, None, nulls=_all_nulls, unknowns=True)
+def _list_removed(*values: Any) -> Any:
+    raise EvalError('the "list" function was deprecated in Terraform v0.12 and is no longer available; use tolist([ ... ]) syntax to write a literal list')
+
+
+@_fn("map", 0, None, nulls=_all_nulls, unknowns=True)
+def _map_removed(*values: Any) -> Any:
+    raise EvalError('the "map" function was deprecated in Terraform v0.12 and is no longer available; use tomap({ ... }) syntax to write a literal map')
+
+
+# ---------------------------------------------------------------------------------------------
+# Encoding functions
+# ---------------------------------------------------------------------------------------------
+
+
+def _b64decode(text: str) -> bytes:
+    data = text.replace("\r", "").replace("\n", "")  # Go's decoder skips newlines
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise EvalError("failed to decode base64 data") from None
+
+
+@_fn("base64encode", 1)
+def _base64encode(s: Any) -> str:
+    return base64.b64encode(_to_str(s).encode("utf-8")).decode("ascii")
+
+
+@_fn("base64decode", 1)
+def _base64decode(s: Any) -> str:
+    raw = _b64decode(_to_str(s))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise EvalError("the result of decoding the provided string is not valid UTF-8") from None
+
+
+def _text_codec(name: str) -> tuple:
+    """(encode, decode) for an IANA encoding name, as golang.org/x/text/encoding/ianaindex."""
+    key = name.strip().lower().replace("_", "-")
+    if key in ("utf-16", "csunicode"):
+        # ianaindex: UTF-16 is big-endian with a byte order mark
+        return (lambda s: codecs.BOM_UTF16_BE + s.encode("utf-16-be"),
+                lambda b: (b[2:] if b[:2] == codecs.BOM_UTF16_BE else b).decode("utf-16-be"))
+    try:
+        info = codecs.lookup(key)
+    except LookupError:
+        raise EvalError(f"{json.dumps(name)} is not a supported IANA encoding name or alias in this Terraform version") from None
+    if info.name.startswith("utf-32"):
+        raise _NotOffline(f"the {name} encoding is not evaluated offline")
+    if info.name in ("utf-8-sig", "idna", "punycode", "raw-unicode-escape", "unicode-escape", "rot-13") or not getattr(info, "_is_text_encoding", True):
+        raise EvalError(f"{json.dumps(name)} is not a supported IANA encoding name or alias in this Terraform version")
+    return (lambda s: s.encode(info.name), lambda b: b.decode(info.name))
+
+
+@_fn("textencodebase64", 2)
+def _textencodebase64(s: Any, encoding: Any) -> str:
+    encode, _ = _text_codec(_to_str(encoding))
+    try:
+        raw = encode(_to_str(s))
+    except UnicodeEncodeError:
+        raise EvalError(f"the given string contains characters that cannot be represented in {_to_str(encoding)}") from None
+    return base64.b64encode(raw).decode("ascii")
+
+
+@_fn("textdecodebase64", 2)
+def _textdecodebase64(s: Any, encoding: Any) -> str:
+    _, decode = _text_codec(_to_str(encoding))
+    raw = _b64decode(_to_str(s))
+    try:
+        text = decode(raw)
+    except UnicodeDecodeError:
+        text = "\ufffd"
+    if "\ufffd" in text:
+        raise EvalError(f"the given string contains symbols that are not defined for {_to_str(encoding)}")
+    return text
+
+
+@_fn("urlencode", 1)
+def _urlencode(s: Any) -> str:
+    return urllib.parse.quote_plus(_to_str(s), safe="")
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+_JSON_HTML_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _json_string(s: str) -> str:
+    """Go's json.Marshal of a string (HTML-safe escaping, non-ASCII kept as is)."""
+    text = json.dumps(s, ensure_ascii=False)
+    if any(c in text for c in _JSON_HTML_ESCAPES):
+        text = "".join(_JSON_HTML_ESCAPES.get(c, c) for c in text)
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in text):  # lone surrogates: invalid UTF-8 in Go
+        text = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+    return text
+
+
+def _json_encode(v: Any) -> str:
+    """jsonencode(): compact JSON, object keys sorted, numbers without exponent or '.0'."""
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        if isinstance(v, float) and math.isinf(v):
+            raise EvalError("cannot serialize infinity as JSON")
+        return _num_text(v)
+    if isinstance(v, str):
+        return _json_string(v)
+    if isinstance(v, list):
+        return "[" + ",".join(_json_encode(e) for e in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ",".join(_json_string(str(k)) + ":" + _json_encode(v[k]) for k in sorted(v)) + "}"
+    raise EvalError(f"cannot serialize {type_name(v)} as JSON")
+
+
+@_fn("jsonencode", 1, nulls=_all_nulls)
+def _jsonencode(v: Any) -> str:
+    return _json_encode(v)
+
+
+def _json_object(pairs: list) -> dict:
+    out: dict = {}
+    for k, v in pairs:
+        if k in out:
+            raise EvalError(f"duplicate {json.dumps(k)} property in JSON object")
+        out[k] = v
+    return out
+
+
+def _json_constant(name: str) -> Any:
+    raise EvalError(f"invalid JSON: {name} is not a valid value")
+
+
+@_fn("jsondecode", 1)
+def _jsondecode(s: Any) -> Any:
+    text = _to_str(s)
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_json_object,
+            parse_float=_parse_number_text,
+            parse_int=lambda t: _num(int(t)),
+            parse_constant=_json_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise EvalError(f"invalid JSON: {exc}") from None
+
+
+# -- CSV -------------------------------------------------------------------------------------
+
+
+@_fn("csvdecode", 1)
+def _csvdecode(s: Any) -> list:
+    reader = csv.reader(io.StringIO(_to_str(s), newline=""), strict=True)
+    try:
+        rows = [row for row in reader if row]  # Go's encoding/csv skips empty lines
+    except csv.Error as exc:
+        raise EvalError(f"CSV parse error on line {reader.line_num}: {exc}") from None
+    if not rows:
+        raise EvalError("missing header line")
+    headers = rows[0]
+    if len(set(headers)) != len(headers):
+        dup = next(h for h in headers if headers.count(h) > 1)
+        raise EvalError(f"duplicate column name {json.dumps(dup)}")
+    out = []
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(headers):
+            raise EvalError(f"CSV parse error on line {number}: wrong number of fields")
+        out.append(_sorted_dict(dict(zip(headers, row))))
+    return out
+
+
+# -- YAML (go-cty-yaml semantics on top of PyYAML) -------------------------------------------
+
+_YAML_PLAIN_TAG = "tag:exvlint,2024:plain"
+_YAML_CONSTANTS: dict = {}
+for _names, _value in (
+    (("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
+    (("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
+    (("", "~", "null", "Null", "NULL"), None),
+    ((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), math.inf),
+    (("-.inf", "-.Inf", "-.INF"), -math.inf),
+):
+    for _name in _names:
+        _YAML_CONSTANTS[_name] = _value
+_YAML_INT_RE = re.compile(r"(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)\Z")
+_YAML_FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_YAML_TIMESTAMP_RE = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:(?:([Tt])| )(\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d{1,9})?"
+    r"(?:(Z)|([-+])(\d{2}):(\d{2}))?)?\Z"
+)
+
+
+def _yaml_timestamp(src: str) -> Optional[str]:
+    """The YAML timestamp forms go-cty-yaml accepts, rendered as RFC 3339."""
+    m = _YAML_TIMESTAMP_RE.match(src)
+    if not m:
+        return None
+    year, month, day, t, hh, mm, ss, frac, z, sign, oh, om = m.groups()
+    if hh is not None and (t is None) != (z is None and sign is None):
+        return None  # "T" forms need a zone, space-separated forms must not have one
+    try:
+        stamp = _dt.datetime(int(year), int(month), int(day), int(hh or 0), int(mm or 0), int(ss or 0))
+    except ValueError:
+        return None
+    offset = 0 if sign is None else (1 if sign == "+" else -1) * (int(oh) * 60 + int(om))
+    return _rfc3339(stamp, offset)
+
+
+def _yaml_number(src: str, tag: str) -> Any:
+    plain = src.replace("_", "")
+    try:
+        return _parse_number_text(plain)
+    except EvalError:
+        pass
+    m = re.match(r"([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*)\Z", plain)
+    if m:
+        digits = m.group(2)
+        base = {"x": 16, "o": 8, "b": 2}.get(digits[1:2].lower(), 8)
+        body = digits[2:] if base != 8 or digits[1:2].lower() == "o" else digits
+        return (-1 if m.group(1) == "-" else 1) * int(body or "0", base)
+    raise EvalError(f"cannot parse {json.dumps(src)} as {tag}")
+
+
+def _yaml_plain(src: str) -> Any:
+    if src in _YAML_CONSTANTS:
+        return _YAML_CONSTANTS[src]
+    if src in (".nan", ".NaN", ".NAN"):
+        raise EvalError("floating point NaN is not supported")
+    first = src[0]
+    if first == ".":
+        return _parse_number_text(src) if _NUMBER_RE.match(src) else src
+    if first in "+-0123456789":
+        stamp = _yaml_timestamp(src)
+        if stamp is not None:
+            return stamp
+        if _YAML_INT_RE.match(src) or _YAML_FLOAT_RE.match(src):
+            return _yaml_number(src, "!!int" if _YAML_INT_RE.match(src) else "!!float")
+    return src
+
+
+class _CtyYamlLoader(yaml.SafeLoader):
+    """Resolves plain scalars the way go-cty-yaml does (YAML 1.1-style booleans, RFC 3339
+    timestamps as strings, no implicit octal/sexagesimal numbers)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:  # noqa: D401
+        if kind is yaml.ScalarNode and implicit[0]:
+            return "tag:yaml.org,2002:merge" if value == "<<" else _YAML_PLAIN_TAG
+        return super().resolve(kind, value, implicit)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict:
+        # Keys become strings as they are read, so that 1 and true stay distinct keys.
+        if not isinstance(node, yaml.MappingNode):
+            raise EvalError(f"expected a mapping node, but found {node.id}")
+        self.flatten_mapping(node)
+        mapping: dict = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key is None:
+                raise EvalError("mapping key cannot be null")
+            if isinstance(key, (list, dict, tuple)):
+                raise EvalError("only strings are allowed as mapping keys")
+            mapping[_to_str(key)] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+
+def _yaml_scalar(tag: str, convert: Callable[[str], Any]) -> None:
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            raise EvalError(f"can't interpret {node.id} as {tag}")
+        return convert(node.value)
+
+    _CtyYamlLoader.add_constructor(tag, construct)
+
+
+def _yaml_bool(src: str) -> bool:
+    value = _YAML_CONSTANTS.get(src)
+    if not isinstance(value, bool):
+        raise EvalError(f"cannot parse {json.dumps(src)} as !!bool")
+    return value
+
+
+def _yaml_binary(src: str) -> str:
+    try:
+        base64.b64decode("".join(src.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise EvalError(f"cannot parse {json.dumps(src)} as !!binary: not valid base64") from None
+    return src
+
+
+def _yaml_tagged_timestamp(src: str) -> str:
+    stamp = _yaml_timestamp(src)
+    if stamp is None:
+        raise EvalError(f"cannot parse {json.dumps(src)} as !!timestamp")
+    return stamp
+
+
+_yaml_scalar(_YAML_PLAIN_TAG, _yaml_plain)
+_yaml_scalar("tag:yaml.org,2002:str", str)
+_yaml_scalar("tag:yaml.org,2002:binary", _yaml_binary)
+_yaml_scalar("tag:yaml.org,2002:bool", _yaml_bool)
+_yaml_scalar("tag:yaml.org,2002:int", lambda s: _yaml_number(s, "!!int"))
+_yaml_scalar("tag:yaml.org,2002:float", lambda s: _yaml_number(s, "!!float"))
+_yaml_scalar("tag:yaml.org,2002:timestamp", _yaml_tagged_timestamp)
+_yaml_scalar("tag:yaml.org,2002:null", lambda s: None)
+
+
+def _yaml_normalize(value: Any, active: set, budget: list) -> Any:
+    """Turn constructed YAML into the values convention; rejects cycles and alias bombs."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise EvalError("YAML document expands to too many values")
+    if isinstance(value, (list, dict)):
+        if id(value) in active:
+            raise EvalError("cannot refer to an anchor from inside its own definition")
+        active.add(id(value))
+        try:
+            if isinstance(value, list):
+                return [_yaml_normalize(v, active, budget) for v in value]
+            out = {}
+            for k, v in value.items():
+                if k is None:
+                    raise EvalError("mapping key cannot be null")
+                if isinstance(k, (list, dict, tuple)):
+                    raise EvalError("only strings are allowed as mapping keys")
+                out[_to_str(k)] = _yaml_normalize(v, active, budget)
+            return _sorted_dict(out)
+        finally:
+            active.discard(id(value))
+    if isinstance(value, (str, bool, int, float)) or value is None:
+        return _num(value) if isinstance(value, float) else value
+    raise EvalError(f"unsupported YAML value of type {type(value).__name__}")
+
+
+@_fn("yamldecode", 1)
+def _yamldecode(s: Any) -> Any:
+    loader = _CtyYamlLoader(_to_str(s))
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise EvalError("missing start of document")
+        data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        mark = getattr(exc, "problem_mark", None)
+        where = f" on line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        if "expected a single document" in problem:
+            problem = "only a single document is allowed"
+        raise EvalError(f"invalid YAML{where}: {problem}") from None
+    finally:
+        loader.dispose()
+    return _yaml_normalize(data, set(), [MAX_COLLECTION_SIZE])
+
+
+class _CtyYamlDumper(yaml.SafeDumper):
+    def check_empty_document(self) -> bool:  # libyaml never writes "---" for an empty scalar
+        return False
+
+
+def _yaml_events(v: Any) -> Iterable:
+    E = yaml.events
+    if isinstance(v, dict):
+        yield E.MappingStartEvent(None, None, True, flow_style=False)
+        for k in sorted(v):
+            yield from _yaml_events(str(k))
+            yield from _yaml_events(v[k])
+        yield E.MappingEndEvent()
+    elif isinstance(v, list):
+        yield E.SequenceStartEvent(None, None, True, flow_style=False)
+        for e in v:
+            yield from _yaml_events(e)
+        yield E.SequenceEndEvent()
+    elif isinstance(v, str):
+        yield E.ScalarEvent(None, None, (True, True), v, style="|" if "\n" in v else '"')
+    elif v is None:
+        yield E.ScalarEvent(None, None, (True, True), "null", style=None)
+    elif isinstance(v, bool):
+        yield E.ScalarEvent(None, None, (True, True), "true" if v else "false", style=None)
+    elif isinstance(v, (int, float)):
+        yield E.ScalarEvent(None, None, (True, True), _num_text(v), style=None)
+    else:
+        raise EvalError(f"can't marshal {type_name(v)} as YAML")
+
+
+@_fn("yamlencode", 1, nulls=_all_nulls)
+def _yamlencode(v: Any) -> str:
+    E = yaml.events
+    events = [E.StreamStartEvent(), E.DocumentStartEvent(explicit=False)]
+    events.extend(_yaml_events(v))
+    events += [E.DocumentEndEvent(explicit=False), E.StreamEndEvent()]
+    return yaml.emit(events, Dumper=_CtyYamlDumper, allow_unicode=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Filesystem functions (relative paths are resolved against FunctionContext.module_dir)
+# ---------------------------------------------------------------------------------------------
+
+
+def _go_clean(path: str) -> str:
+    """Go's filepath.Clean for slash-separated paths."""
+    if path == "":
+        return "."
+    rooted = path.startswith("/")
+    parts: list = []
+    for comp in path.split("/"):
+        if comp in ("", "."):
+            continue
+        if comp == "..":
+            if parts and parts[-1] != "..":
+                parts.pop()
+            elif not rooted:
+                parts.append("..")
+        else:
+            parts.append(comp)
+    joined = "/".join(parts)
+    if rooted:
+        return "/" + joined
+    return joined or "."
+
+
+def _to_slash(path: str) -> str:
+    return path.replace(os.sep, "/") if os.sep != "/" else path
+
+
+def _resolve(ctx: FunctionContext, path: str) -> str:
+    """A relative path is relative to the module directory, except that a relative path which
+    already starts with a relative module directory (``"${path.module}/x"`` when path.module
+    is the same relative directory) is taken as it is, to avoid prefixing it twice."""
+    if path.startswith("~"):
+        raise _NotOffline("a path starting with ~ depends on the home directory")
+    if os.path.isabs(path):
+        return os.path.normpath(path)
+    base = ctx.module_dir or "."
+    if not os.path.isabs(base):
+        norm_base, norm_path = os.path.normpath(base), os.path.normpath(path)
+        if norm_base != "." and (norm_path == norm_base or norm_path.startswith(norm_base + os.sep)):
+            return norm_path
+    return os.path.normpath(os.path.join(base, path))
+
+
+def _read_file(ctx: FunctionContext, path: Any) -> bytes:
+    name = _to_str(path, "path")
+    full = _resolve(ctx, name)
+    try:
+        info = os.stat(full)
+    except FileNotFoundError:
+        raise EvalError(
+            f"no file exists at {name}; this function works only with files that are distributed "
+            "as part of the configuration source code, so if this file will be created by a resource "
+            "in this configuration you must instead obtain this result from an attribute of that resource"
+        ) from None
+    except OSError as exc:
+        raise EvalError(f"failed to read {name}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise EvalError(f"failed to read {name}: is a directory")
+    if info.st_size > MAX_FILE_SIZE:
+        raise EvalError(f"{name} is larger than {MAX_FILE_SIZE} bytes; not read")
+    try:
+        with open(full, "rb") as fh:
+            data = fh.read(MAX_FILE_SIZE + 1)
+    except OSError as exc:
+        raise EvalError(f"failed to read {name}: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_SIZE:
+        raise EvalError(f"{name} is larger than {MAX_FILE_SIZE} bytes; not read")
+    return data
+
+
+def _read_text(ctx: FunctionContext, path: Any) -> str:
+    data = _read_file(ctx, path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise EvalError(
+            f"contents of {_to_str(path)} are not valid UTF-8; use the filebase64 function to obtain "
+            "the Base64 encoded contents or the other file functions (e.g. filemd5, filesha256) to "
+            "obtain file hashing results instead"
+        ) from None
+
+
+@_fn("file", 1, ctx=True)
+def _file(ctx: FunctionContext, path: Any) -> str:
+    return _read_text(ctx, path)
+
+
+@_fn("filebase64", 1, ctx=True)
+def _filebase64(ctx: FunctionContext, path: Any) -> str:
+    return base64.b64encode(_read_file(ctx, path)).decode("ascii")
+
+
+@_fn("fileexists", 1, ctx=True)
+def _fileexists(ctx: FunctionContext, path: Any) -> bool:
+    name = _to_str(path, "path")
+    try:
+        info = os.stat(_resolve(ctx, name))
+    except FileNotFoundError:
+        return False
+    except NotADirectoryError:
+        return False
+    except OSError:
+        raise EvalError(f"failed to stat {name}") from None
+    if stat.S_ISREG(info.st_mode):
+        return True
+    if stat.S_ISDIR(info.st_mode):
+        raise EvalError(f"{name} is a directory, not a file")
+    raise EvalError(f"{name} is not a regular file")
+
+
+def _glob_segment_regex(segment: str) -> re.Pattern:
+    """One path segment of a doublestar pattern: * ? [...] [!...] {a,b} and \\ escapes."""
+    out: list = []
+    i, n, depth = 0, len(segment), 0
+    while i < n:
+        c = segment[i]
+        if c == "\\" and i + 1 < n:
+            out.append(re.escape(segment[i + 1]))
+            i += 2
+        elif c == "*":
+            out.append("[^/]*")
+            i += 1
+        elif c == "?":
+            out.append("[^/]")
+            i += 1
+        elif c == "[":
+            j = segment.find("]", i + 2)
+            if j < 0:
+                raise EvalError("failed to glob pattern: syntax error in pattern")
+            body = segment[i + 1:j]
+            if body[:1] in ("!", "^"):
+                body = "^" + body[1:]
+            out.append("[" + body.replace("\\", "\\\\").replace("[", "\\[") + "]")
+            i = j + 1
+        elif c == "{":
+            out.append("(?:")
+            depth += 1
+            i += 1
+        elif c == "}" and depth:
+            out.append(")")
+            depth -= 1
+            i += 1
+        elif c == "," and depth:
+            out.append("|")
+            i += 1
+        else:
+            out.append(re.escape(c))
+            i += 1
+    if depth:
+        raise EvalError("failed to glob pattern: syntax error in pattern")
+    try:
+        return re.compile("".join(out) + r"\Z", re.DOTALL)
+    except re.error:
+        raise EvalError("failed to glob pattern: syntax error in pattern") from None
+
+
+def _glob_match(pattern: list, parts: list) -> bool:
+    @functools.lru_cache(maxsize=None)
+    def match(pi: int, si: int) -> bool:
+        if pi == len(pattern):
+            return si == len(parts)
+        seg = pattern[pi]
+        if seg is None:  # "**": zero or more path segments
+            return match(pi + 1, si) or (si < len(parts) and match(pi, si + 1))
+        return si < len(parts) and seg.match(parts[si]) is not None and match(pi + 1, si + 1)
+
+    return match(0, 0)
+
+
+_GLOB_MAGIC = re.compile(r"[*?\[{\\]")
+
+
+@_fn("fileset", 2, ctx=True)
+def _fileset(ctx: FunctionContext, path: Any, pattern: Any) -> list:
+    base = _to_str(path, "path")
+    if base.startswith("~"):
+        raise _NotOffline("a path starting with ~ depends on the home directory")
+    base_dir = _to_slash(_resolve(ctx, base))
+    full = _go_clean(base_dir + "/" + _to_str(pattern, "pattern"))
+    segments = full.split("/")
+    # walk from the longest literal prefix of the pattern
+    fixed = 0
+    while fixed < len(segments) - 1 and not _GLOB_MAGIC.search(segments[fixed]):
+        fixed += 1
+    root = "/".join(segments[:fixed]) or ("/" if full.startswith("/") else ".")
+    compiled = [None if seg == "**" else _glob_segment_regex(seg) for seg in segments[fixed:]]
+    found: list = []
+    visited = 0
+    if not os.path.isdir(root):
+        return []
+    recursive = None in compiled
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        depth = 0 if dirpath == root else _to_slash(os.path.relpath(dirpath, root)).count("/") + 1
+        if not recursive and depth >= len(compiled) - 1:
+            dirnames[:] = []  # the pattern cannot match anything deeper
+        for fname in filenames:
+            visited += 1
+            if visited > MAX_FILESET_ENTRIES:
+                raise _NotOffline(f"more than {MAX_FILESET_ENTRIES} files to examine")
+            candidate = os.path.join(dirpath, fname)
+            rel_parts = _to_slash(os.path.relpath(candidate, root)).split("/")
+            if _glob_match(compiled, rel_parts) and os.path.isfile(candidate):
+                found.append(_to_slash(os.path.relpath(candidate, base_dir)))
+    return sorted(set(found))
+
+
+@_fn("templatefile", 2, unknowns=True, ctx=True)
+def _templatefile(ctx: FunctionContext, path: Any, variables: Any) -> Any:
+    if isinstance(path, Unknown) or isinstance(variables, Unknown):
+        return merge_unknown([path, variables])
+    text = _read_text(ctx, path)
+    return _render(ctx, text, variables, "templatefile")
+
+
+_IDENTIFIER_RE = re.compile(r"[^\W\d][\w-]*\Z")
+
+
+def _render(ctx: FunctionContext, text: str, variables: Any, fname: str) -> Any:
+    if not isinstance(variables, dict):
+        raise EvalError("invalid vars value: must be a map")
+    for name in variables:
+        if not _IDENTIFIER_RE.match(name):
+            raise EvalError(f"invalid template variable name {json.dumps(name)}: must start with a letter, followed by zero or more letters, digits, and underscores")
+    if ctx.render_template is None:
+        return Unknown(f"{fname}() is not rendered offline (no template renderer)", collect_refs(variables))
+    return ctx.render_template(text, variables)
+
+
+@_fn("abspath", 1, ctx=True)
+def _abspath(ctx: FunctionContext, path: Any) -> str:
+    p = _to_str(path, "path")
+    if p.startswith("~"):
+        return _to_slash(os.path.abspath(os.path.join(ctx.module_dir or ".", p)))  # no ~ expansion
+    return _to_slash(os.path.abspath(_resolve(ctx, p)))
+
+
+@_fn("basename", 1)
+def _basename(path: Any) -> str:
+    p = _to_str(path, "path")
+    if p == "":
+        return "."
+    p = p.rstrip("/")
+    if p == "":
+        return "/"
+    return p[p.rfind("/") + 1:]
+
+
+@_fn("dirname", 1)
+def _dirname(path: Any) -> str:
+    p = _to_str(path, "path")
+    return _go_clean(p[: p.rfind("/") + 1])
+
+
+@_fn("pathexpand", 1)
+def _pathexpand(path: Any) -> Any:
+    p = _to_str(path, "path")
+    if not p.startswith("~"):
+        return p
+    if len(p) > 1 and p[1] not in "/\\":
+        raise EvalError("cannot expand user-specific home dir")
+    raise _NotOffline("the home directory is not known offline")
+
+
+# ---------------------------------------------------------------------------------------------
+# Hash and crypto functions
+# ---------------------------------------------------------------------------------------------
+
+
+def _hex_hash(algorithm: str) -> Callable[[Any], str]:
+    return lambda s: hashlib.new(algorithm, _to_str(s).encode("utf-8")).hexdigest()
+
+
+def _b64_hash(algorithm: str) -> Callable[[Any], str]:
+    return lambda s: base64.b64encode(hashlib.new(algorithm, _to_str(s).encode("utf-8")).digest()).decode("ascii")
+
+
+def _file_hex_hash(algorithm: str) -> Callable[..., str]:
+    return lambda ctx, path: hashlib.new(algorithm, _read_file(ctx, path)).hexdigest()
+
+
+def _file_b64_hash(algorithm: str) -> Callable[..., str]:
+    return lambda ctx, path: base64.b64encode(hashlib.new(algorithm, _read_file(ctx, path)).digest()).decode("ascii")
+
+
+for _algo in ("md5", "sha1", "sha256", "sha512"):
+    _fn(_algo, 1)(_hex_hash(_algo))
+    _fn(f"file{_algo}", 1, ctx=True)(_file_hex_hash(_algo))
+for _algo in ("sha256", "sha512"):
+    _fn(f"base64{_algo}", 1)(_b64_hash(_algo))
+    _fn(f"filebase64{_algo}", 1, ctx=True)(_file_b64_hash(_algo))
+
+_UUID_NAMESPACES = {"dns": _uuid.NAMESPACE_DNS, "url": _uuid.NAMESPACE_URL, "oid": _uuid.NAMESPACE_OID, "x500": _uuid.NAMESPACE_X500}
+
+
+@_fn("uuidv5", 2)
+def _uuidv5(namespace: Any, name: Any) -> str:
+    ns_text = _to_str(namespace, "namespace")
+    ns = _UUID_NAMESPACES.get(ns_text)
+    if ns is None:
+        try:
+            ns = _uuid.UUID(ns_text)
+        except ValueError as exc:
+            raise EvalError(f"uuidv5() doesn't support namespace {ns_text} ({exc})") from None
+    return str(_uuid.uuid5(ns, _to_str(name, "name")))
+
+
+# ---------------------------------------------------------------------------------------------
+# IP network functions
+# ---------------------------------------------------------------------------------------------
+
+_IPNetwork = Any  # ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _parse_cidr(prefix: Any) -> _IPNetwork:
+    text = _to_str(prefix, "prefix")
+    addr, slash, bits = text.partition("/")
+    if not slash or not bits.isdigit() or not bits.isascii():
+        raise EvalError(f"invalid CIDR expression: invalid CIDR address: {text}")
+    if re.fullmatch(r"[0-9]+(\.[0-9]+){3}", addr):
+        addr = ".".join(str(int(octet)) for octet in addr.split("."))  # Terraform accepts leading zeros
+    try:
+        return ipaddress.ip_network(f"{addr}/{int(bits)}", strict=False)
+    except ValueError:
+        raise EvalError(f"invalid CIDR expression: invalid CIDR address: {text}") from None
+
+
+@_fn("cidrhost", 2)
+def _cidrhost(prefix: Any, hostnum: Any) -> str:
+    net = _parse_cidr(prefix)
+    num = _to_int(hostnum, "hostnum")
+    max_host = net.num_addresses - 1
+    if num < 0:
+        if -num - 1 > max_host:
+            raise EvalError(f"prefix of {net.prefixlen} does not accommodate a host numbered {num}")
+        num = max_host + num + 1
+    elif num > max_host:
+        raise EvalError(f"prefix of {net.prefixlen} does not accommodate a host numbered {num}")
+    return str(net.network_address + num)
+
+
+@_fn("cidrnetmask", 1)
+def _cidrnetmask(prefix: Any) -> str:
+    net = _parse_cidr(prefix)
+    if net.version != 4:
+        raise EvalError(f"IPv6 addresses cannot have a netmask: {_to_str(prefix)}")
+    return str(net.netmask)
+
+
+def _subnet(net: _IPNetwork, newbits: int, netnum: int) -> _IPNetwork:
+    new_prefix = net.prefixlen + newbits
+    if newbits < 0 or new_prefix > net.max_prefixlen:
+        raise EvalError(f"insufficient address space to extend prefix of {net.prefixlen} by {newbits}")
+    if netnum < 0 or netnum > (1 << newbits) - 1:
+        raise EvalError(f"prefix extension of {newbits} does not accommodate a subnet numbered {netnum}")
+    base = int(net.network_address) + (netnum << (net.max_prefixlen - new_prefix))
+    return ipaddress.ip_network((base, new_prefix))
+
+
+@_fn("cidrsubnet", 3)
+def _cidrsubnet(prefix: Any, newbits: Any, netnum: Any) -> str:
+    net = _parse_cidr(prefix)
+    return _subnet(net, _to_int(newbits, "newbits"), _to_int(netnum, "netnum")).with_prefixlen
+
+
+@_fn("cidrsubnets", 1, None)
+def _cidrsubnets(prefix: Any, *newbits: Any) -> list:
+    net = _parse_cidr(prefix)
+    start = int(net.network_address)
+    end = start + net.num_addresses  # exclusive
+    cursor = start
+    out = []
+    for i, nb in enumerate(newbits):
+        bits = _to_int(nb, f"argument {i + 2}")
+        if bits < 1:
+            raise EvalError("must extend prefix by at least one bit")
+        if bits > 32:
+            raise EvalError("may not extend prefix by more than 32 bits")
+        length = net.prefixlen + bits
+        if length > net.max_prefixlen:
+            protocol = "IPv4" if net.version == 4 else "IPv6"
+            raise EvalError(f"would extend prefix to {length} bits, which is too long for an {protocol} address")
+        size = 1 << (net.max_prefixlen - length)
+        aligned = -(-cursor // size) * size
+        if aligned + size > end:
+            previous = out[-1] if out else ipaddress.ip_network((start, length)).with_prefixlen
+            raise EvalError(f"not enough remaining address space for a subnet with a prefix of {length} bits after {previous}")
+        out.append(ipaddress.ip_network((aligned, length)).with_prefixlen)
+        cursor = aligned + size
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Type conversion functions
+# ---------------------------------------------------------------------------------------------
+
+
+@_fn("tostring", 1, nulls=_all_nulls)
+def _tostring(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, (list, dict)):
+        raise EvalError(f"cannot convert {type_name(v)} to string")
+    return _to_str(v)
+
+
+@_fn("tonumber", 1, nulls=_all_nulls)
+def _tonumber(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return _parse_number_text(v)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise EvalError(f"cannot convert {type_name(v)} to number")
+    return _num(v)
+
+
+@_fn("tobool", 1, nulls=_all_nulls)
+def _tobool(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, (str, bool)):
+        return _to_bool(v)
+    raise EvalError(f"cannot convert {type_name(v)} to bool")
+
+
+@_fn("tolist", 1, nulls=_all_nulls, unknowns=True)
+def _tolist(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, Unknown):
+        return merge_unknown([v])
+    if not isinstance(v, list):
+        raise EvalError(f"cannot convert {type_name(v)} to list of any single type")
+    return _unify_primitives(v, "list elements")
+
+
+@_fn("toset", 1, nulls=_all_nulls, unknowns=True)
+def _toset(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, Unknown):
+        return merge_unknown([v])
+    if not isinstance(v, list):
+        raise EvalError(f"cannot convert {type_name(v)} to set of any single type")
+    return _make_set(v)
+
+
+@_fn("tomap", 1, nulls=_all_nulls, unknowns=True)
+def _tomap(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, Unknown):
+        return merge_unknown([v])
+    if not isinstance(v, dict):
+        raise EvalError(f"cannot convert {type_name(v)} to map of any single type")
+    keys = sorted(v)
+    return dict(zip(keys, _unify_primitives([v[k] for k in keys], "map elements")))
+
+
+@_fn("sensitive", 1, nulls=_all_nulls, unknowns=True)
+def _sensitive(v: Any) -> Any:
+    return v
+
+
+@_fn("nonsensitive", 1, nulls=_all_nulls, unknowns=True)
+def _nonsensitive(v: Any) -> Any:
+    return v
+
+
+@_fn("ephemeralasnull", 1, nulls=_all_nulls, unknowns=True)
+def _ephemeralasnull(v: Any) -> Any:
+    return v
+
+
+# ---------------------------------------------------------------------------------------------
+# Date and time functions
+# ---------------------------------------------------------------------------------------------
+
+_RFC3339_RE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:(Z)|([+-])(\d{2}):(\d{2}))\Z"
+)
+
+
+@dataclass(frozen=True)
+class _Timestamp:
+    local: _dt.datetime  # wall-clock time in the timestamp's own offset (naive)
+    nanos: int
+    offset_minutes: int
+
+    def epoch_nanos(self) -> int:
+        seconds = calendar.timegm(self.local.timetuple()) - self.offset_minutes * 60
+        return seconds * 1_000_000_000 + self.nanos
+
+
+def _parse_timestamp(text: Any) -> _Timestamp:
+    s = _to_str(text, "timestamp")
+    m = _RFC3339_RE.match(s)
+    if not m:
+        raise EvalError(f"not a valid RFC3339 timestamp: {json.dumps(s)}")
+    year, month, day, hh, mm, ss, frac, z, sign, oh, om = m.groups()
+    try:
+        local = _dt.datetime(int(year), int(month), int(day), int(hh), int(mm), int(ss))
+    except ValueError as exc:
+        raise EvalError(f"not a valid RFC3339 timestamp: {exc}") from None
+    if z is None and (int(oh) >= 24 or int(om) >= 60):
+        raise EvalError("not a valid RFC3339 timestamp: timezone offset out of range")
+    offset = 0 if z else (1 if sign == "+" else -1) * (int(oh) * 60 + int(om))
+    nanos = int((frac[1:] + "000000000")[:9]) if frac else 0
+    return _Timestamp(local, nanos, offset)
+
+
+def _zone(offset_minutes: int, colon: bool = True) -> str:
+    sign = "-" if offset_minutes < 0 else "+"
+    hours, minutes = divmod(abs(offset_minutes), 60)
+    return f"{sign}{hours:02d}{':' if colon else ''}{minutes:02d}"
+
+
+def _rfc3339(local: _dt.datetime, offset_minutes: int) -> str:
+    zone = "Z" if offset_minutes == 0 else _zone(offset_minutes)
+    return f"{local.year:04d}-{local.month:02d}-{local.day:02d}T{local.hour:02d}:{local.minute:02d}:{local.second:02d}{zone}"
+
+
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def _date_tokens(spec: str) -> Iterable[str]:
+    i, n = 0, len(spec)
+    while i < n:
+        c = spec[i]
+        if c == "'":
+            if spec.startswith("''", i):
+                yield "''"
+                i += 2
+                continue
+            j = i + 1
+            while j < n:
+                if spec[j] == "'":
+                    if spec.startswith("''", j):
+                        j += 2
+                        continue
+                    break
+                j += 1
+            yield spec[i:j + 1]
+            i = j + 1
+        elif c.isascii() and c.isalpha():
+            j = i
+            while j < n and spec[j] == c:
+                j += 1
+            yield spec[i:j]
+            i = j
+        else:
+            j = i
+            while j < n and spec[j] != "'" and not (spec[j].isascii() and spec[j].isalpha()):
+                j += 1
+            yield spec[i:j]
+            i = j
+
+
+def _date_verb(tok: str, t: _dt.datetime, offset: int) -> str:
+    c, n = tok[0], len(tok)
+    two = {"Y": None, "D": t.day, "h": t.hour, "H": (t.hour % 12) or 12, "m": t.minute, "s": t.second}
+    if c == "Y" and n in (2, 4):
+        return f"{t.year % 100:02d}" if n == 2 else f"{t.year:04d}"
+    if c == "M" and 1 <= n <= 4:
+        return [f"{t.month}", f"{t.month:02d}", _MONTHS[t.month - 1][:3], _MONTHS[t.month - 1]][n - 1]
+    if c in "DhHms" and n in (1, 2):
+        value = two[c]
+        return f"{value}" if n == 1 else f"{value:02d}"
+    if c == "E" and n in (3, 4):
+        name = _WEEKDAYS[t.weekday()]
+        return name[:3] if n == 3 else name
+    if c in "Aa" and n == 2:
+        marker = "AM" if t.hour < 12 else "PM"
+        return marker if c == "A" else marker.lower()
+    if c == "Z" and n in (1, 3, 4, 5):
+        if n == 1:
+            return "Z" if offset == 0 else _zone(offset)
+        if n == 3:
+            return "UTC" if offset == 0 else _zone(offset, colon=False)
+        return _zone(offset, colon=(n == 5))
+    raise EvalError(f"invalid date format verb {json.dumps(tok)}")
+
+
+@_fn("formatdate", 2)
+def _formatdate(spec: Any, timestamp: Any) -> str:
+    fmt = _to_str(spec, "format")
+    ts = _parse_timestamp(timestamp)
+    out = []
+    for tok in _date_tokens(fmt):
+        if tok[0] == "'":
+            if len(tok) < 2 or tok[-1] != "'":
+                raise EvalError("unterminated literal '")
+            out.append("'" if tok == "''" else tok[1:-1].replace("''", "'"))
+        elif tok[0].isascii() and tok[0].isalpha():
+            out.append(_date_verb(tok, ts.local, ts.offset_minutes))
+        else:
+            out.append(tok)
+    return "".join(out)
+
+
+_DURATION_UNITS = {"ns": 1, "us": 1_000, "\u00b5s": 1_000, "\u03bcs": 1_000, "ms": 1_000_000,
+                   "s": 1_000_000_000, "m": 60_000_000_000, "h": 3_600_000_000_000}
+_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)([^0-9.]+)")
+
+
+def _parse_duration(text: str) -> int:
+    """Go's time.ParseDuration, in nanoseconds."""
+    s = text
+    negative = False
+    if s[:1] in ("-", "+"):
+        negative, s = s[0] == "-", s[1:]
+    if s == "0":
+        return 0
+    if s == "":
+        raise EvalError(f"time: invalid duration {json.dumps(text)}")
+    total = Decimal(0)
+    pos = 0
+    while pos < len(s):
+        m = _DURATION_PART.match(s, pos)
+        if not m or m.group(1) in ("", "."):
+            raise EvalError(f"time: invalid duration {json.dumps(text)}")
+        unit = _DURATION_UNITS.get(m.group(2))
+        if unit is None:
+            raise EvalError(f"time: unknown unit {json.dumps(m.group(2))} in duration {json.dumps(text)}")
+        total += Decimal(m.group(1)) * unit
+        pos = m.end()
+    nanos = int(total)
+    if nanos > (1 << 63) - (0 if negative else 1):
+        raise EvalError(f"time: invalid duration {json.dumps(text)}")
+    return -nanos if negative else nanos
+
+
+@_fn("timeadd", 2)
+def _timeadd(timestamp: Any, duration: Any) -> str:
+    ts = _parse_timestamp(timestamp)
+    total = ts.epoch_nanos() + _parse_duration(_to_str(duration, "duration"))
+    seconds = total // 1_000_000_000 + ts.offset_minutes * 60
+    try:
+        local = _dt.datetime(1970, 1, 1) + _dt.timedelta(seconds=seconds)
+    except OverflowError:
+        raise EvalError("resulting timestamp is out of range") from None
+    return _rfc3339(local, ts.offset_minutes)
+
+
+@_fn("timecmp", 2)
+def _timecmp(a: Any, b: Any) -> int:
+    x, y = _parse_timestamp(a).epoch_nanos(), _parse_timestamp(b).epoch_nanos()
+    return (x > y) - (x < y)
+
+
+# ---------------------------------------------------------------------------------------------
+# Functions whose result is never known offline
+# ---------------------------------------------------------------------------------------------
+
+
+def _unevaluated(name: str, min_args: int, max_args: Optional[int], reason: str) -> None:
+    def impl(*args: Any) -> Any:
+        return _unknown_of(f"{name}(): {reason}", *args)
+
+    _fn(name, min_args, max_args, nulls=_all_nulls, unknowns=True)(impl)
+    _UNEVALUATED.add(name)
+
+
+_unevaluated("uuid", 0, 0, "the result is random")
+_unevaluated("timestamp", 0, 0, "the result depends on the time of the run")
+_unevaluated("plantimestamp", 0, 0, "the result depends on the time of the plan")
+_unevaluated("bcrypt", 1, 2, "the result is salted with random data")
+_unevaluated("base64gzip", 1, 1, "Go's gzip output is not reproduced offline")
+_unevaluated("rsadecrypt", 2, 2, "not evaluated offline")
+_unevaluated("type", 1, 1, "type() is only meaningful in terraform console")
+_unevaluated("issensitive", 1, 1, "sensitivity is not tracked offline")
+
+
+# ---------------------------------------------------------------------------------------------
+# Public name sets
+# ---------------------------------------------------------------------------------------------
+
+#: Every function name call_function() recognises (Terraform's built-ins, minus try/can,
+#: which the evaluator handles lazily). Names in UNEVALUATED_FUNCTION_NAMES always give Unknown.
+FUNCTION_NAMES: frozenset = frozenset(_REGISTRY)
+UNEVALUATED_FUNCTION_NAMES: frozenset = frozenset(_UNEVALUATED)
+#: All of Terraform's built-in function names, including those handled by the evaluator.
+TERRAFORM_FUNCTION_NAMES: frozenset = FUNCTION_NAMES | {"try", "can", "convert"}
