@@ -15,7 +15,7 @@ from .scope import glob_match
 from .terraform.evaluate import Diagnostic, parse_file, tf_files
 
 SKIP_DIRS = {".git", ".terraform", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox"}
-TERRAFORM_SUFFIXES = (".tf", ".tfvars", ".tfvars.json")
+TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
 
 
 @dataclass
@@ -38,7 +38,7 @@ def discover(paths: list, parse_cache: dict, exclude: Optional[list] = None) -> 
                 if _excluded(dirpath, exclude):
                     dirnames[:] = []
                     continue
-                if any(f.endswith(".tf") for f in filenames):
+                if any(f.endswith((".tf", ".tf.json")) for f in filenames):
                     tf_dirs.append(dirpath)
                 units.files.update(os.path.join(dirpath, f) for f in filenames if f.endswith(TERRAFORM_SUFFIXES))
         elif path.endswith(TERRAFORM_SUFFIXES):

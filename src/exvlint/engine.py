@@ -13,6 +13,7 @@ from .config import Config
 from .discover import discover
 from .findings import LEVEL_RANK, Finding, Location
 from .model import Deployment
+from .paths import git_root, is_within
 from .terraform.evaluate import Evaluator, load_modules_json
 
 INPUT_ERRORS = {"EXV000", "EXV003"}
@@ -43,7 +44,8 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
     diagnostics = list(units.diagnostics)
     deployments = []
     for root in units.terraform_roots:
-        evaluator = Evaluator(root, parse_cache, load_modules_json(root), tuple(config.cli_inputs))
+        evaluator = Evaluator(root, parse_cache, load_modules_json(root), tuple(config.cli_inputs),
+                              boundary=_boundary(root, paths))
         deployment = Deployment(name=root)
         try:
             evaluator.run()
@@ -63,6 +65,18 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
     findings.sort(key=Finding.sort_key)
     files = sorted({f for f in parse_cache} | units.files)
     return LintResult(findings, files, deployments)
+
+
+def _boundary(root: str, paths: list) -> str:
+    """Local module sources may not leave the repository (or, outside git, the scanned path)."""
+    top = git_root(root)
+    if top:
+        return top
+    for p in paths:
+        base = p if os.path.isdir(p) else os.path.dirname(p) or "."
+        if is_within(root, base):
+            return os.path.realpath(base)
+    return os.path.realpath(root)
 
 
 def run_checks(deployment: Deployment, config: Config, levels: dict) -> list:

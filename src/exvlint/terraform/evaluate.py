@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from ..findings import Location, Related
+from ..paths import is_within
 from . import hcl
 from .hcl import (Binary, Body, Call, Conditional, Expr, ForExpr, GetAttr, Index, Literal, Name,
                   ObjectExpr, Splat, Template, TemplateFor, TemplateIf, TupleExpr, Unary)
@@ -44,6 +45,7 @@ class EvalBlock:
     attrs: dict = field(default_factory=dict)  # name -> EvalAttr
     blocks: list = field(default_factory=list)  # list[EvalBlock]
     unknown_blocks: set = field(default_factory=set)  # block types whose count is unknown (dynamic)
+    synthetic: bool = False  # read from a .tf.json object that is also an attribute
 
     def attr(self, name: str) -> Optional[EvalAttr]:
         return self.attrs.get(name)
@@ -211,7 +213,12 @@ def parse_file(path: str, cache: dict) -> tuple:
         result = (None, diag)
     else:
         try:
-            result = (hcl.parse_hcl(text, path), None)
+            if path.endswith(".json"):
+                from .tfjson import parse_tf_json
+
+                result = (parse_tf_json(text, path), None)
+            else:
+                result = (hcl.parse_hcl(text, path), None)
         except hcl.HCLSyntaxError as exc:
             result = (None, Diagnostic("EXV000", Location(path, exc.line or 1, exc.col or 0), exc.message))
         except RecursionError:
@@ -226,7 +233,7 @@ def tf_files(directory: str) -> list:
     except OSError:
         return []
     return [os.path.join(directory, n) for n in names
-            if n.endswith(".tf") and os.path.isfile(os.path.join(directory, n))]
+            if n.endswith((".tf", ".tf.json")) and os.path.isfile(os.path.join(directory, n))]
 
 
 def load_module(directory: str, parse_cache: dict) -> ModuleSource:
@@ -339,12 +346,13 @@ class Evaluator:
     """Evaluates one root module and every module it calls."""
 
     def __init__(self, root_dir: str, parse_cache: dict, modules_json: Optional[dict] = None,
-                 cli_inputs: tuple = (), environ: Optional[dict] = None):
+                 cli_inputs: tuple = (), environ: Optional[dict] = None, boundary: Optional[str] = None):
         self.root_dir = root_dir
         self.parse_cache = parse_cache
         self.sources: dict = {}
         self.diagnostics: list = []
         self.modules_json = modules_json or {}
+        self.boundary = boundary  # local module sources may not leave this directory (the repository)
         self.cli_inputs = cli_inputs  # ordered ("file", path) / ("var", "name=value"), as on the command line
         self.environ = os.environ if environ is None else environ
         self.instances: list = []
@@ -690,6 +698,11 @@ class ModuleInstance:
         if directory is None:
             self.unresolved(call_loc, base, f"module {base} (source {source!r}) is not installed: run terraform init, or its resources are unknown")
             return Unknown(f"module {base} is not available offline")
+        if self.evaluator.boundary and not is_within(directory, self.evaluator.boundary):
+            self.evaluator.diagnostics.append(Diagnostic(
+                "EXV000", attr_location(path, source_attr),
+                f"module source {source!r} is outside the repository ({self.evaluator.boundary}); not read", base))
+            return Unknown("module source outside the repository")
         if directory in self.ancestry:
             self.evaluator.diagnostics.append(Diagnostic("EXV000", call_loc, f"module cycle: {base} calls {directory}, which is already being evaluated", base))
             return Unknown("module cycle")
@@ -748,7 +761,9 @@ class ModuleInstance:
             if child.type == "dynamic" and child.labels:
                 self._expand_dynamic(child, scope, out)
             else:
-                out.blocks.append(self.eval_body(child.body, scope, child.type, child.labels, block_location(scope.path, child)))
+                evaluated = self.eval_body(child.body, scope, child.type, child.labels, block_location(scope.path, child))
+                evaluated.synthetic = child.synthetic
+                out.blocks.append(evaluated)
         return out
 
     def _expand_dynamic(self, block: hcl.Block, scope: Scope, out: EvalBlock) -> None:
@@ -1161,7 +1176,8 @@ def block_object(body: EvalBlock) -> dict:
     """An evaluated block as an expression value: attributes plus nested blocks as lists."""
     out = {name: a.value for name, a in body.attrs.items()}
     for child in body.blocks:
-        out.setdefault(child.type, []).append(block_object(child))
+        if not child.synthetic:
+            out.setdefault(child.type, []).append(block_object(child))
     return out
 
 

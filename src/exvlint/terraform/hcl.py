@@ -149,6 +149,7 @@ class Block:
     col: int
     end_line: int
     end_col: int
+    synthetic: bool = False  # a .tf.json object read as a nested block (it is also an attribute)
 
 
 @dataclass

@@ -1,0 +1,166 @@
+"""JSON with source positions: every object and array remembers where its members start.
+
+Terraform's ``.tf.json``, plan JSON and ARM templates all need findings located at the line of
+a key, which the standard ``json`` module cannot tell. The parser is small, strict (RFC 8259,
+like Terraform and ARM) and iterative in its string scanning, so large files stay fast.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+
+class JSONPosError(ValueError):
+    def __init__(self, message: str, line: int, col: int):
+        super().__init__(f"{message} (line {line}, column {col})")
+        self.message = message
+        self.line = line
+        self.col = col
+
+
+class PosDict(dict):
+    """A JSON object; ``key_lines[key]`` is the (line, column) where the key is written."""
+
+    line: int = 0
+    col: int = 0
+
+    def __init__(self, *args: Any):
+        super().__init__(*args)
+        self.key_lines: dict = {}
+
+
+class PosList(list):
+    """A JSON array; ``item_lines[i]`` is the (line, column) where element i starts."""
+
+    line: int = 0
+    col: int = 0
+
+    def __init__(self, *args: Any):
+        super().__init__(*args)
+        self.item_lines: list = []
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_STRING_END = re.compile(r'["\\\x00-\x1f]')
+_DECODER = json.JSONDecoder()
+
+
+def loads(text: str) -> Any:
+    parser = _Parser(text)
+    value = parser.value()
+    parser.skip_ws()
+    if parser.pos != len(text):
+        parser.fail("extra data after the JSON value")
+    return value
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text = text
+        self.pos = 0
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def where(self, pos: int) -> tuple:
+        import bisect
+
+        i = bisect.bisect_right(self.line_starts, pos) - 1
+        return i + 1, pos - self.line_starts[i] + 1
+
+    def fail(self, message: str) -> None:
+        line, col = self.where(self.pos)
+        raise JSONPosError(message, line, col)
+
+    def skip_ws(self) -> None:
+        self.pos = _WS.match(self.text, self.pos).end()
+
+    def value(self, depth: int = 0) -> Any:
+        if depth > 500:
+            self.fail("JSON nested too deeply")
+        self.skip_ws()
+        if self.pos >= len(self.text):
+            self.fail("unexpected end of JSON input")
+        ch = self.text[self.pos]
+        if ch == "{":
+            return self.obj(depth)
+        if ch == "[":
+            return self.arr(depth)
+        if ch == '"':
+            return self.string()
+        if self.text.startswith("true", self.pos):
+            self.pos += 4
+            return True
+        if self.text.startswith("false", self.pos):
+            self.pos += 5
+            return False
+        if self.text.startswith("null", self.pos):
+            self.pos += 4
+            return None
+        m = _NUMBER.match(self.text, self.pos)
+        if m and m.end() > self.pos:
+            self.pos = m.end()
+            text = m.group(0)
+            return int(text) if re.fullmatch(r"-?\d+", text) else float(text)
+        self.fail(f"unexpected character {ch!r}")
+
+    def string(self) -> str:
+        try:
+            value, end = _DECODER.raw_decode(self.text, self.pos)
+        except json.JSONDecodeError as exc:
+            self.pos = exc.pos
+            self.fail(exc.msg)
+        if not isinstance(value, str):
+            self.fail("expected a string")
+        self.pos = end
+        return value
+
+    def obj(self, depth: int) -> PosDict:
+        out = PosDict()
+        out.line, out.col = self.where(self.pos)
+        self.pos += 1
+        self.skip_ws()
+        if self.text.startswith("}", self.pos):
+            self.pos += 1
+            return out
+        while True:
+            self.skip_ws()
+            if not self.text.startswith('"', self.pos):
+                self.fail("expected a quoted property name")
+            key_pos = self.where(self.pos)
+            key = self.string()
+            self.skip_ws()
+            if not self.text.startswith(":", self.pos):
+                self.fail("expected ':' after a property name")
+            self.pos += 1
+            out[key] = self.value(depth + 1)
+            out.key_lines[key] = key_pos
+            self.skip_ws()
+            if self.text.startswith(",", self.pos):
+                self.pos += 1
+                continue
+            if self.text.startswith("}", self.pos):
+                self.pos += 1
+                return out
+            self.fail("expected ',' or '}' in an object")
+
+    def arr(self, depth: int) -> PosList:
+        out = PosList()
+        out.line, out.col = self.where(self.pos)
+        self.pos += 1
+        self.skip_ws()
+        if self.text.startswith("]", self.pos):
+            self.pos += 1
+            return out
+        while True:
+            self.skip_ws()
+            out.item_lines.append(self.where(self.pos))
+            out.append(self.value(depth + 1))
+            self.skip_ws()
+            if self.text.startswith(",", self.pos):
+                self.pos += 1
+                continue
+            if self.text.startswith("]", self.pos):
+                self.pos += 1
+                return out
+            self.fail("expected ',' or ']' in an array")
