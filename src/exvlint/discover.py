@@ -21,6 +21,7 @@ TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
 @dataclass
 class Units:
     terraform_roots: list = field(default_factory=list)  # directories, evaluated as root modules
+    json_files: list = field(default_factory=list)  # other .json files: plans (and templates) by content
     diagnostics: list = field(default_factory=list)  # EXV000 for paths that do not exist, etc.
     files: set = field(default_factory=set)  # every input file found
 
@@ -41,6 +42,9 @@ def discover(paths: list, parse_cache: dict, exclude: Optional[list] = None) -> 
                 if any(f.endswith((".tf", ".tf.json")) for f in filenames):
                     tf_dirs.append(dirpath)
                 units.files.update(os.path.join(dirpath, f) for f in filenames if f.endswith(TERRAFORM_SUFFIXES))
+                units.json_files.extend(os.path.join(dirpath, f) for f in sorted(filenames) if _other_json(f))
+        elif _other_json(os.path.basename(path)):
+            units.json_files.append(path)
         elif path.endswith(TERRAFORM_SUFFIXES):
             directory = os.path.dirname(path) or "."
             tf_dirs.append(directory)  # Terraform references cross files: read the whole module
@@ -68,6 +72,10 @@ def discover(paths: list, parse_cache: dict, exclude: Optional[list] = None) -> 
                 changed = True
     units.terraform_roots = roots + [d for d in ordered if d not in reachable]
     return units
+
+
+def _other_json(name: str) -> bool:
+    return name.endswith(".json") and not name.endswith((".tf.json", ".tfvars.json"))
 
 
 def _excluded(dirpath: str, exclude: Optional[list]) -> bool:

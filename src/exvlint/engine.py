@@ -43,7 +43,26 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
     units = discover(list(paths) or ["."], parse_cache, config.exclude_paths)
     diagnostics = list(units.diagnostics)
     deployments = []
+    plans = []
+    for path in units.json_files:
+        plan, diag = _read_plan(path, parse_cache)
+        if diag is not None:
+            diagnostics.append(diag)
+        elif plan is not None:
+            plans.append(plan)
+    planned_dirs = {os.path.normpath(p.config_dir) for p in plans}
+    for plan in plans:  # a plan is the resolved form of the module beside it: each resource once
+        deployment = Deployment(name=plan.path)
+        try:
+            for adapter in TERRAFORM_ADAPTERS:
+                adapter.adapt(plan, deployment)
+        except Exception as exc:  # never a traceback: an internal error is a finding
+            findings.append(_internal_error("reading the plan", exc, Location(plan.path)))
+        diagnostics.extend(plan.diagnostics)
+        deployments.append(deployment)
     for root in units.terraform_roots:
+        if os.path.normpath(root) in planned_dirs:
+            continue
         evaluator = Evaluator(root, parse_cache, load_modules_json(root), tuple(config.cli_inputs),
                               boundary=_boundary(root, paths))
         deployment = Deployment(name=root)
@@ -65,6 +84,23 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
     findings.sort(key=Finding.sort_key)
     files = sorted({f for f in parse_cache} | units.files)
     return LintResult(findings, files, deployments)
+
+
+def _read_plan(path: str, parse_cache: dict) -> tuple:
+    """(PlanResult, None) for a Terraform plan JSON, (None, None) for other JSON, or an input error."""
+    from .terraform.evaluate import read_text
+    from .terraform.plan import is_plan, load_plan
+
+    text, diag = read_text(path)
+    if diag is not None:
+        return None, diag
+    if '"format_version"' not in text[:4096] and '"planned_values"' not in text:
+        return None, None  # not a plan (package.json, ARM templates are read elsewhere)
+    plan, diag = load_plan(path, text, parse_cache)
+    if diag is not None or not is_plan(plan.doc):
+        return None, diag
+    parse_cache[path] = (None, None)  # listed among the files read
+    return plan, None
 
 
 def _boundary(root: str, paths: list) -> str:

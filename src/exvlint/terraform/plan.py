@@ -1,0 +1,220 @@
+"""Terraform plan JSON (``terraform show -json plan.out``) as evaluated resource instances.
+
+The plan's values are fully resolved, so no expression is evaluated here. Graph edges come from
+the configuration's references (ids are unknown before apply). Locations point back into the
+``.tf`` files beside the plan when they are present, else at the resource in the plan file.
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, Optional
+
+from .. import jsonpos
+from ..findings import Location
+from .evaluate import (Diagnostic, EvalAttr, EvalBlock, ResourceBlock, ResourceInstance, attr_location,
+                       block_location, load_module)
+from .values import Ref, Unknown
+
+_REF = re.compile(r'^((?:data\.)?[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*)(\[[^\]]+\])?')
+
+
+def is_plan(doc: Any) -> bool:
+    return isinstance(doc, dict) and "format_version" in doc and (
+        "planned_values" in doc or "resource_changes" in doc)
+
+
+class PlanResult:
+    """What the Terraform adapters read: instances, resource blocks and provider configurations."""
+
+    def __init__(self, path: str, doc: dict, parse_cache: dict):
+        self.path = path
+        self.doc = doc
+        self.parse_cache = parse_cache
+        self.instances: list = []
+        self.resource_blocks: list = []
+        self.providers: list = []
+        self.diagnostics: list = []
+        self.config_dir = os.path.dirname(path) or "."
+        self._sources: dict = {}
+
+    # -- configuration (for references and source locations)
+    def _module_config(self, module_address: str) -> Optional[dict]:
+        config = (self.doc.get("configuration") or {}).get("root_module") or {}
+        for name in _call_names(module_address):
+            call = (config.get("module_calls") or {}).get(name) or {}
+            config = call.get("module") or {}
+        return config
+
+    def _module_dir(self, module_address: str) -> Optional[str]:
+        directory = self.config_dir
+        config = (self.doc.get("configuration") or {}).get("root_module") or {}
+        for name in _call_names(module_address):
+            call = (config.get("module_calls") or {}).get(name) or {}
+            source = call.get("source")
+            if not isinstance(source, str) or not source.startswith(("./", "../")):
+                return None
+            directory = os.path.normpath(os.path.join(directory, source))
+            config = call.get("module") or {}
+        return directory
+
+    def _source_block(self, module_address: str, mode: str, rtype: str, name: str):
+        directory = self._module_dir(module_address)
+        if directory is None or not os.path.isdir(directory):
+            return None
+        if directory not in self._sources:
+            self._sources[directory] = load_module(directory, self.parse_cache)
+        return self._sources[directory].resources.get((mode, rtype, name))
+
+    # -- instances
+    def run(self) -> "PlanResult":
+        planned = (self.doc.get("planned_values") or {}).get("root_module") or {}
+        changes = {c.get("address"): c for c in self.doc.get("resource_changes") or [] if isinstance(c, dict)}
+        self._walk(planned, "", changes)
+        return self
+
+    def _walk(self, module: dict, module_address: str, changes: dict) -> None:
+        resources = module.get("resources") or []
+        for i, res in enumerate(resources):
+            if isinstance(res, dict) and res.get("type") and res.get("name"):
+                self._instance(res, module_address, changes, resources, i)
+        for child in module.get("child_modules") or []:
+            if isinstance(child, dict):
+                self._walk(child, child.get("address") or module_address, changes)
+
+    def _instance(self, res: dict, module_address: str, changes: dict, siblings: list, index: int) -> None:
+        mode = res.get("mode", "managed")
+        rtype, name = res["type"], res["name"]
+        address = res.get("address") or (module_address + "." if module_address else "") + f"{rtype}.{name}"
+        found = self._source_block(module_address, mode, rtype, name)
+        if found is not None:
+            block, path = found
+            location = block_location(path, block)
+            shadow = (block.body, path)
+        else:
+            line, col = siblings.item_lines[index] if isinstance(siblings, jsonpos.PosList) else (1, 0)
+            location = Location(self.path, line, col)
+            shadow = None
+        values = res.get("values") or {}
+        unknown = ((changes.get(address) or {}).get("change") or {}).get("after_unknown") or {}
+        refs = self._references(module_address, mode, rtype, name, res.get("index"))
+        body = _block(rtype, [rtype, name], location, values, unknown, refs, shadow, self.path)
+        inst = ResourceInstance(address, mode, rtype, name, res.get("index"), module_address, body, location,
+                                (), "")
+        self.instances.append(inst)
+        self.resource_blocks.append(ResourceBlock(address, mode, rtype, module_address, location, 1, ()))
+
+    def _references(self, module_address: str, mode: str, rtype: str, name: str, key: Any) -> dict:
+        """Attribute -> Refs to resource instances, from the configuration's expressions."""
+        config = self._module_config(module_address) or {}
+        for res in config.get("resources") or []:
+            if res.get("type") == rtype and res.get("name") == name and res.get("mode", "managed") == mode:
+                return {attr: self._refs(expr, module_address, key)
+                        for attr, expr in (res.get("expressions") or {}).items() if isinstance(expr, dict)}
+        return {}
+
+    def _refs(self, expr: dict, module_address: str, key: Any) -> frozenset:
+        prefix = module_address + "." if module_address else ""
+        out = set()
+        for ref in expr.get("references") or []:
+            m = _REF.match(ref) if isinstance(ref, str) else None
+            if not m or ref.startswith(("var.", "local.", "module.", "each.", "count.", "path.")):
+                continue
+            base, index = prefix + m.group(1), m.group(2)
+            if index in ("[each.key]", "[count.index]") and key is not None:
+                index = f"[{_key_text(key)}]"
+            out.add(Ref(base + (index or ""), "id"))
+        return frozenset(out)
+
+    def resolve_refs(self) -> None:
+        """Refs without an instance key point at the single instance, or at the one with our key."""
+        by_base: dict = {}
+        for inst in self.instances:
+            by_base.setdefault(_strip_key(inst.address), []).append(inst.address)
+        for inst in self.instances:
+            for attr in inst.body.attrs.values():
+                if isinstance(attr.value, Unknown) and attr.value.refs:
+                    fixed = set()
+                    for ref in attr.value.refs:
+                        addresses = by_base.get(_strip_key(ref.address), [])
+                        if ref.address in addresses:
+                            fixed.add(ref)
+                        elif len(addresses) == 1:
+                            fixed.add(Ref(addresses[0], ref.attr))
+                        else:
+                            fixed.add(ref)
+                    attr.value = Unknown(attr.value.reason, frozenset(fixed))
+
+
+def _block(btype: str, labels: list, location: Location, values: dict, unknown: Any, refs: dict,
+           shadow: Optional[tuple], plan_path: str) -> EvalBlock:
+    out = EvalBlock(btype, labels, location)
+    body, path = shadow if shadow else (None, None)
+    for key, value in values.items():
+        where = _attr_where(body, path, key, location, values, plan_path)
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            nested_unknown = unknown.get(key) if isinstance(unknown, dict) else None
+            blocks = body.blocks if body is not None else []
+            shadows = [b for b in blocks if b.type == key]
+            for i, item in enumerate(value):
+                sub_unknown = nested_unknown[i] if isinstance(nested_unknown, list) and i < len(nested_unknown) else {}
+                sub_shadow = (shadows[i].body, path) if i < len(shadows) else None
+                sub_loc = block_location(path, shadows[i]) if i < len(shadows) else where
+                child = _block(key, [], sub_loc, item, sub_unknown, {}, sub_shadow, plan_path)
+                child.synthetic = False
+                out.blocks.append(child)
+            continue
+        out.attrs[key] = EvalAttr(key, _plain(value), where)
+    if isinstance(unknown, dict):
+        for key, flag in unknown.items():
+            if flag is True and key not in out.attrs:
+                out.attrs[key] = EvalAttr(key, Unknown(f"{key} is known only after apply", refs.get(key, frozenset())),
+                                          _attr_where(body, path, key, location, values, plan_path))
+    for key, key_refs in refs.items():
+        if key not in out.attrs and key_refs and not any(b.type == key for b in out.blocks):
+            out.attrs[key] = EvalAttr(key, Unknown(f"{key} is known only after apply", key_refs),
+                                      _attr_where(body, path, key, location, values, plan_path))
+    return out
+
+
+def _attr_where(body, path: Optional[str], key: str, block_loc: Location, values: dict, plan_path: str) -> Location:
+    if body is not None:
+        attr = body.attributes.get(key)
+        return attr_location(path, attr) if attr is not None else block_loc
+    if isinstance(values, jsonpos.PosDict) and key in values.key_lines:
+        line, col = values.key_lines[key]
+        return Location(plan_path, line, col)
+    return block_loc
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _call_names(module_address: str) -> list:
+    return re.findall(r'module\.([A-Za-z_][\w-]*)', module_address or "")
+
+
+def _strip_key(address: str) -> str:
+    return re.sub(r'\[[^\]]*\]$', "", address)
+
+
+def _key_text(key: Any) -> str:
+    import json
+
+    return str(key) if isinstance(key, int) else json.dumps(key)
+
+
+def load_plan(path: str, text: str, parse_cache: dict) -> tuple:
+    """(PlanResult, None) or (None, Diagnostic)."""
+    try:
+        doc = jsonpos.loads(text)
+    except jsonpos.JSONPosError as exc:
+        return None, Diagnostic("EXV000", Location(path, exc.line, exc.col), f"invalid JSON: {exc.message}")
+    result = PlanResult(path, doc, parse_cache).run()
+    result.resolve_refs()
+    return result, None
