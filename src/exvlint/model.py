@@ -86,6 +86,7 @@ class Disk(Resource):
     attach_location: Optional[Location] = None  # where the disk is attached to the VM (attachment / inline block)
     labels: dict = field(default_factory=dict)  # tags: key -> Val(str)
     vm: Optional["VirtualMachine"] = None  # the VM it is attached to
+    host: Optional["Host"] = None  # the host that opens the disk file (Hyper-V: the provider's host)
 
 
 @dataclass
@@ -109,8 +110,11 @@ class Evidence:
 
 @dataclass
 class Host(Resource):
+    """A hypervisor host, or a cluster of them, as the code names it (for the hosts: inventory)."""
+
     name: Val = field(default_factory=unknown)
     os: Val = field(default_factory=unknown)
+    host_count: Val = field(default_factory=lambda: Val(1, DEFAULT))  # physical hosts behind it (a cluster has several)
 
 
 @dataclass
@@ -137,6 +141,7 @@ class VirtualMachine(Resource):
     guest_os_supported: Val = field(default_factory=unknown)  # bool
     image: Val = field(default_factory=unknown)  # description of the image for messages
     hibernation: Val = field(default_factory=unknown)  # resumes from saved memory state
+    linked_clone: Val = field(default_factory=lambda: Val(False, DEFAULT))  # disks are deltas of a template's snapshot
     stop_action: Val = field(default_factory=unknown)  # save | shutdown | turnoff | suspend | poweroff
     checkpoints: Val = field(default_factory=unknown)  # checkpoint type; "disabled" when off
     host: Optional[Host] = None

@@ -66,13 +66,13 @@ def exchange_reason(vm: VirtualMachine, config: Config) -> Optional[str]:
                 return f"exchange.vms {pattern}"
     if config.all_vms:
         return "all VMs in scope"
-    reason = _label_reason(vm.labels)
+    reason = _label_reason(vm.labels, _LABEL_NOUN.get(vm.platform, "tag"))
     if reason:
         return reason
     if vm.notes.known and isinstance(vm.notes.value, str):
         for m in re.finditer(r"([A-Za-z_]+)\s*[=:]\s*([^\s;,]+)", vm.notes.value):
             if m.group(1).lower() in TAG_KEYS and "exchange" in m.group(2).lower():
-                return f"notes {m.group(1)}={m.group(2)}"
+                return f"{_NOTES_NOUN.get(vm.platform, 'notes')} {m.group(1)}={m.group(2)}"
     for pattern in config.name_patterns:
         for label, text in _names(vm):
             if glob_match(pattern, text):
@@ -82,15 +82,19 @@ def exchange_reason(vm: VirtualMachine, config: Config) -> Optional[str]:
     return None
 
 
-def _label_reason(labels: dict) -> Optional[str]:
+_LABEL_NOUN = {"vsphere": "custom attribute"}  # what the platform calls a VM's labels
+_NOTES_NOUN = {"vsphere": "annotation"}  # and its free-text notes
+
+
+def _label_reason(labels: dict, noun: str = "tag") -> Optional[str]:
     for key, val in sorted(labels.items()):
         if not val.known:
             continue
         value = str(val.value)
         if key.lower() == "exchange":
-            return f"tag {key}={value}" if value else f"tag {key}"
+            return f"{noun} {key}={value}" if value else f"{noun} {key}"
         if key.lower() in TAG_KEYS and "exchange" in value.lower():
-            return f"tag {key}={value}"
+            return f"{noun} {key}={value}"
     return None
 
 

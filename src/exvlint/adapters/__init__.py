@@ -1,4 +1,4 @@
 """Adapters: one per provider or input format, each mapping evaluated resources to the model."""
-from . import azurerm
+from . import azurerm, hyperv, vsphere
 
-TERRAFORM_ADAPTERS = (azurerm,)
+TERRAFORM_ADAPTERS = (azurerm, vsphere, hyperv)

@@ -130,10 +130,21 @@ def gb(n_bytes: float) -> str:
     return f"{value:.0f} GB" if abs(value - round(value)) < 0.05 else f"{value:.1f} GB"
 
 
+def host_entry(config: Config, host) -> Optional[dict]:
+    """The ``hosts:`` inventory entry for ``host`` (matched by name, case-insensitively), or None."""
+    if host is None or not host.name.known or not isinstance(host.name.value, str):
+        return None
+    wanted = host.name.value.strip().lower()
+    for entry in config.hosts:
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry["name"].strip().lower() == wanted:
+            return entry
+    return None
+
+
 def disk_label(disk) -> str:
     if disk.name.known and isinstance(disk.name.value, str) and disk.name.value:
         return f"{disk.role} disk {disk.name.value}"
     return f"{disk.role} disk {disk.address}"
 
 
-from . import guest, state, storage  # noqa: E402,F401  (registers the checks)
+from . import cpu, guest, memory, state, storage  # noqa: E402,F401  (registers the checks)

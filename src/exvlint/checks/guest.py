@@ -9,7 +9,7 @@ from . import RuleContext, check
 SUPPORTED = re.compile(r"^windows server (2008 r2 sp1|2008 r2|2012 r2|2012)\b", re.I)
 
 
-@check("EXV404", platforms=("azure",))
+@check("EXV404", platforms=("azure", "vsphere", "hyperv"))
 def unsupported_guest_os(deployment, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         stated = _configured_os(vm, ctx)
@@ -25,8 +25,18 @@ def unsupported_guest_os(deployment, ctx: RuleContext) -> None:
             ctx.unresolved(vm, supported, "the guest OS")
         elif supported.value is False:
             shown = vm.image.value if vm.image.known else vm.guest_os.value
-            ctx.report(vm, f"guest OS {vm.guest_os.value} ({shown}) is not supported for Exchange 2013; use "
-                       "Windows Server 2008 R2 SP1, 2012 or 2012 R2", supported, key="guest-os")
+            fix = _FIX.get(vm.platform, "use Windows Server 2008 R2 SP1, 2012 or 2012 R2")
+            if vm.platform == "vsphere":  # the guest_id names a family, not a product: say what it means
+                what = f"{shown} means {vm.guest_os.value}, which is"
+            else:
+                what = f"guest OS {vm.guest_os.value} ({shown}) is"
+            ctx.report(vm, f"{what} not supported for Exchange 2013; {fix}", supported, key="guest-os")
+
+
+_FIX = {
+    "vsphere": ("install Windows Server 2008 R2 SP1, 2012 or 2012 R2 and set guest_id = \"windows8Server64Guest\" "
+                "(2012, 2012 R2) or \"windows7Server64Guest\" (2008 R2)"),
+}
 
 
 def _configured_os(vm, ctx: RuleContext):
