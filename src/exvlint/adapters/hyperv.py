@@ -19,24 +19,12 @@ from ..findings import Location
 from ..model import (DEFAULT, EXPLICIT, MIB, Datastore, Deployment, Disk, Evidence, Host, Val, VirtualMachine,
                      unknown)
 from ..terraform.evaluate import EvalBlock, ResourceInstance
-from ..terraform.hcl import GetAttr, Literal, Name, ObjectExpr, Template
 from .terraform_values import as_bool, as_int, as_str, first_block, raw
-from .terraform_values import attr_val as _attr_val
+from .terraform_values import attr_val
 
 PLATFORM = "hyperv"
 NO_DISK_NUMBER = 4294967295  # the provider's "no pass-through disk"
 DEFAULT_HOST = "127.0.0.1"  # provider host when neither `host` nor HYPERV_HOST is set (HV-IDX)
-_MODULE_STEP = re.compile(r'module\.([A-Za-z_][A-Za-z0-9_-]*)(\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?')
-
-
-def attr_val(block, name, *args, **kwargs) -> Val:
-    """``terraform_values.attr_val``, but an attribute written as null (``x ? y : null``) is located at
-    that attribute, where a user would change it, rather than at the block."""
-    val = _attr_val(block, name, *args, **kwargs)
-    attr = block.attrs.get(name) if block is not None else None
-    if attr is not None and attr.value is None:
-        return Val(val.value, val.state, attr.location, attr.origins, val.reason)
-    return val
 
 
 def handles(instance: ResourceInstance) -> bool:
@@ -127,31 +115,29 @@ def _volume(path_val: Val, volumes: dict, where: Location) -> tuple:
 
 
 class _ProviderHosts:
-    """The Hyper-V host of each resource: the ``host`` of its provider configuration."""
+    """The Hyper-V host of each resource: the ``host`` of the provider configuration it uses.
+
+    The evaluator has already resolved which configuration that is (aliases, module ``providers``
+    maps, inheritance); this only reads its ``host`` and groups the VMs that share it.
+    """
 
     def __init__(self, evaluated):
         self.evaluated = evaluated
         self.configs = {(pc.module_path, pc.name): pc for pc in evaluated.providers
                         if pc.name.split(".")[0] == "hyperv"}
-        self.modules = {m.address: m for m in getattr(evaluated, "module_instances", [])}
         self.hosts: dict = {}
 
     def for_instance(self, inst: ResourceInstance) -> Host:
         ref = inst.provider or "hyperv"
-        config, reason = self._resolve(inst.module_path, ref, 0)
+        config = self.configs.get((inst.provider_module, ref))
         if config is not None:
             name = attr_val(config.body, "host", self._default_host(), as_str)
             key = ("name", name.value.lower()) if name.known else ("config", config.module_path, config.name)
             prefix = config.module_path + "." if config.module_path else ""
             address, location = f"{prefix}provider.{config.name}", config.body.location
-        elif reason:
-            name = unknown(inst.location, reason)
-            key = ("unknown", inst.module_path, ref)
-            address, location = f"provider.{ref}", inst.location
-        elif not hasattr(self.evaluated, "module_instances"):
-            # a plan JSON: its provider configurations are not read (yet), so the host is not known
-            name = unknown(inst.location, "the provider configuration of this input is not read")
-            key = ("unknown", inst.module_path, ref)
+        elif inst.provider_reason or "." in ref:
+            name = unknown(inst.location, inst.provider_reason or f"provider {ref} is not configured")
+            key = ("unknown", inst.provider_module, ref)
             address, location = f"provider.{ref}", inst.location
         else:  # the default provider configuration, with no provider block at all
             name = Val(self._default_host(), DEFAULT, inst.location)
@@ -165,66 +151,6 @@ class _ProviderHosts:
     def _default_host(self) -> str:
         environ = getattr(self.evaluated, "environ", {}) or {}
         return environ.get("HYPERV_HOST") or DEFAULT_HOST
-
-    def _resolve(self, module_path: str, ref: str, depth: int) -> tuple:
-        """(ProviderConfig or None, why unknown) for provider ``ref`` as seen in ``module_path``."""
-        if (module_path, ref) in self.configs:
-            return self.configs[(module_path, ref)], ""
-        if not module_path:
-            if "." in ref:
-                return None, f"provider {ref} is not configured in the root module"
-            return None, ""
-        if depth > 20:
-            return None, "provider configuration nesting is too deep"
-        steps = list(_MODULE_STEP.finditer(module_path))
-        if not steps:
-            return None, f"cannot tell the module of {module_path}"
-        last = steps[-1]
-        parent = module_path[: last.start()].rstrip(".")
-        call = last.group(1)
-        mapping = self._providers_map(parent, call)
-        if mapping is None:
-            return None, f"the providers argument of module.{call} is not understood"
-        if ref in mapping:
-            return self._resolve(parent, mapping[ref], depth + 1)
-        if "." not in ref:  # a default provider configuration is inherited implicitly
-            return self._resolve(parent, ref, depth + 1)
-        return None, f"provider {ref} is not passed to module.{call}"
-
-    def _providers_map(self, parent: str, call: str) -> Optional[dict]:
-        mod = self.modules.get(parent)
-        if mod is None:
-            return {}
-        decl = mod.source.module_calls.get(call)
-        if decl is None:
-            return {}
-        attr = decl[0].body.attributes.get("providers")
-        if attr is None:
-            return {}
-        if not isinstance(attr.expr, ObjectExpr):
-            return None
-        out = {}
-        for key_expr, value_expr in attr.expr.items:
-            key, value = _dotted(key_expr), _dotted(value_expr)
-            if key and value:
-                out[key] = value
-        return out
-
-
-def _dotted(expr) -> str:
-    """``hyperv.hv02`` from the expression, or "" when it is not a plain reference."""
-    if isinstance(expr, Literal) and isinstance(expr.value, str):
-        return expr.value
-    if isinstance(expr, Template) and len(expr.parts) == 1 and isinstance(expr.parts[0], str):
-        return expr.parts[0]
-    parts = []
-    while isinstance(expr, GetAttr):
-        parts.append(expr.name)
-        expr = expr.obj
-    if isinstance(expr, Name):
-        parts.append(expr.name)
-        return ".".join(reversed(parts))
-    return ""
 
 
 # --------------------------------------------------------------------------- disks

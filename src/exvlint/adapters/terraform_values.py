@@ -20,10 +20,14 @@ def attr_val(block: Optional[EvalBlock], name: str, default: Any = _NO_DEFAULT,
     """
     where = block.location if block is not None else (owner.location if owner is not None else None)
     attr = block.attrs.get(name) if block is not None else None
+    if attr is not None and attr.value is None:
+        # written as null (``x ? y : null``): the default applies, but the fix is at this attribute
+        where = attr.location
     if attr is None or attr.value is None:
+        origins = attr.origins if attr is not None else ()
         if default is _NO_DEFAULT:
-            return unknown(where, f"{name} is not set")
-        return Val(default, DEFAULT, where)
+            return unknown(where, f"{name} is not set", origins)
+        return Val(default, DEFAULT, where, origins)
     value = attr.value
     if contains_unknown(value):
         reason = value.reason if isinstance(value, Unknown) else f"{name} is partly unknown"

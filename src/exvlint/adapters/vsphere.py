@@ -13,11 +13,10 @@ from typing import Optional
 from ..findings import Related
 from ..model import (DEFAULT, EXPLICIT, GIB, Datastore, Deployment, Disk, Evidence, Host, Snapshot, Val,
                      VirtualMachine, unknown)
-from ..terraform.evaluate import EvalBlock, ResourceInstance, Scope
-from ..terraform.hcl import ObjectExpr
+from ..terraform.evaluate import EvalBlock, ResourceInstance
 from ..terraform.values import collect_refs
 from .terraform_values import InstanceIndex, as_bool, as_int, as_str, first_block, raw
-from .terraform_values import attr_val as _attr_val
+from .terraform_values import attr_val
 
 PLATFORM = "vsphere"
 VM_TYPE = "vsphere_virtual_machine"
@@ -45,16 +44,6 @@ GUEST_IDS = {
     "otherguest": ("an unspecified OS", False),
 }
 DEFAULT_GUEST_ID = "otherGuest64"
-
-
-def attr_val(block, name, *args, **kwargs) -> Val:
-    """``terraform_values.attr_val``, but an attribute written as null (``x ? y : null``) is located at
-    that attribute, where a user would change it, rather than at the block."""
-    val = _attr_val(block, name, *args, **kwargs)
-    attr = block.attrs.get(name) if block is not None else None
-    if attr is not None and attr.value is None:
-        return Val(val.value, val.state, attr.location, attr.origins, val.reason)
-    return val
 
 
 def handles(instance: ResourceInstance) -> bool:
@@ -314,41 +303,25 @@ def _disks(vm: VirtualMachine, inst: ResourceInstance, index: InstanceIndex, dat
 def _custom_attributes(inst: ResourceInstance, index: InstanceIndex, evaluated) -> dict:
     """``custom_attributes`` as attribute name -> Val.
 
-    The map's keys are custom attribute ids, known only after apply; the attribute's name is read
-    from the ``vsphere_custom_attribute`` the key refers to.
+    The map's keys are custom attribute ids, known only after apply (the evaluator keeps such an
+    object's entries); the attribute's name is read from the ``vsphere_custom_attribute`` the key
+    refers to.
     """
     attr = inst.body.attrs.get("custom_attributes")
     if attr is None:
         return {}
+    value = attr.value
+    entries = value.items() if isinstance(value, dict) else getattr(value, "entries", ())
     out = {}
-    if isinstance(attr.value, dict):
-        for key, value in attr.value.items():
-            if isinstance(value, str):
-                out[key] = Val(value, EXPLICIT, attr.location, attr.origins)
-        return out
-    mod = next((m for m in getattr(evaluated, "module_instances", []) if m.address == inst.module_path), None)
-    decl = mod.source.resources.get((inst.mode, inst.type, inst.name)) if mod is not None else None
-    if decl is None:
-        return out
-    block, path = decl
-    source_attr = block.body.attributes.get("custom_attributes")
-    if source_attr is None or not isinstance(source_attr.expr, ObjectExpr):
-        return out
-    scope = Scope(mod, path)
-    for key_expr, value_expr in source_attr.expr.items:
-        key = mod.safe_eval(key_expr, scope, [])
-        name = None
-        if isinstance(key, str):
-            name = key
-        else:
-            for ref in sorted(collect_refs(key), key=lambda r: r.address):
-                target = index.by_address.get(ref.address)
-                if target is not None and target.type in CUSTOM_ATTRIBUTE_TYPES and isinstance(raw(target.body, "name"), str):
-                    name = raw(target.body, "name")
-                    break
-        value = mod.safe_eval(value_expr, scope, [])
-        if name is not None and isinstance(value, str):
-            out[name] = Val(str(value), EXPLICIT, attr.location, attr.origins)
+    for key, item in entries:
+        name = key if isinstance(key, str) else None
+        for ref in sorted(collect_refs(key), key=lambda r: r.address) if name is None else ():
+            target = index.by_address.get(ref.address)
+            if target is not None and target.type in CUSTOM_ATTRIBUTE_TYPES and isinstance(raw(target.body, "name"), str):
+                name = raw(target.body, "name")
+                break
+        if name is not None and isinstance(item, str):
+            out[name] = Val(str(item), EXPLICIT, attr.location, attr.origins)
     return out
 
 

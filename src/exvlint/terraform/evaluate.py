@@ -65,8 +65,10 @@ class ResourceInstance:
     body: EvalBlock
     location: Location  # resource header
     call_sites: tuple  # tuple[Location]: module calls from the root down
-    provider: str  # provider configuration reference, e.g. "hyperv.hv02" ("" = default)
+    provider: str  # the provider configuration it uses, resolved through module calls: "hyperv.hv02"
     origins: tuple = ()  # tuple[Related]: where count / for_each (so this instance's existence) came from
+    provider_module: str = ""  # module address of that configuration ("" = the root module)
+    provider_reason: str = ""  # why the configuration could not be resolved, when it could not
 
 
 @dataclass
@@ -466,8 +468,11 @@ def load_modules_json(root_dir: str) -> dict:
 
 class ModuleInstance:
     def __init__(self, evaluator: Evaluator, source: ModuleSource, address: str,
-                 inputs: Optional[dict], call_sites: tuple, ancestry: tuple, module_key: str):
+                 inputs: Optional[dict], call_sites: tuple, ancestry: tuple, module_key: str,
+                 parent: Optional["ModuleInstance"] = None, providers_map: Optional[dict] = None):
         self.evaluator = evaluator
+        self.parent = parent
+        self.providers_map = providers_map  # the call's `providers = { local = parent.ref }`, None if unreadable
         self.source = source
         self.address = address  # "" or module.a["x"].module.b
         self.inputs = inputs  # child modules: name -> (value, origins)
@@ -611,14 +616,14 @@ class ModuleInstance:
             return Unknown(f"the instances of {base} are not known", frozenset({Ref(base, "")}))
         items = exp.keys
         self.evaluator.resource_blocks.append(ResourceBlock(base, mode, rtype, self.address, loc, len(items), origins))
-        provider = _provider_ref(block)
+        provider_module, provider, provider_reason = self.resolve_provider(_provider_ref(block) or rtype.split("_")[0])
         results: dict = {}
         for inst_key, names in items:
             address = base + _key_suffix(inst_key)
             self._current_address = address
             body = self.eval_block(block, scope.with_names(**names), RESOURCE_META)
             inst = ResourceInstance(address, mode, rtype, name, inst_key, self.address, body, loc,
-                                    self.call_sites, provider, origins)
+                                    self.call_sites, provider, origins, provider_module, provider_reason)
             self.evaluator.instances.append(inst)
             results[inst_key] = ResourceObject(address, block_object(body))
         return _shape(block, items, results)
@@ -666,6 +671,23 @@ class ModuleInstance:
                     return "for_each must be a map or a set of strings"
             return [(k, {"each": {"key": k, "value": k}, ORIGINS + "each": origins}) for k in sorted(items)]
         return f"for_each is a {type_name(value)}, not a map or a set"
+
+    def resolve_provider(self, ref: str, depth: int = 0) -> tuple:
+        """(module address, configuration name, why unknown) of provider ``ref`` used in this module.
+
+        Terraform's rules: a module's own provider block wins; else the call's ``providers`` map
+        names the parent's configuration; else a default (unaliased) configuration is inherited.
+        """
+        local = {b.labels[0] + _alias_suffix(b) for b, _ in self.source.providers}
+        if ref in local or self.parent is None or depth > 50:
+            return self.address, ref, ""
+        if self.providers_map is None:
+            return self.address, ref, f"the providers argument of {self.address} is not a map of references"
+        if ref in self.providers_map:
+            return self.parent.resolve_provider(self.providers_map[ref], depth + 1)
+        if "." not in ref:
+            return self.parent.resolve_provider(ref, depth + 1)
+        return self.address, ref, f"provider {ref} is not passed to {self.address}"
 
     def unresolved(self, location: Location, address: str, what: str) -> None:
         self.evaluator.diagnostics.append(Diagnostic("EXV001", location, what, address))
@@ -726,7 +748,8 @@ class ModuleInstance:
                 origin = Related(attr_location(path, attr), f"argument {arg} of {address}")
                 inputs[arg] = (value, tuple(_dedupe([origin] + trace)))
             child = ModuleInstance(self.evaluator, child_src, address, inputs, self.call_sites + (call_loc,),
-                                   self.ancestry + (directory,), ".".join(filter(None, [self.module_key, name])))
+                                   self.ancestry + (directory,), ".".join(filter(None, [self.module_key, name])),
+                                   parent=self, providers_map=_providers_map(block))
             child.evaluate_all()
             results[inst_key] = child.outputs()
         return _shape(block, exp.keys, results)
@@ -959,11 +982,20 @@ class ModuleInstance:
 
     def _object(self, expr: ObjectExpr, scope: Scope, trace: list) -> Any:
         out: dict = {}
+        entries: list = []
+        unknown_keys: list = []
         for key_expr, value_expr in expr.items:
             key = self.eval(key_expr, scope, trace)
+            value = self.eval(value_expr, scope, trace)
             if isinstance(key, Unknown):
-                return merge_unknown([key], "object key is not known")
-            out[to_string(key)] = self.eval(value_expr, scope, trace)
+                unknown_keys.append(key)
+            else:
+                key = to_string(key)
+                out[key] = value
+            entries.append((key, value))
+        if unknown_keys:  # Terraform: the whole object is unknown; its entries stay readable
+            unknown = merge_unknown(unknown_keys, "an object key is not known")
+            return Unknown(unknown.reason, unknown.refs, tuple(entries))
         return out
 
     def _conditional(self, expr: Conditional, scope: Scope, trace: list) -> Any:
@@ -1201,16 +1233,43 @@ def _key_suffix(key: Any) -> str:
 
 def _provider_ref(block: hcl.Block) -> str:
     attr = block.body.attributes.get("provider")
-    if attr is None:
-        return ""
-    expr = attr.expr
+    return _traversal(attr.expr) if attr is not None else ""
+
+
+def _traversal(expr: Expr) -> str:
+    """``hyperv.hv02`` from a reference expression (or a literal string), "" otherwise."""
+    if isinstance(expr, Template) and len(expr.parts) == 1 and isinstance(expr.parts[0], str):
+        return expr.parts[0]
+    if isinstance(expr, Literal) and isinstance(expr.value, str):
+        return expr.value
     parts = []
     while isinstance(expr, GetAttr):
         parts.append(expr.name)
         expr = expr.obj
     if isinstance(expr, Name):
         parts.append(expr.name)
-    return ".".join(reversed(parts))
+        return ".".join(reversed(parts))
+    return ""
+
+
+def _providers_map(call: hcl.Block) -> Optional[dict]:
+    attr = call.body.attributes.get("providers")
+    if attr is None:
+        return {}
+    if not isinstance(attr.expr, ObjectExpr):
+        return None
+    out = {}
+    for key_expr, value_expr in attr.expr.items:
+        key, value = _traversal(key_expr), _traversal(value_expr)
+        if key and value:
+            out[key] = value
+    return out
+
+
+def _alias_suffix(block: hcl.Block) -> str:
+    alias = block.body.attributes.get("alias")
+    name = _traversal(alias.expr) if alias is not None else ""
+    return "." + name if name else ""
 
 
 def _dedupe(items: list) -> list:

@@ -12,8 +12,8 @@ from typing import Any, Optional
 
 from .. import jsonpos
 from ..findings import Location
-from .evaluate import (Diagnostic, EvalAttr, EvalBlock, ResourceBlock, ResourceInstance, attr_location,
-                       block_location, load_module)
+from .evaluate import (Diagnostic, EvalAttr, EvalBlock, ProviderConfig, ResourceBlock, ResourceInstance,
+                       attr_location, block_location, load_module)
 from .values import Ref, Unknown
 
 _REF = re.compile(r'^((?:data\.)?[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*)(\[[^\]]+\])?')
@@ -35,6 +35,7 @@ class PlanResult:
         self.resource_blocks: list = []
         self.providers: list = []
         self.diagnostics: list = []
+        self.environ: dict = {}  # a plan carries its provider settings; no environment applies
         self.config_dir = os.path.dirname(path) or "."
         self._sources: dict = {}
 
@@ -67,7 +68,30 @@ class PlanResult:
         return self._sources[directory].resources.get((mode, rtype, name))
 
     # -- instances
+    def _read_providers(self) -> None:
+        """Provider configurations with their constant arguments (``host`` of a Hyper-V provider)."""
+        for key, conf in ((self.doc.get("configuration") or {}).get("provider_config") or {}).items():
+            if not isinstance(conf, dict):
+                continue
+            module_path, _, name = key.rpartition(":")
+            body = EvalBlock("provider", [conf.get("name", name)], Location(self.path, getattr(conf, "line", 1)))
+            for arg, expr in (conf.get("expressions") or {}).items():
+                if isinstance(expr, dict):
+                    value = expr["constant_value"] if "constant_value" in expr else Unknown(f"provider {name}.{arg} is not a constant")
+                    body.attrs[arg] = EvalAttr(arg, value, body.location)
+            self.providers.append(ProviderConfig(name, module_path, body))
+
+    def _provider_key(self, module_address: str, mode: str, rtype: str, name: str) -> tuple:
+        config = self._module_config(module_address) or {}
+        for res in config.get("resources") or []:
+            if res.get("type") == rtype and res.get("name") == name and res.get("mode", "managed") == mode:
+                key = res.get("provider_config_key") or rtype.split("_")[0]
+                module_path, _, provider = key.rpartition(":")
+                return module_path, provider
+        return "", rtype.split("_")[0]
+
     def run(self) -> "PlanResult":
+        self._read_providers()
         planned = (self.doc.get("planned_values") or {}).get("root_module") or {}
         changes = {c.get("address"): c for c in self.doc.get("resource_changes") or [] if isinstance(c, dict)}
         self._walk(planned, "", changes)
@@ -99,8 +123,9 @@ class PlanResult:
         unknown = ((changes.get(address) or {}).get("change") or {}).get("after_unknown") or {}
         refs = self._references(module_address, mode, rtype, name, res.get("index"))
         body = _block(rtype, [rtype, name], location, values, unknown, refs, shadow, self.path)
+        provider_module, provider = self._provider_key(module_address, mode, rtype, name)
         inst = ResourceInstance(address, mode, rtype, name, res.get("index"), module_address, body, location,
-                                (), "")
+                                (), provider, (), provider_module)
         self.instances.append(inst)
         self.resource_blocks.append(ResourceBlock(address, mode, rtype, module_address, location, 1, ()))
 

@@ -33,6 +33,9 @@ class Unknown:
 
     reason: str = "value not known before apply"
     refs: frozenset = field(default_factory=frozenset)  # frozenset[Ref]
+    # an object whose keys are not all known keeps its entries here, as (key, value) pairs
+    # (vSphere custom_attributes are keyed by ids known only after apply)
+    entries: tuple = field(default=(), compare=False, hash=False)
 
     def __repr__(self) -> str:  # short, for debugging and messages
         return f"<unknown: {self.reason}>"
