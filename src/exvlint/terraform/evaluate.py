@@ -842,12 +842,12 @@ class ModuleInstance:
         return method(self, expr, scope, trace)
 
     def _literal(self, expr: Literal, scope: Scope, trace: list) -> Any:
-        return located(expr.value, Location(scope.path, expr.line)) if expr.line else expr.value
+        return located(expr.value, Location(scope.path, expr.line, expr.col)) if expr.line else expr.value
 
     def _template(self, expr: Template, scope: Scope, trace: list) -> Any:
         parts = expr.parts
         if len(parts) == 1 and isinstance(parts[0], str) and expr.line:
-            return located(parts[0], Location(scope.path, expr.line))
+            return located(parts[0], Location(scope.path, expr.line, expr.col))
         if len(parts) == 1 and isinstance(parts[0], Expr):
             return self.eval(parts[0], scope, trace)  # "${x}" keeps x's type
         return self._render(parts, scope, trace)

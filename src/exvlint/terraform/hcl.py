@@ -27,6 +27,7 @@ class HCLSyntaxError(Exception):
 @dataclass
 class Expr:
     line: int = field(default=0, kw_only=True)
+    col: int = field(default=0, kw_only=True)
 
 
 @dataclass
@@ -315,6 +316,8 @@ class _Converter:
         result = handler(node)
         if not result.line:
             result.line = _line(node)
+        if not result.col and not node.meta.empty:
+            result.col = getattr(node.meta, "column", 0) or 0
         return result
 
     def trees(self, node: Tree) -> list:
