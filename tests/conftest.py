@@ -16,6 +16,8 @@ def run_cli():
     def run(*args, cwd=None, env=None):
         full_env = dict(os.environ)
         full_env.pop("TF_VAR_admin_password", None)
+        # the source tree first, so a different working directory still runs this checkout's code
+        full_env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src")] + [p for p in full_env.get("PYTHONPATH", "").split(os.pathsep) if p])
         if env:
             full_env.update(env)
         proc = subprocess.run([sys.executable, "-m", "exvlint", *map(str, args)], cwd=cwd or ROOT,

@@ -171,3 +171,40 @@ def test_library_entry_point(tree):
     result = exvlint.lint([str(tree)], Config())
     assert [f.rule_id for f in result.findings] == ["EXV301"]
     assert result.exit_code() == 1
+
+
+def test_parent_module_outside_git_is_followed(tmp_path, run_cli):
+    """envs/prod -> ../../modules/vm, scanned outside any git checkout (as after a download)."""
+    (tmp_path / "modules" / "vm").mkdir(parents=True)
+    (tmp_path / "envs" / "prod").mkdir(parents=True)
+    (tmp_path / "modules" / "vm" / "main.tf").write_text(GOOD.replace('default = "Premium_LRS"', 'default = "Standard_LRS"'))
+    (tmp_path / "envs" / "prod" / "main.tf").write_text('module "exch" {\n  source = "../../modules/vm"\n}\n')
+    code, out, _ = run_cli("check", tmp_path / "envs" / "prod", cwd=tmp_path)
+    assert code == 1, out
+    assert "EXV301" in out and "EXV000" not in out
+
+
+def test_command_line_values_are_not_located_in_a_directory(tree, run_cli):
+    (tree / "main.tf").write_text(GOOD.replace('variable "db_type" {\n  default = "Premium_LRS"\n}',
+                                               'variable "db_type" {\n  type = object({ t = string })\n}')
+                                  .replace("var.db_type", "var.db_type.t"))
+    code, out, _ = run_cli("check", tree, "--var", 'db_type={ t = "Standard_LRS" }')
+    assert code == 1 and "<command line>: --var db_type" in out
+    assert f"{tree}:" not in out  # no related location points at the directory itself
+    code, out, _ = run_cli("check", tree, env={"TF_VAR_db_type": '{ t = "Standard_LRS" }'})
+    assert code == 1 and "<environment>: TF_VAR_db_type" in out
+
+
+def test_parse_error_line_is_inside_the_file(tmp_path, run_cli):
+    (tmp_path / "bad.tf").write_text("sdjnf\n")
+    code, out, _ = run_cli("check", tmp_path)
+    assert code == 2 and "bad.tf:1:" in out
+    (tmp_path / "bad.tf").write_text('resource "x" "y" {\n  a = 1\n')
+    code, out, _ = run_cli("check", tmp_path)
+    assert code == 2 and "bad.tf:2:" in out
+
+
+def test_overlapping_paths_count_files_once(run_cli):
+    _, out_one, _ = run_cli("check", "examples/azure-exchange")
+    _, out_two, _ = run_cli("check", "examples/azure-exchange", "examples/azure-exchange/modules/../modules")
+    assert out_one.splitlines()[-1] == out_two.splitlines()[-1]

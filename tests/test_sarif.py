@@ -100,3 +100,23 @@ def test_parse_errors_are_tool_notifications(tmp_path, run_cli):
     jsonschema.validate(log, _schema())
     notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert notes and notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("bad.tf")
+
+
+def test_same_module_in_two_roots_gives_distinct_fingerprints(tmp_path, run_cli):
+    mod = tmp_path / "modules" / "vm"
+    mod.mkdir(parents=True)
+    (mod / "main.tf").write_text('variable "size" {}\nresource "azurerm_windows_virtual_machine" "vm" {\n'
+                                 '  name = "exch"\n  size = var.size\n}\n')
+    for env, size in (("a", "Standard_D4_v3"), ("b", "Standard_D8_v3")):
+        (tmp_path / env).mkdir()
+        (tmp_path / env / "main.tf").write_text(f'module "m" {{\n  source = "../modules/vm"\n  size = "{size}"\n}}\n')
+    log = json.loads(run_cli("check", tmp_path, "--format", "sarif", "--select", "EXV302", cwd=tmp_path)[1])
+    prints = [r["partialFingerprints"]["exvlint/v1"] for r in log["runs"][0]["results"]]
+    assert len(prints) == 2 and len(set(prints)) == 2
+
+
+def test_uris_are_relative_to_the_scanned_repository_not_the_working_directory(tmp_path, run_cli):
+    code, out, _ = run_cli("check", EXAMPLE, "--format", "sarif", cwd=tmp_path)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in json.loads(out)["runs"][0]["results"]}
+    assert uris and all(u.startswith("examples/azure-exchange/") for u in uris), uris

@@ -89,3 +89,17 @@ def test_directory_with_plan_reports_each_resource_once(tmp_path: Path):
     findings = lint([str(copy)], Config()).findings
     addresses = [(f.rule_id, f.address) for f in findings]
     assert len(addresses) == len(set(addresses)) == 4
+
+
+def test_unresolved_dynamic_blocks_name_their_own_resource(tmp_path: Path):
+    (tmp_path / "main.tf").write_text(
+        'variable "keys" {}\n'
+        'resource "azurerm_availability_set" "as" {\n  name = "as"\n}\n'
+        'resource "azurerm_virtual_machine" "exch" {\n'
+        '  availability_set_id = azurerm_availability_set.as.id\n'
+        '  dynamic "storage_data_disk" {\n    for_each = var.keys\n'
+        '    content {\n      name = storage_data_disk.value\n    }\n  }\n}\n')
+    ev = Evaluator(str(tmp_path), {}, {}, (), environ={})
+    ev.run()
+    [note] = [d for d in ev.diagnostics if "dynamic" in d.message]
+    assert note.address == "azurerm_virtual_machine.exch"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import traceback
 from dataclasses import dataclass, field
 
@@ -13,7 +14,7 @@ from .config import Config
 from .discover import discover
 from .findings import LEVEL_RANK, Finding, Location
 from .model import Deployment
-from .paths import git_root, is_within
+from .paths import git_root, is_within, repo_relative, repository_root
 from .terraform.evaluate import Evaluator, load_modules_json
 
 INPUT_ERRORS = {"EXV000", "EXV003"}
@@ -24,6 +25,7 @@ class LintResult:
     findings: list = field(default_factory=list)  # sorted, deterministic
     files: list = field(default_factory=list)  # input files read
     deployments: list = field(default_factory=list)
+    root: str = "."  # the repository root: SARIF URIs and fingerprints are relative to it
 
     def exit_code(self, fail_level: str = "warning") -> int:
         if any(f.rule_id in INPUT_ERRORS for f in self.findings if not f.suppressed):
@@ -82,8 +84,12 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
     findings.extend(rule_findings)
     findings = suppress.apply(_dedupe(findings), config)
     findings.sort(key=Finding.sort_key)
-    files = sorted({f for f in parse_cache} | units.files)
-    return LintResult(findings, files, deployments)
+    root = repository_root(list(paths)[0] if paths else ".")
+    for f in findings:
+        f.fingerprint = f.make_fingerprint(repo_relative(f.location.path, root),
+                                           repo_relative(f.unit, root) if f.unit else "")
+    files = sorted({os.path.realpath(f) for f in list(parse_cache) + list(units.files)})
+    return LintResult(findings, files, deployments, root)
 
 
 def _read_plan(path: str, parse_cache: dict) -> tuple:
@@ -103,16 +109,10 @@ def _read_plan(path: str, parse_cache: dict) -> tuple:
     return plan, None
 
 
-def _boundary(root: str, paths: list) -> str:
-    """Local module sources may not leave the repository (or, outside git, the scanned path)."""
-    top = git_root(root)
-    if top:
-        return top
-    for p in paths:
-        base = p if os.path.isdir(p) else os.path.dirname(p) or "."
-        if is_within(root, base):
-            return os.path.realpath(base)
-    return os.path.realpath(root)
+def _boundary(root: str, paths: list):
+    """Local module sources may not leave the git repository; outside git they are followed
+    wherever they lead, as Terraform does (a cycle is still an input error)."""
+    return git_root(root)
 
 
 def run_checks(deployment: Deployment, config: Config, levels: dict) -> list:
@@ -125,6 +125,8 @@ def run_checks(deployment: Deployment, config: Config, levels: dict) -> list:
             fn(deployment, ctx)
         except Exception as exc:  # a crashing rule is a finding, not a dead run
             ctx.findings.append(_internal_error(f"rule {rule_id}", exc, Location(deployment.name)))
+    for f in ctx.findings:
+        f.unit = deployment.name
     return ctx.findings
 
 
@@ -135,11 +137,23 @@ def _internal_error(what: str, exc: Exception, location: Location) -> Finding:
     return Finding("EXV002", "error", message, location, key=what)
 
 
+def _relevant(address: str) -> bool:
+    """An evaluator note matters when it hides a module or a resource that an adapter reads."""
+    rest = _MODULE_PREFIX.sub("", address or "")
+    if not rest:  # the address of a module call: its resources may be anything
+        return True
+    rtype = rest[len("data."):] if rest.startswith("data.") else rest
+    return any(adapter.reads_type(rtype.split(".")[0]) for adapter in TERRAFORM_ADAPTERS)
+
+
+_MODULE_PREFIX = re.compile(r'^(?:module\.[A-Za-z0-9_-]+(?:\[(?:"(?:[^"\\]|\\.)*"|\d+)\])?(?:\.|$))+')
+
+
 def _from_diagnostics(diagnostics: list, config: Config) -> list:
     out = []
     for d in diagnostics:
         if d.rule_id == "EXV001":
-            if not config.strict:
+            if not config.strict or not _relevant(d.address):
                 continue
             out.append(Finding("EXV001", config.levels.get("EXV001", "note"), f"unresolved: {d.message}",
                                d.location, address=d.address, key=d.message))

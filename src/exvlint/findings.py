@@ -44,12 +44,15 @@ class Finding:
     scope_reason: str = ""  # why the VM is in Exchange scope
     key: str = ""  # stable identity inside (rule, address): disk name, attribute, ...
     suppressed: Optional[str] = None  # reason when a suppression applies
+    unit: str = ""  # the deployment (root module, plan) it was found in
+    fingerprint: str = ""  # set by the engine: see make_fingerprint
     extra: dict = field(default_factory=dict)
 
-    @property
-    def fingerprint(self) -> str:
-        """Stable across line moves: rule, file, resource address and logical key, no lines."""
-        basis = "\x1f".join((self.rule_id, self.location.path.replace("\\", "/"), self.address, self.key or self.message if not self.address else self.key))
+    def make_fingerprint(self, rel_path: str, rel_unit: str) -> str:
+        """Stable across line moves and machines: rule, repository-relative file, deployment,
+        resource address and what is flagged; never a line number."""
+        what = self.key or ("" if self.address else self.message)
+        basis = "\x1f".join((self.rule_id, rel_path, rel_unit, self.address, what))
         return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
 
     def sort_key(self) -> tuple:

@@ -68,10 +68,27 @@ class ImageFacts:
     os_name: Optional[str]  # None when the image does not say
     supported: Optional[bool]  # None when unknown
     os_disk_gib: Optional[int]  # default OS disk size of the image, None when unknown
+    named_by: str = "sku"  # which part of the image reference names the OS: sku, offer or publisher
+
+
+_WS_IN_OFFER = re.compile(r"-ws(2008r2|2012r2|2012|2016|2019|2022|2025)\b", re.I)  # e.g. sql2019-ws2019
+_WS_NAMES = {"2008r2": "Windows Server 2008 R2", "2012": "Windows Server 2012", "2012r2": "Windows Server 2012 R2",
+             "2016": "Windows Server 2016", "2019": "Windows Server 2019", "2022": "Windows Server 2022",
+             "2025": "Windows Server 2025"}
+_SUPPORTED_OS = {"Windows Server 2008 R2 SP1", "Windows Server 2012", "Windows Server 2012 R2"}
 
 
 def windows_image(publisher: str, offer: str, sku: str) -> ImageFacts:
     """What a marketplace image reference tells about the guest OS and its OS disk."""
+    if publisher.lower() == "microsoftwindowsdesktop":  # Windows 10/11 client images
+        return ImageFacts(f"Windows client ({offer})", False, None, "publisher")
+    m = _WS_IN_OFFER.search(offer)
+    if m and publisher.lower() in ("microsoftsqlserver", "microsoftsharepoint", "microsoftbiztalkserver",
+                                   "microsoftvisualstudio", "microsoftdynamicsax"):
+        os_name = _WS_NAMES[m.group(1).lower()]
+        # the offer names the Windows Server release; 2008 R2 images of these products carry SP1
+        os_name = "Windows Server 2008 R2 SP1" if os_name == "Windows Server 2008 R2" else os_name
+        return ImageFacts(os_name, os_name in _SUPPORTED_OS, None, "offer")
     if publisher.lower() != WINDOWS_PUBLISHER or offer.lower() != WINDOWS_OFFER:
         return ImageFacts(None, None, None)
     os_name = next((name for pattern, name in _SKU_OS if pattern.search(sku)), None)

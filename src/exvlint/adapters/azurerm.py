@@ -28,6 +28,11 @@ HANDLED = set(VM_TYPES) | set(DISK_TYPES) | set(EXTENSION_TYPES) | {
 _BLOB_HOST = re.compile(r"^https?://([a-z0-9]+)\.blob\.", re.I)
 
 
+def reads_type(rtype: str) -> bool:
+    """Whether this adapter reads resources of ``rtype`` (unresolved ones deserve a --strict note)."""
+    return rtype in HANDLED
+
+
 def handles(instance: ResourceInstance) -> bool:
     return instance.type.startswith("azurerm_")
 
@@ -51,6 +56,8 @@ def adapt(evaluated, deployment: Deployment) -> None:
         elif inst.type == "azurerm_virtual_machine":
             vms[inst.address] = _legacy_vm(inst, index, disks, accounts, deployment)
     deployment.vms.extend(vms.values())
+    listed = {id(d) for d in deployment.disks}
+    deployment.disks.extend(vm.os_disk for vm in vms.values() if vm.os_disk is not None and id(vm.os_disk) not in listed)
     for inst in mine:
         if inst.type == "azurerm_virtual_machine_data_disk_attachment":
             _attach(inst, index, vms, disks)
@@ -127,11 +134,16 @@ def _unmanaged_disk(inst: ResourceInstance, block: EvalBlock, role: str, index: 
                       (_related(account.premium.location, "storage account tier"),) + account.premium.origins)
     else:
         storage_type = premium = unknown(uri_val.location, "the storage account of vhd_uri is not in this configuration")
-    return Disk(address=f"{inst.address}.{block.type}", kind=f"{inst.type}.{block.type}", platform=PLATFORM,
+    return Disk(address=_inline_address(inst, block, role), kind=f"{inst.type}.{block.type}", platform=PLATFORM,
                 location=block.location, call_sites=inst.call_sites, name=attr_val(block, "name", convert=as_str),
                 role=role, size_bytes=_gib_val(block, "disk_size_gb", block), storage_type=storage_type,
                 premium=premium, provisioning=Val("fixed", DEFAULT, block.location),
                 file_format=Val("vhd", EXPLICIT, uri_val.location), datastore=account, attach_location=block.location)
+
+
+def _inline_address(inst: ResourceInstance, block: EvalBlock, role: str) -> str:
+    """An inline disk's address: data disks are told apart by their LUN."""
+    return f"{inst.address}.{block.type}" + (f"[{raw(block, 'lun')}]" if role == "data" else "")
 
 
 def _related(location, message):
@@ -187,8 +199,9 @@ def _image(vm: VirtualMachine, block: Optional[EvalBlock], sku_attr: str, inst: 
     if facts.supported is None:
         vm.guest_os = vm.guest_os_supported = unknown(sku.location, f"image {desc} does not say which Windows Server it is")
         return None
-    vm.guest_os = Val(facts.os_name, sku.state, sku.location, sku.origins)
-    vm.guest_os_supported = Val(facts.supported, sku.state, sku.location, sku.origins)
+    named = {"sku": sku, "offer": offer, "publisher": pub}[facts.named_by]  # the attribute to change
+    vm.guest_os = Val(facts.os_name, named.state, named.location, named.origins)
+    vm.guest_os_supported = Val(facts.supported, named.state, named.location, named.origins)
     return facts.os_disk_gib
 
 
@@ -275,7 +288,7 @@ def _legacy_disk(inst: ResourceInstance, block: EvalBlock, role: str, index: Ins
                     premium=unknown(block.attrs["managed_disk_id"].location, reason), attach_location=block.location)
     st, premium = _storage_type(block, "managed_disk_type", block)
     size = _os_disk_size(block, inst, image_gib) if role == "os" else _gib_val(block, "disk_size_gb", block)
-    disk = Disk(address=f"{inst.address}.{block.type}" + (f"[{raw(block, 'lun')}]" if role == "data" else ""),
+    disk = Disk(address=_inline_address(inst, block, role),
                 kind=f"{inst.type}.{block.type}", platform=PLATFORM, location=block.location,
                 call_sites=inst.call_sites, name=attr_val(block, "name", convert=as_str), role=role,
                 size_bytes=size, storage_type=st, premium=premium, provisioning=Val("fixed", DEFAULT, block.location),
@@ -292,6 +305,8 @@ def _attach(inst: ResourceInstance, index: InstanceIndex, vms: dict, disks: dict
     vm_targets = index.targets(body, "virtual_machine_id", VM_TYPES)
     disk_targets = index.targets(body, "managed_disk_id", DISK_TYPES)
     if not vm_targets:
+        if any(r.address in index.by_address for r in refs_of(body, "virtual_machine_id")):
+            return  # attached to a VM of another kind (a Linux VM, a scale set): not ours to count
         # an attachment to a VM we cannot identify: no VM's disk list is complete any more
         vm_id = attr_val(body, "virtual_machine_id", convert=as_str)
         reason = vm_id.reason or f"{inst.address} attaches a disk to a VM outside this configuration"

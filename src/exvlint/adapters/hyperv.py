@@ -27,6 +27,11 @@ NO_DISK_NUMBER = 4294967295  # the provider's "no pass-through disk"
 DEFAULT_HOST = "127.0.0.1"  # provider host when neither `host` nor HYPERV_HOST is set (HV-IDX)
 
 
+def reads_type(rtype: str) -> bool:
+    """Whether this adapter reads resources of ``rtype`` (unresolved ones deserve a --strict note)."""
+    return rtype.startswith("hyperv_")
+
+
 def handles(instance: ResourceInstance) -> bool:
     return instance.type.startswith("hyperv_")
 

@@ -46,6 +46,11 @@ GUEST_IDS = {
 DEFAULT_GUEST_ID = "otherGuest64"
 
 
+def reads_type(rtype: str) -> bool:
+    """Whether this adapter reads resources of ``rtype`` (unresolved ones deserve a --strict note)."""
+    return rtype.startswith("vsphere_")
+
+
 def handles(instance: ResourceInstance) -> bool:
     return instance.type.startswith("vsphere_")
 

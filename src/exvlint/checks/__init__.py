@@ -92,7 +92,7 @@ class RuleContext:
         detail = f": {val.reason}" if val.reason else ""
         self.findings.append(Finding(
             rule_id="EXV001", level=self.config.levels.get("EXV001", "note"),
-            message=f"{self.rule_id} cannot decide for {label}: {what} is unknown{detail}",
+            message=f"{self.rule_id} cannot decide for {label} without {what}{detail}",
             location=location, address=subject.address, related=tuple(origins),
             scope_reason=self.reason(vm) if vm is not None else "", key=f"{self.rule_id}:{what}"))
 

@@ -45,7 +45,7 @@ def _physical(loc, root: str) -> dict:
 
 
 def render(result, context=None) -> str:
-    root = repository_root()
+    root = getattr(result, "root", None) or repository_root()
     catalog = load_catalog()
     ids = list(catalog)
     results = []

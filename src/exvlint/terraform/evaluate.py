@@ -137,6 +137,21 @@ def located(value: Any, location: Location) -> Any:
     return out
 
 
+def _unlocated(value: Any) -> Any:
+    """The same value without source positions (for values typed on a command line)."""
+    if isinstance(value, dict):
+        return {k: _unlocated(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unlocated(v) for v in value]
+    if isinstance(value, LStr):
+        return str(value)
+    if isinstance(value, LInt):
+        return int(value)
+    if isinstance(value, LFloat):
+        return float(value)
+    return value
+
+
 def literal_origin(value: Any, attr_location: Location) -> Optional[Related]:
     """Where a scalar value was written, when that is not the attribute itself."""
     origin = getattr(value, "origin", None)
@@ -238,41 +253,80 @@ def tf_files(directory: str) -> list:
             if n.endswith((".tf", ".tf.json")) and os.path.isfile(os.path.join(directory, n))]
 
 
+def _is_override(path: str) -> bool:
+    name = os.path.basename(path)
+    stem = name[: -len(".json")] if name.endswith(".json") else name
+    return stem == "override.tf" or stem.endswith("_override.tf")
+
+
 def load_module(directory: str, parse_cache: dict) -> ModuleSource:
     src = ModuleSource(directory)
-    for path in tf_files(directory):
+    paths = tf_files(directory)
+    # override files are merged into the blocks they name, after every other file (Terraform's rule)
+    for path in [p for p in paths if not _is_override(p)] + [p for p in paths if _is_override(p)]:
         parsed, diag = parse_file(path, parse_cache)
         if diag is not None:
             src.errors.append(diag)
             continue
         src.files.append(path)
         src.comments[path] = parsed.comments
+        override = _is_override(path)
         for block in parsed.body.blocks:
-            _index_block(src, block, path)
+            _index_block(src, block, path, override)
     return src
 
 
-def _index_block(src: ModuleSource, block: hcl.Block, path: str) -> None:
+def _index_block(src: ModuleSource, block: hcl.Block, path: str, override: bool = False) -> None:
     labels = block.labels
+    table, key = None, None
     if block.type == "resource" and len(labels) == 2:
-        src.resources[("managed", labels[0], labels[1])] = (block, path)
+        table, key = src.resources, ("managed", labels[0], labels[1])
     elif block.type == "data" and len(labels) == 2:
-        src.resources[("data", labels[0], labels[1])] = (block, path)
+        table, key = src.resources, ("data", labels[0], labels[1])
     elif block.type == "variable" and len(labels) == 1:
-        src.variables[labels[0]] = (block, path)
+        table, key = src.variables, labels[0]
+    elif block.type == "module" and len(labels) == 1:
+        table, key = src.module_calls, labels[0]
+    elif block.type == "output" and len(labels) == 1:
+        table, key = src.outputs, labels[0]
     elif block.type == "locals":
         for name, attr in block.body.attributes.items():
+            if name in src.locals and not override:
+                src.errors.append(Diagnostic("EXV000", attr_location(path, attr), f"duplicate local value {name!r} "
+                                             f"(first defined in {os.path.basename(src.locals[name][1])})"))
             src.locals[name] = (attr, path)
-    elif block.type == "module" and len(labels) == 1:
-        src.module_calls[labels[0]] = (block, path)
-    elif block.type == "output" and len(labels) == 1:
-        src.outputs[labels[0]] = (block, path)
     elif block.type == "provider" and len(labels) == 1:
         src.providers.append((block, path))
+    if table is None:
+        return
+    if key in table:
+        if override:
+            table[key] = (_merge_override(table[key][0], block, path), table[key][1])
+        else:
+            what = " ".join([block.type] + [f'"{l}"' for l in labels])
+            src.errors.append(Diagnostic("EXV000", block_location(path, block),
+                                         f"duplicate {what} (first defined in {os.path.basename(table[key][1])}); "
+                                         "Terraform rejects this"))
+        return
+    table[key] = (block, path)
+
+
+def _merge_override(base: hcl.Block, override: hcl.Block, path: str) -> hcl.Block:
+    """Terraform's override merge: attributes replace attributes; a nested block type present in
+    the override replaces every block of that type. What the override brings keeps its file."""
+    from dataclasses import replace
+
+    attributes = dict(base.body.attributes)
+    attributes.update({n: replace(a, path=path) for n, a in override.body.attributes.items()})
+    replaced = {b.type for b in override.body.blocks}
+    blocks = [b for b in base.body.blocks if b.type not in replaced] + \
+        [replace(b, path=path) for b in override.body.blocks]
+    return hcl.Block(base.type, base.labels, hcl.Body(attributes, blocks), base.line, base.col,
+                     base.end_line, base.end_col, base.synthetic)
 
 
 def attr_location(path: str, attr: hcl.Attribute) -> Location:
-    return Location(path, attr.line, attr.col, attr.line, attr.end_col if attr.end_line == attr.line else 0)
+    return Location(attr.path or path, attr.line, attr.col, attr.line, attr.end_col if attr.end_line == attr.line else 0)
 
 
 def block_location(path: str, block: hcl.Block) -> Location:
@@ -384,7 +438,7 @@ class Evaluator:
         for name in src.variables:
             env = self.environ.get("TF_VAR_" + name)
             if env is not None:
-                inputs.set(name, ("raw", env), None)
+                inputs.set(name, ("raw", env), Related(Location("<environment>"), f"TF_VAR_{name}"))
         directory = src.directory
         auto = []
         for fname in ("terraform.tfvars", "terraform.tfvars.json"):
@@ -558,7 +612,7 @@ class ModuleInstance:
         if type_name_ in ("string", "number", "bool"):
             return text
         try:
-            return self.safe_eval(hcl.parse_expression(text), Scope(self, self.source.directory), [])
+            return _unlocated(self.safe_eval(hcl.parse_expression(text), Scope(self, "<command line>"), []))
         except hcl.HCLSyntaxError:
             return text
 
@@ -618,10 +672,14 @@ class ModuleInstance:
         self.evaluator.resource_blocks.append(ResourceBlock(base, mode, rtype, self.address, loc, len(items), origins))
         provider_module, provider, provider_reason = self.resolve_provider(_provider_ref(block) or rtype.split("_")[0])
         results: dict = {}
+        outer_address = self._current_address  # a reference may evaluate this resource mid-way through another
         for inst_key, names in items:
             address = base + _key_suffix(inst_key)
             self._current_address = address
-            body = self.eval_block(block, scope.with_names(**names), RESOURCE_META)
+            try:
+                body = self.eval_block(block, scope.with_names(**names), RESOURCE_META)
+            finally:
+                self._current_address = outer_address
             inst = ResourceInstance(address, mode, rtype, name, inst_key, self.address, body, loc,
                                     self.call_sites, provider, origins, provider_module, provider_reason)
             self.evaluator.instances.append(inst)
@@ -771,7 +829,7 @@ class ModuleInstance:
             if name in skip:
                 continue
             trace: list = []
-            value = self.safe_eval(attr.expr, scope, trace)
+            value = self.safe_eval(attr.expr, Scope(scope.mod, attr.path, scope.names) if attr.path else scope, trace)
             where = attr_location(scope.path, attr)
             written = literal_origin(value, where)
             if written is not None and not any(
@@ -781,10 +839,12 @@ class ModuleInstance:
         for child in body.blocks:
             if child.type in skip:
                 continue
+            child_scope = Scope(scope.mod, child.path, scope.names) if child.path else scope
             if child.type == "dynamic" and child.labels:
-                self._expand_dynamic(child, scope, out)
+                self._expand_dynamic(child, child_scope, out)
             else:
-                evaluated = self.eval_body(child.body, scope, child.type, child.labels, block_location(scope.path, child))
+                evaluated = self.eval_body(child.body, child_scope, child.type, child.labels,
+                                           block_location(child_scope.path, child))
                 evaluated.synthetic = child.synthetic
                 out.blocks.append(evaluated)
         return out
@@ -917,15 +977,22 @@ class ModuleInstance:
         if obj is None:
             return []
         items = obj if isinstance(obj, list) else [obj]
-        out = []
+        ops = expr.ops
+        after: list = []
+        if not expr.full:  # `.*` takes attribute steps only; an index applies to the resulting list
+            first_index = next((i for i, (kind, _) in enumerate(ops) if kind == "index"), len(ops))
+            ops, after = ops[:first_index], ops[first_index:]
+        out: Any = []
         for item in items:
             value = item
-            for kind, arg in expr.ops:
+            for kind, arg in ops:
                 if kind == "attr":
                     value = get_attr(value, arg, trace)
                 else:
                     value = index_value(value, self.eval(arg, scope, trace))
             out.append(value)
+        for kind, arg in after:
+            out = get_attr(out, arg, trace) if kind == "attr" else index_value(out, self.eval(arg, scope, trace))
         return out
 
     def _call(self, expr: Call, scope: Scope, trace: list) -> Any:
@@ -1148,21 +1215,25 @@ def index_value(obj: Any, key: Any) -> Any:
 
 
 def _num_equal(a: Any, b: Any) -> bool:
+    """Terraform's ==: same type and value (a located literal is just a string or number)."""
     if isinstance(a, bool) or isinstance(b, bool):
-        return a is b if isinstance(a, bool) and isinstance(b, bool) else False
+        return isinstance(a, bool) and isinstance(b, bool) and bool(a) == bool(b)
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return a == b
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, list):
+    if isinstance(a, str) and isinstance(b, str):
+        return str(a) == str(b)
+    if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_num_equal(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
+    if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_num_equal(a[k], b[k]) for k in a)
-    return a == b
+    return a is None and b is None
 
 
 def binary_op(op: str, left: Any, right: Any) -> Any:
     if op in ("==", "!="):
+        if (left is None or right is None) and not isinstance(left, Unknown) and not isinstance(right, Unknown):
+            equal = left is None and right is None  # a known object, even with unknown parts, is not null
+            return equal if op == "==" else not equal
         if isinstance(left, Unknown) or isinstance(right, Unknown) or contains_unknown(left) or contains_unknown(right):
             return merge_unknown([left, right])
         equal = _num_equal(left, right)

@@ -139,6 +139,7 @@ class Attribute:
     col: int
     end_line: int
     end_col: int
+    path: str = ""  # set when it comes from another file than its block (an override file)
 
 
 @dataclass
@@ -151,6 +152,7 @@ class Block:
     end_line: int
     end_col: int
     synthetic: bool = False  # a .tf.json object read as a nested block (it is also an attribute)
+    path: str = ""  # set when it comes from another file than its parent (an override file)
 
 
 @dataclass
@@ -181,16 +183,80 @@ def parse_hcl(text: str, path: str = "<string>") -> ParsedFile:
 
     if not text.endswith("\n"):
         text += "\n"
+    last_line = text.count("\n")
+    # python-hcl2's grammar rejects a /* comment */ in some places HCL allows (right after `=`);
+    # block comments become blanks of the same shape, so lines and columns do not move
+    text, block_comments = _blank_block_comments(text)
     try:
         tree = hcl2.parses_to_tree(text)
     except Exception as exc:  # lark raises many types; all mean "not valid HCL"
         line = getattr(exc, "line", 0) or 0
         col = getattr(exc, "column", 0) or 0
-        raise HCLSyntaxError(_syntax_message(exc), line if isinstance(line, int) and line > 0 else 0,
-                             col if isinstance(col, int) and col > 0 else 0) from None
-    comments: list = []
+        line = min(line, last_line) if isinstance(line, int) and line > 0 else 0
+        raise HCLSyntaxError(_syntax_message(exc), line, col if isinstance(col, int) and col > 0 else 0) from None
+    comments: list = list(block_comments)
     body = _Converter(comments).body(tree.children[0])
+    comments.sort(key=lambda c: c.line)
     return ParsedFile(path, body, comments)
+
+
+_HEREDOC_START = re.compile(r"<<-?([A-Za-z_][\w-]*)[ \t]*\r?\n")
+
+
+def _blank_block_comments(text: str) -> tuple:
+    """Replace /* ... */ comments outside strings and heredocs by spaces (newlines kept)."""
+    if "/*" not in text:
+        return text, []
+    out = []
+    comments = []
+    i, n, line = 0, len(text), 1
+    depth = 0  # ${ } nesting inside a string
+    in_string = False
+    while i < n:
+        ch = text[i]
+        if in_string:
+            if ch == "\\":
+                out.append(text[i:i + 2])
+                i += 2
+                continue
+            if ch == '"' and depth == 0:
+                in_string = False
+            elif text.startswith("${", i):
+                depth += 1
+            elif ch == "}" and depth:
+                depth -= 1
+        elif ch == '"':
+            in_string = True
+        elif ch == "#" or text.startswith("//", i):
+            end = text.find("\n", i)
+            end = n if end < 0 else end
+            out.append(text[i:end])
+            i = end
+            continue
+        elif text.startswith("<<", i):
+            m = _HEREDOC_START.match(text, i)
+            if m:
+                close = re.compile(r"^[ \t]*" + re.escape(m.group(1)) + r"[ \t]*\r?$", re.M)
+                end_m = close.search(text, m.end())
+                end = end_m.end() if end_m else n
+                out.append(text[i:end])
+                line += text.count("\n", i, end)
+                i = end
+                continue
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            end = n if end < 0 else end + 2
+            chunk = text[i:end]
+            comments.append(Comment(line, chunk))
+            out.append(re.sub(r"[^\n]", " ", chunk))
+            line += chunk.count("\n")
+            i = end
+            continue
+        if ch == "\n":
+            line += 1
+        out.append(ch)
+        i += 1
+    return "".join(out), comments
 
 
 def parse_expression(text: str, line_offset: int = 0) -> Expr:
