@@ -17,7 +17,7 @@ from ..paths import is_within
 from . import hcl
 from .hcl import (Binary, Body, Call, Conditional, Expr, ForExpr, GetAttr, Index, Literal, Name,
                   ObjectExpr, Splat, Template, TemplateFor, TemplateIf, TupleExpr, Unary)
-from .values import (EvalError, Ref, Unknown, contains_unknown, merge_unknown, to_bool, to_number,
+from .values import (EvalError, Ref, Unknown, contains_unknown, merge_unknown, plain, to_bool, to_number,
                      to_string, type_name)
 
 ORIGINS = "\0origins:"  # scope key prefix: where an iteration value (each, count) came from
@@ -135,21 +135,6 @@ def located(value: Any, location: Location) -> Any:
     out = cls(value)
     out.origin = location
     return out
-
-
-def _unlocated(value: Any) -> Any:
-    """The same value without source positions (for values typed on a command line)."""
-    if isinstance(value, dict):
-        return {k: _unlocated(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_unlocated(v) for v in value]
-    if isinstance(value, LStr):
-        return str(value)
-    if isinstance(value, LInt):
-        return int(value)
-    if isinstance(value, LFloat):
-        return float(value)
-    return value
 
 
 def literal_origin(value: Any, attr_location: Location) -> Optional[Related]:
@@ -612,7 +597,7 @@ class ModuleInstance:
         if type_name_ in ("string", "number", "bool"):
             return text
         try:
-            return _unlocated(self.safe_eval(hcl.parse_expression(text), Scope(self, "<command line>"), []))
+            return plain(self.safe_eval(hcl.parse_expression(text), Scope(self, "<command line>"), []))
         except hcl.HCLSyntaxError:
             return text
 

@@ -14,7 +14,7 @@ from .. import jsonpos
 from ..findings import Location
 from .evaluate import (Diagnostic, EvalAttr, EvalBlock, ProviderConfig, ResourceBlock, ResourceInstance,
                        attr_location, block_location, load_module)
-from .values import Ref, Unknown
+from .values import Ref, Unknown, plain
 
 _REF = re.compile(r'^((?:data\.)?[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*)(\[[^\]]+\])?')
 
@@ -189,7 +189,7 @@ def _block(btype: str, labels: list, location: Location, values: dict, unknown: 
                 child.synthetic = False
                 out.blocks.append(child)
             continue
-        out.attrs[key] = EvalAttr(key, _plain(value), where)
+        out.attrs[key] = EvalAttr(key, plain(value), where)
     if isinstance(unknown, dict):
         for key, flag in unknown.items():
             if flag is True and key not in out.attrs:
@@ -210,14 +210,6 @@ def _attr_where(body, path: Optional[str], key: str, block_loc: Location, values
         line, col = values.key_lines[key]
         return Location(plan_path, line, col)
     return block_loc
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _call_names(module_address: str) -> list:

@@ -41,6 +41,23 @@ class Unknown:
         return f"<unknown: {self.reason}>"
 
 
+def plain(value: Any) -> Any:
+    """The same value as built-in types only (no positions from literals or JSON)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, Unknown):
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return value
+
+
 def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
 
