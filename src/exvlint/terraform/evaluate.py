@@ -698,6 +698,8 @@ class ModuleInstance:
                 count = int(to_number(value))
             except EvalError:
                 return "count is not a number"
+            if count > MAX_INSTANCES:
+                return f"count is {count}, more instances than exvlint expands ({MAX_INSTANCES})"
             return [(i, {"count": {"index": i}, ORIGINS + "count": origins}) for i in range(max(0, count))]
         if value is None:
             return []
