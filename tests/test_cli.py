@@ -208,3 +208,9 @@ def test_overlapping_paths_count_files_once(run_cli):
     _, out_one, _ = run_cli("check", "examples/azure-exchange")
     _, out_two, _ = run_cli("check", "examples/azure-exchange", "examples/azure-exchange/modules/../modules")
     assert out_one.splitlines()[-1] == out_two.splitlines()[-1]
+
+
+def test_options_not_built_yet_are_refused_not_ignored(tree, run_cli):
+    for option in ("--baseline", "--write-baseline", "--parameters"):
+        code, _, err = run_cli("check", tree, option, "x.json")
+        assert code == 2 and "not supported" in err

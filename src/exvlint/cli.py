@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--config", metavar="FILE", help="configuration file (default: nearest .exvlint.yaml)")
     check.add_argument("--var-file", action=_OrderedInput, metavar="FILE", help="Terraform variables file")
     check.add_argument("--var", action=_OrderedInput, metavar="NAME=VALUE", help="Terraform variable")
-    check.add_argument("--parameters", action="append", default=[], metavar="FILE", help="ARM parameters file")
+    check.add_argument("--parameters", action="append", default=[], metavar="FILE", help=argparse.SUPPRESS)
     check.add_argument("--select", metavar="IDS", help="only these rules (comma-separated ids or slugs)")
     check.add_argument("--ignore", metavar="IDS", help="skip these rules (comma-separated ids or slugs)")
     check.add_argument("--fail-level", choices=("error", "warning", "note", "none"),
@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="report values that could not be resolved (EXV001)")
     check.add_argument("--baseline", metavar="FILE", help=argparse.SUPPRESS)
     check.add_argument("--write-baseline", metavar="FILE", help=argparse.SUPPRESS)
-    check.add_argument("--no-cache", action="store_true", help="do not use the parse cache")
+    check.add_argument("--no-cache", action="store_true", help=argparse.SUPPRESS)  # no cache yet: nothing to skip
 
     rules = sub.add_parser("rules", help="list the rule catalog")
     rules.add_argument("--format", choices=("text", "json"), default="text")
@@ -101,6 +101,13 @@ def _check(args, parser) -> int:
         parser.error("more --output than --format options")
     if len(formats) - len(outputs) > 1:
         parser.error("only one --format may go to standard output; give an --output for the others")
+
+    unsupported = [opt for opt, value in (("--baseline", args.baseline), ("--write-baseline", args.write_baseline),
+                                          ("--parameters", args.parameters)) if value]
+    if unsupported:  # accepted by the interface, not built yet: say so rather than ignore it
+        print(f"exvlint: error: {', '.join(unsupported)} is not supported in exvlint {__version__} yet",
+              file=sys.stderr)
+        return EXIT_ERROR
 
     config_path = args.config
     if config_path is None:
