@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Optional
 
 HELP_URI = "https://github.com/exvlint/exvlint/blob/main/rules/{file}"
-SECTIONS = ("What it flags", "Why it matters", "Failing example", "Passing example", "How to fix")
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,6 @@ def _check(args, parser) -> int:
     config.all_vms = config.all_vms or args.all_vms
     config.strict = args.strict
     config.cli_inputs = list(getattr(args, "cli_inputs", None) or [])
-    config.parameter_files = args.parameters
 
     result = lint(args.paths or ["."], config)
     for i, fmt in enumerate(formats):

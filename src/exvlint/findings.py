@@ -5,7 +5,6 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Optional
 
-LEVELS = ("error", "warning", "note")
 LEVEL_RANK = {"none": 0, "note": 1, "warning": 2, "error": 3}
 
 

@@ -145,7 +145,6 @@ class VirtualMachine(Resource):
     stop_action: Val = field(default_factory=unknown)  # save | shutdown | turnoff | suspend | poweroff
     checkpoints: Val = field(default_factory=unknown)  # checkpoint type; "disabled" when off
     host: Optional[Host] = None
-    nic_ids: list = field(default_factory=list)
 
 
 @dataclass

@@ -12,7 +12,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Optional
 
-from ..model import GIB
 
 
 @dataclass(frozen=True)
@@ -96,6 +95,3 @@ def windows_image(publisher: str, offer: str, sku: str) -> ImageFacts:
     disk = SMALLDISK_IMAGE_OS_DISK_GIB if "smalldisk" in sku.lower() else STANDARD_IMAGE_OS_DISK_GIB
     return ImageFacts(os_name or f"Windows Server ({sku})", supported, disk)
 
-
-def gib(n: float) -> int:
-    return int(n * GIB)

@@ -173,7 +173,6 @@ def _vm_common(inst: ResourceInstance, size_attr: str) -> VirtualMachine:
     else:
         vm.vcpus = vm.memory_mib = vm.premium_storage_capable = size
     vm.dynamic_memory = Val(False, DEFAULT, inst.location)  # fixed by the size
-    vm.nic_ids = [str(r) for r in (raw(body, "network_interface_ids") or []) if isinstance(r, str)]
     return vm
 
 

@@ -122,12 +122,6 @@ class InstanceIndex:
                 found.append(inst)
         return found
 
-    def by_name(self, types: tuple, wanted: str, name_attr: str = "name") -> list:
-        wanted = wanted.lower()
-        return [inst for inst in self.by_address.values()
-                if inst.type in types and isinstance(raw(inst.body, name_attr), str)
-                and raw(inst.body, name_attr).lower() == wanted]
-
 
 def resource_label(inst: ResourceInstance) -> str:
     name = raw(inst.body, "name")

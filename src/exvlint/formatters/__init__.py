@@ -7,7 +7,7 @@ FORMATS = ("text", "json", "sarif")
 
 
 def get_formatter(name: str) -> Callable:
-    """A function (result, context) -> str for the format ``name``."""
+    """A function (LintResult) -> str for the format ``name``."""
     if name == "text":
         from .text import render
     elif name == "json":

@@ -18,7 +18,7 @@ def location_dict(loc) -> dict:
     return out
 
 
-def render(result, context=None) -> str:
+def render(result) -> str:
     catalog = load_catalog()
     findings = []
     for f in result.findings:

@@ -44,7 +44,7 @@ def _physical(loc, root: str) -> dict:
             "region": _region(loc)}
 
 
-def render(result, context=None) -> str:
+def render(result) -> str:
     root = getattr(result, "root", None) or repository_root()
     catalog = load_catalog()
     ids = list(catalog)

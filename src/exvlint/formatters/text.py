@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-def render(result, context=None) -> str:
+def render(result) -> str:
     lines = []
     for f in result.findings:
         if f.suppressed:

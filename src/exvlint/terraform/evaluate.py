@@ -400,7 +400,6 @@ class Evaluator:
         self.resource_blocks: list = []  # list[ResourceBlock]
         self.providers: list = []
         self.module_instances: list = []
-        self._function_ctx_cache: dict = {}
 
     def source(self, directory: str) -> ModuleSource:
         directory = os.path.normpath(directory)
