@@ -126,7 +126,7 @@ def _disk(disk: Disk, case: Path) -> object:
         "premium": _val(disk.premium, case),
         "provisioning": _val(disk.provisioning, case),
         "file_format": _val(disk.file_format, case),
-        "disk_mode": _val(disk.disk_mode, case),
+        "redo_log": _val(disk.redo_log, case),
         "placement": _val(disk.placement, case),
         "datastore": _datastore_brief(disk.datastore, case),
         "attached_at": _where(disk.attach_location, case) or None,

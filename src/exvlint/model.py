@@ -80,7 +80,9 @@ class Disk(Resource):
     premium: Val = field(default_factory=unknown)  # Azure: is Premium Storage class
     provisioning: Val = field(default_factory=unknown)  # fixed | thin | dynamic | differencing | passthrough
     file_format: Val = field(default_factory=unknown)  # vhd | vhdx | avhd | avhdx | vmdk | managed
-    disk_mode: Val = field(default_factory=unknown)  # vSphere disk_mode
+    # how writes go to a redo log / delta instead of the disk (e.g. "disk_mode undoable"); None when they do
+    # not, which is all a provider without such a mode can do
+    redo_log: Val = field(default_factory=lambda: Val(None, DEFAULT))
     datastore: Optional[Datastore] = None
     placement: Val = field(default_factory=unknown)  # volume / share / datastore key for separation checks
     attach_location: Optional[Location] = None  # where the disk is attached to the VM (attachment / inline block)
@@ -175,6 +177,21 @@ class Deployment:
     unresolved: list = field(default_factory=list)  # list[(Location, address, what)] found while evaluating
 
 
+# Provider wording for messages (attribute names, how to fix), registered by each adapter so that
+# checks can say "set thin_provisioned = false" without knowing any provider themselves.
+_WORDS: dict = {}  # (platform, topic) -> text
+
+
+def register_words(platform: str, words: dict) -> None:
+    for topic, text in words.items():
+        _WORDS[(platform, topic)] = text
+
+
+def words(platform: str, topic: str, default: str = "") -> str:
+    """The provider's wording for ``topic`` (an attribute name, a fix), or ``default``."""
+    return _WORDS.get((platform, topic), default)
+
+
 def related_from(val: Val) -> tuple:
     """Related locations for a finding about ``val``: where its value came from."""
     return tuple(val.origins)
@@ -182,6 +199,6 @@ def related_from(val: Val) -> tuple:
 
 __all__ = [
     "Val", "Resource", "Datastore", "Disk", "Snapshot", "Evidence", "Host", "VirtualMachine",
-    "NetworkRule", "Deployment", "unknown", "default", "explicit", "related_from",
+    "NetworkRule", "Deployment", "unknown", "default", "explicit", "related_from", "register_words", "words",
     "GIB", "MIB", "EXPLICIT", "DEFAULT", "UNKNOWN", "Related",
 ]

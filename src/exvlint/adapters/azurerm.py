@@ -10,7 +10,7 @@ import re
 from typing import Optional
 
 from ..findings import Location
-from ..model import (DEFAULT, EXPLICIT, GIB, MIB, Datastore, Deployment, Disk, Evidence, Snapshot, Val,
+from ..model import (DEFAULT, EXPLICIT, GIB, MIB, Datastore, Deployment, Disk, Evidence, Snapshot, Val, register_words,
                      VirtualMachine, unknown)
 from ..terraform.evaluate import EvalBlock, ResourceInstance
 from ..terraform.values import Unknown, contains_unknown
@@ -26,6 +26,13 @@ HANDLED = set(VM_TYPES) | set(DISK_TYPES) | set(EXTENSION_TYPES) | {
     "azurerm_virtual_machine_data_disk_attachment", "azurerm_snapshot", "azurerm_storage_account",
     "azurerm_virtual_machine_restore_point_collection"}
 _BLOB_HOST = re.compile(r"^https?://([a-z0-9]+)\.blob\.", re.I)
+
+
+register_words(PLATFORM, {
+    "premium-disk-fix": "use Premium_LRS or Premium_ZRS",
+    "premium-size-fix": "choose a size with 's' in its feature letters (for example Standard_E8s_v5)",
+    "hibernation-fix": "set hibernation_enabled = false",
+})
 
 
 def reads_type(rtype: str) -> bool:
@@ -62,6 +69,10 @@ def adapt(evaluated, deployment: Deployment) -> None:
         if inst.type == "azurerm_virtual_machine_data_disk_attachment":
             _attach(inst, index, vms, disks)
     _attachment_blocks(evaluated.resource_blocks, vms)
+    attached = [d for vm in vms.values() for d in vm.data_disks]
+    for disk in deployment.disks + attached:  # every Azure disk is storage of its own (rules.md EXV307)
+        if disk.platform == PLATFORM and not disk.placement.known:
+            disk.placement = Val(f"its own Azure disk {disk.address}", DEFAULT, disk.location)
     for inst in mine:
         if inst.type in EXTENSION_TYPES:
             _extension(inst, index, vms)

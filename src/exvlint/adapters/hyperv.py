@@ -16,7 +16,7 @@ import re
 from typing import Optional
 
 from ..findings import Location
-from ..model import (DEFAULT, EXPLICIT, MIB, Datastore, Deployment, Disk, Evidence, Host, Val, VirtualMachine,
+from ..model import (DEFAULT, EXPLICIT, MIB, Datastore, Deployment, Disk, Evidence, Host, Val, VirtualMachine, register_words,
                      unknown)
 from ..terraform.evaluate import EvalBlock, ResourceInstance
 from .terraform_values import as_bool, as_int, as_str, first_block, raw
@@ -25,6 +25,25 @@ from .terraform_values import attr_val
 PLATFORM = "hyperv"
 NO_DISK_NUMBER = 4294967295  # the provider's "no pass-through disk"
 DEFAULT_HOST = "127.0.0.1"  # provider host when neither `host` nor HYPERV_HOST is set (HV-IDX)
+
+
+register_words(PLATFORM, {
+    "vcpus": "processor_count",
+    "dynamic-memory": ("dynamic memory is enabled (dynamic_memory = true), so the host can take memory away from "
+                       "the guest; set static_memory = true and dynamic_memory = false"),
+    "stop-action": "automatic_stop_action",
+    "stop-action-when": "when the host shuts down,",
+    "stop-action-fix": "set automatic_stop_action = \"ShutDown\"",
+    "checkpoints": "checkpoint_type",
+    "checkpoints-fix": "set checkpoint_type = \"Disabled\"",
+    "add-data-disk": "attach a data VHDX (or a pass-through disk) in another hard_disk_drives block",
+    "separate-storage": "store the data VHDX on another volume or share than the boot VHD",
+    "smb-fix": "use a local, SAN or Cluster Shared Volume path",
+    "differencing-fix": "use a fixed or dynamic VHDX",
+    "dynamic-vhd-fix": "use a .vhdx path or vhd_type = \"Fixed\"",
+    "boot-disk": "the VM boots from this disk",
+    "dynamic-memory-size": "maximum memory (dynamic)",
+})
 
 
 def reads_type(rtype: str) -> bool:

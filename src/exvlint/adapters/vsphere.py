@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ..findings import Related
-from ..model import (DEFAULT, EXPLICIT, GIB, Datastore, Deployment, Disk, Evidence, Host, Snapshot, Val,
+from ..model import (DEFAULT, EXPLICIT, GIB, Datastore, Deployment, Disk, Evidence, Host, Snapshot, Val, register_words,
                      VirtualMachine, unknown)
 from ..terraform.evaluate import EvalBlock, ResourceInstance
 from ..terraform.values import collect_refs
@@ -40,10 +40,35 @@ GUEST_IDS = {
     "windows2019srv_64guest": ("Windows Server 2019", False),
     "windows2019srvnext_64guest": ("Windows Server 2022", False),
     "windows2022srvnext_64guest": ("Windows Server 2025", False),
-    "otherguest64": ("an unspecified 64-bit OS", False),
-    "otherguest": ("an unspecified OS", False),
+    "otherguest64": ("unspecified (64-bit)", False),
+    "otherguest": ("unspecified", False),
 }
 DEFAULT_GUEST_ID = "otherGuest64"
+
+
+REDO_LOG_MODES = {"nonpersistent", "independent_nonpersistent", "undoable", "append"}
+
+register_words(PLATFORM, {
+    "vcpus": "num_cpus",
+    "dynamic-memory": ("memory hot-add is enabled (memory_hot_add_enabled = true), so the VM's memory can change "
+                       "while it runs; set memory_hot_add_enabled = false"),
+    "memory-reservation": "memory_reservation",
+    "memory-limit": "memory_limit",
+    "guest-os-fix": ("install Windows Server 2008 R2 SP1, 2012 or 2012 R2 and set guest_id = \"windows8Server64Guest\" "
+                     "(2012, 2012 R2) or \"windows7Server64Guest\" (2008 R2)"),
+    "stop-action": "the vApp entity's stop_action",
+    "stop-action-when": "when the vApp stops,",
+    "stop-action-fix": "set stop_action = \"guestShutdown\" on the vsphere_vapp_entity",
+    "add-data-disk": "add a disk block with unit_number 1 or higher on a datastore of its own",
+    "separate-storage": "set the disk's datastore_id to a datastore that does not hold the OS disk",
+    "nas-fix": "use a VMFS datastore on block storage (FC, iSCSI, local)",
+    "nas-config": "vsphere.nas_datastores",
+    "redo-log-fix": "use disk_mode persistent or independent_persistent",
+    "linked-clone": "clone.linked_clone = true",
+    "linked-clone-fix": "make a full clone (linked_clone = false)",
+    "thin": "thin_provisioned",
+    "thin-fix": "set thin_provisioned = false, preferably with eagerly_scrub = true",
+})
 
 
 def reads_type(rtype: str) -> bool:
@@ -241,8 +266,8 @@ def _guest_os(vm: VirtualMachine, body: EvalBlock, clone: Optional[EvalBlock]) -
         return
     what, supported = GUEST_IDS.get(gid.value.lower(), (None, False))
     if what is None:
-        what = "a Windows version other than Server 2008 R2, 2012 or 2012 R2" \
-            if gid.value.lower().startswith("win") else "an OS other than Windows Server"
+        what = "a Windows other than Server 2008 R2, 2012 or 2012 R2" \
+            if gid.value.lower().startswith("win") else "not Windows Server"
     shown = f"guest_id {gid.value}" + (", the provider default" if gid.state == DEFAULT else "")
     vm.image = Val(shown, gid.state, gid.location, gid.origins)
     vm.guest_os = Val(what, gid.state, gid.location, gid.origins)
@@ -296,13 +321,21 @@ def _disks(vm: VirtualMachine, inst: ResourceInstance, index: InstanceIndex, dat
                     role=role, size_bytes=size, provisioning=provisioning,
                     storage_type=provisioning,
                     file_format=Val("vmdk", DEFAULT, block.location),
-                    disk_mode=attr_val(block, "disk_mode", "persistent", as_str),
+                    redo_log=_redo_log(attr_val(block, "disk_mode", "persistent", as_str)),
                     datastore=ds, placement=place, attach_location=block.location, vm=vm, host=vm.host)
         deployment.disks.append(disk)
         if role == "os":
             vm.os_disk = disk
         else:
             vm.data_disks.append(disk)
+
+
+def _redo_log(mode: Val) -> Val:
+    """Non-persistent disk modes send writes to a redo log: a differencing disk in all but name."""
+    if not mode.known:
+        return mode
+    redo = f"disk_mode {mode.value}" if str(mode.value).lower() in REDO_LOG_MODES else None
+    return Val(redo, mode.state, mode.location, mode.origins)
 
 
 def _custom_attributes(inst: ResourceInstance, index: InstanceIndex, evaluated) -> dict:

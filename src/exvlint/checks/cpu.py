@@ -8,13 +8,12 @@ from __future__ import annotations
 from typing import Optional
 
 from ..findings import Related
-from ..model import unknown
+from ..model import unknown, words
 from ..scope import vm_label
 from . import RuleContext, check, host_entry
 
 PLATFORMS = ("vsphere", "hyperv")
 HOST_OS_VCPUS = 2  # the support statement's baseline for the host operating system
-_ATTR = {"vsphere": "num_cpus", "hyperv": "processor_count"}
 
 
 @check("EXV201", platforms=PLATFORMS)
@@ -79,7 +78,7 @@ def _check_host(ctx: RuleContext, host, guests: list, exchange: list, line: int,
     if float(ratio) <= line:  # 2.001 must not print as 2:1 > 2:1
         ratio = f"{total / cores:.4f}".rstrip("0")
     verdict = "above the supported 2:1" if upto is None else "above the recommended 1:1 (2:1 is the supported maximum)"
-    attr = _ATTR.get(crossing.platform, "vCPUs")
+    attr = words(crossing.platform, "vcpus", "the vCPUs")
     related = [Related(vm.vcpus.location or vm.location, f"{vm_label(vm)}: {vm.vcpus.value} vCPUs on host {name}")
                for vm in _ordered(guests, exchange) if vm is not crossing]
     related.append(Related(host.location, f"host {name}"))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from ..model import words
 from ..scope import glob_match
 from . import RuleContext, check
 
@@ -25,18 +26,9 @@ def unsupported_guest_os(deployment, ctx: RuleContext) -> None:
             ctx.unresolved(vm, supported, "the guest OS")
         elif supported.value is False:
             shown = vm.image.value if vm.image.known else vm.guest_os.value
-            fix = _FIX.get(vm.platform, "use Windows Server 2008 R2 SP1, 2012 or 2012 R2")
-            if vm.platform == "vsphere":  # the guest_id names a family, not a product: say what it means
-                what = f"{shown} means {vm.guest_os.value}, which is"
-            else:
-                what = f"guest OS {vm.guest_os.value} ({shown}) is"
-            ctx.report(vm, f"{what} not supported for Exchange 2013; {fix}", supported, key="guest-os")
-
-
-_FIX = {
-    "vsphere": ("install Windows Server 2008 R2 SP1, 2012 or 2012 R2 and set guest_id = \"windows8Server64Guest\" "
-                "(2012, 2012 R2) or \"windows7Server64Guest\" (2008 R2)"),
-}
+            fix = words(vm.platform, "guest-os-fix", "use Windows Server 2008 R2 SP1, 2012 or 2012 R2")
+            ctx.report(vm, f"guest OS {vm.guest_os.value} ({shown}) is not supported for Exchange 2013; {fix}",
+                       supported, key="guest-os")
 
 
 def _configured_os(vm, ctx: RuleContext):

@@ -2,16 +2,8 @@
 from __future__ import annotations
 
 from ..findings import Related
-from ..model import DEFAULT
+from ..model import DEFAULT, words
 from . import RuleContext, check
-
-_HOW = {
-    "hyperv": ("dynamic memory is enabled (dynamic_memory = true), so the host can take memory away from the "
-               "guest; set static_memory = true and dynamic_memory = false"),
-    "vsphere": ("memory hot-add is enabled (memory_hot_add_enabled = true), so the VM's memory can change while it "
-                "runs; set memory_hot_add_enabled = false"),
-}
-
 
 @check("EXV101", platforms=("vsphere", "hyperv"))
 def dynamic_memory(deployment, ctx: RuleContext) -> None:
@@ -20,7 +12,8 @@ def dynamic_memory(deployment, ctx: RuleContext) -> None:
         if not dyn.known:
             ctx.unresolved(vm, dyn, "whether memory is dynamic")
         elif dyn.value is True:
-            ctx.report(vm, _HOW[vm.platform], dyn, key="dynamic-memory")
+            ctx.report(vm, words(vm.platform, "dynamic-memory", "its memory can change while it runs; give it "
+                                 "fixed memory"), dyn, key="dynamic-memory")
 
 
 @check("EXV102", platforms=("vsphere",))
@@ -30,22 +23,24 @@ def memory_not_reserved(deployment, ctx: RuleContext) -> None:
         if not memory.known:
             ctx.unresolved(vm, memory, "the VM's memory")
             continue
+        reservation = words(vm.platform, "memory-reservation", "the memory reservation")
+        limit_name = words(vm.platform, "memory-limit", "the memory limit")
         shown = f"memory {memory.value} MB" + (" (the provider default)" if memory.state == DEFAULT else "")
         related = () if memory.state == DEFAULT else _memory_related(memory)
         if not reserved.known:
-            ctx.unresolved(vm, reserved, "memory_reservation")
+            ctx.unresolved(vm, reserved, reservation)
         elif reserved.value < memory.value:
             if reserved.state == DEFAULT:
-                what = f"memory_reservation is not set, so none of {shown} is reserved"
+                what = f"{reservation} is not set, so none of {shown} is reserved"
             else:
-                what = f"memory_reservation {reserved.value} MB < {shown}"
-            ctx.report(vm, f"{what}: the host can balloon or swap the guest's memory; set memory_reservation = "
+                what = f"{reservation} {reserved.value} MB < {shown}"
+            ctx.report(vm, f"{what}: the host can balloon or swap the guest's memory; set {reservation} = "
                        f"{memory.value} (all of memory)", reserved, related=related, key="memory-reservation")
         if not limit.known:
-            ctx.unresolved(vm, limit, "memory_limit")
+            ctx.unresolved(vm, limit, limit_name)
         elif 0 <= limit.value < memory.value:
-            ctx.report(vm, f"memory_limit {limit.value} MB < {shown}: the host can balloon or swap the memory above "
-                       "the limit; remove memory_limit or set it to -1 (unlimited)", limit, related=related,
+            ctx.report(vm, f"{limit_name} {limit.value} MB < {shown}: the host can balloon or swap the memory above "
+                       f"the limit; remove {limit_name} or set it to -1 (unlimited)", limit, related=related,
                        key="memory-limit")
 
 

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from ..findings import Related
-from ..model import DEFAULT
+from ..model import DEFAULT, words
 from . import RuleContext, check, disk_label
 
-# Azure disk snapshots and restore points hold no memory state: a warning, not an error (rules.md).
-_AZURE_LEVEL = "warning"
+# Disk snapshots and restore points (Azure) hold no memory state: a warning, not an error (rules.md).
+_STATELESS_KINDS = {"disk", "restore-point"}
 
 
 @check("EXV401", platforms=("azure", "vsphere", "hyperv"))
@@ -22,7 +22,7 @@ def vm_snapshot(deployment, ctx: RuleContext) -> None:
             continue
         if vm is None or id(vm) not in exchange:
             continue
-        level = _AZURE_LEVEL if snap.platform == "azure" else None
+        level = "warning" if snap.snapshot_kind in _STATELESS_KINDS else None
         if disk is not None:
             what = f"a snapshot of {disk_label(disk)}; restoring an Exchange database disk from it brings back a stale copy"
             related = (Related(disk.location, "the snapshotted disk"),)
@@ -53,21 +53,13 @@ def checkpoints_enabled(deployment, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms(["hyperv"]):
         cp = vm.checkpoints
         if not cp.known:
-            ctx.unresolved(vm, cp, "checkpoint_type")
+            ctx.unresolved(vm, cp, words(vm.platform, "checkpoints", "the checkpoint setting"))
         elif str(cp.value).strip().lower() != "disabled":
-            how = f"checkpoint_type is {cp.value}" + (" (not set: the provider's default)" if cp.state == DEFAULT else "")
+            attr = words(vm.platform, "checkpoints", "the checkpoint setting")
+            how = f"{attr} is {cp.value}" + (" (not set: the provider's default)" if cp.state == DEFAULT else "")
             ctx.report(vm, f"{how}, so checkpoints of this Exchange VM can be taken, and Exchange does not support "
-                       "them; set checkpoint_type = \"Disabled\"", cp, key="checkpoint-type")
-
-
-_STOP_WORDS = {
-    "hyperv": ("automatic_stop_action", "when the host shuts down,"),
-    "vsphere": ("the vApp entity's stop_action", "when the vApp stops,"),
-}
-_STOP_FIX = {
-    "hyperv": "set automatic_stop_action = \"ShutDown\"",
-    "vsphere": "set stop_action = \"guestShutdown\" on the vsphere_vapp_entity",
-}
+                       f"them; {words(vm.platform, 'checkpoints-fix', 'disable checkpoints')}", cp,
+                       key="checkpoint-type")
 
 
 @check("EXV403", platforms=("azure", "vsphere", "hyperv"))
@@ -75,19 +67,17 @@ def saved_state(deployment, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         hib = vm.hibernation
         if hib.known and hib.value is True:
-            ctx.report(vm, "hibernation is enabled, so the VM can resume from saved memory state "
-                       "instead of a cold boot; set hibernation_enabled = false", hib, key="hibernation")
+            ctx.report(vm, "hibernation is enabled, so the VM can resume from saved memory state instead of a cold "
+                       f"boot; {words(vm.platform, 'hibernation-fix', 'disable hibernation')}", hib, key="hibernation")
         elif not hib.known:
             ctx.unresolved(vm, hib, "hibernation_enabled")
         stop = vm.stop_action
         if stop.known and str(stop.value).lower() in ("save", "suspend"):
-            if vm.platform == "azure":
-                ctx.report(vm, f"the stop action is {stop.value}: the VM resumes from saved state instead of a "
-                           "cold boot", stop, key="stop-action")
-                continue
-            attr, when = _STOP_WORDS[vm.platform]
+            attr = words(vm.platform, "stop-action", "the stop action")
+            when = words(vm.platform, "stop-action-when", "when it stops,")
+            fix = words(vm.platform, "stop-action-fix", "make it shut down instead")
             how = f"{attr} is {stop.value}" + (" (not set: the provider's default)" if stop.state == DEFAULT else "")
             ctx.report(vm, f"{how}: {when} the VM's memory is saved to disk and it later resumes from saved state "
-                       f"instead of a cold boot; {_STOP_FIX[vm.platform]}", stop, key="stop-action")
+                       f"instead of a cold boot; {fix}", stop, key="stop-action")
         elif not stop.known:
             ctx.unresolved(vm, stop, "the automatic stop action")

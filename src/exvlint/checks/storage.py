@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from ..findings import Location, Related
-from ..model import DEFAULT, GIB, MIB, unknown
+from ..model import DEFAULT, GIB, MIB, unknown, words
 from ..scope import glob_match
 from . import RuleContext, check, disk_label, gb, host_entry
 
@@ -22,8 +22,9 @@ def non_premium_storage(deployment, ctx: RuleContext) -> None:
         if disk.attach_location is not None and disk.attach_location != disk.location:
             related = (Related(disk.attach_location, "attached to the Exchange VM here"),)
         what = "holds the transport queue (system drive)" if disk.role == "os" else "holds Exchange data"
+        fix = words(disk.platform, "premium-disk-fix", "use a Premium Storage disk type")
         ctx.report(disk, f"{disk_label(disk)} is {disk.storage_type.value}, not Premium Storage; it {what}"
-                   " (use Premium_LRS or Premium_ZRS)", disk.storage_type, vm=subject_vm, related=related,
+                   f" ({fix})", disk.storage_type, vm=subject_vm, related=related,
                    key=disk.address, reason=reason)
 
 
@@ -34,8 +35,8 @@ def vm_size_without_premium_storage(deployment, ctx: RuleContext) -> None:
         if not capable.known:
             ctx.unresolved(vm, capable, "whether the VM size supports Premium Storage")
         elif capable.value is False:
-            ctx.report(vm, f"size {vm.size.value} cannot attach Premium Storage; choose a size with "
-                       "'s' in its feature letters (for example Standard_E8s_v5)", vm.size, key="size")
+            fix = words(vm.platform, "premium-size-fix", "choose a size that supports Premium Storage")
+            ctx.report(vm, f"size {vm.size.value} cannot attach Premium Storage; {fix}", vm.size, key="size")
 
 
 @check("EXV304", platforms=("azure", "vsphere", "hyperv"))
@@ -56,17 +57,17 @@ def os_disk_too_small(deployment, ctx: RuleContext) -> None:
             related = ()
             if memory.location is not None:
                 related = (Related(memory.location, _memory_source(vm, memory)),) + tuple(memory.origins)
-            if vm.platform == "hyperv" and disk.attach_location is not None and disk.attach_location != disk.location:
+            if disk.attach_location is not None and disk.attach_location != disk.location:
                 related += (Related(disk.attach_location, "the VM boots from this disk"),)
-            kind = "maximum memory (dynamic)" if vm.platform == "hyperv" and vm.dynamic_memory.known \
-                and vm.dynamic_memory.value is True else "memory"
+            dynamic = vm.dynamic_memory.known and vm.dynamic_memory.value is True
+            kind = words(vm.platform, "dynamic-memory-size", "memory") if dynamic else "memory"
             ctx.report(vm, f"OS disk {gb(size.value)} < 15 GB + {gb(memory.value * MIB)} {kind} = {gb(needed)}",
                        size, related=related, key="os-disk")
 
 
 def _memory_source(vm, memory) -> str:
-    if vm.platform == "azure":
-        return f"memory of size {vm.size.value}" if vm.size.known else "memory set here"
+    if vm.size.known:  # memory that comes from a VM size
+        return f"memory of size {vm.size.value}"
     if memory.state == DEFAULT:
         return "memory: the provider default applies, as it is not set"
     return "memory set here"
@@ -80,101 +81,86 @@ def data_on_os_storage(deployment, ctx: RuleContext) -> None:
             continue
         if not vm.data_disks:
             ctx.report(vm, "has no data disk, so its databases and logs would sit on the OS disk; "
-                       f"{_ADD_DISK.get(vm.platform, 'attach separate data disks for Exchange data')}", vm.location,
+                       f"{words(vm.platform, 'add-data-disk', 'attach separate data disks for Exchange data')}",
+                       vm.location,
                        related=vm.data_disk_origins, key="no-data-disk")
             continue
         os_disk = vm.os_disk
         if os_disk is None:
             continue
-        on_premises = vm.platform in ("vsphere", "hyperv")  # Azure managed disks are separate storage
         if not os_disk.placement.known:
-            if on_premises:
-                ctx.unresolved(vm, os_disk.placement, "where the OS disk is stored")
+            ctx.unresolved(vm, os_disk.placement, "where the OS disk is stored")
             continue
         for disk in vm.data_disks:
             if not disk.placement.known:
-                if on_premises:
-                    ctx.unresolved(disk, disk.placement, f"where {disk_label(disk)} is stored", vm=vm)
+                ctx.unresolved(disk, disk.placement, f"where {disk_label(disk)} is stored", vm=vm)
             elif str(disk.placement.value).lower() == str(os_disk.placement.value).lower():
                 related = (Related(os_disk.placement.location or os_disk.location, "the OS disk's storage"),)
                 ctx.report(disk, f"{disk_label(disk)} is on {disk.placement.value}, the same storage as the OS disk; "
-                           f"{_SEPARATE.get(vm.platform, 'put Exchange data on separate storage')}",
+                           f"{words(vm.platform, 'separate-storage', 'put Exchange data on separate storage')}",
                            disk.placement, vm=vm, related=related, key=disk.address)
-
-
-_ADD_DISK = {
-    "vsphere": "add a disk block with unit_number 1 or higher on a datastore of its own",
-    "hyperv": "attach a data VHDX (or a pass-through disk) in another hard_disk_drives block",
-}
-_SEPARATE = {
-    "vsphere": "set the disk's datastore_id to a datastore that does not hold the OS disk",
-    "hyperv": "store the data VHDX on another volume or share than the boot VHD",
-}
 
 
 # --------------------------------------------------------------------------- on-premises storage
 
-_BAD_DISK_MODES = {"nonpersistent", "independent_nonpersistent", "undoable", "append"}
-
-
 @check("EXV303", platforms=("vsphere", "hyperv"))
 def nas_storage(deployment, ctx: RuleContext) -> None:
+    """NAS holding Exchange data fails; virtual disks on SMB need an SMB 3.0 host (2012 or later)."""
     for disk, vm, reason in ctx.exchange_disks(["vsphere", "hyperv"]):
-        if disk.platform == "vsphere":
-            _vsphere_nas(ctx, disk, vm, reason)
-        elif disk.platform == "hyperv":
-            _hyperv_smb(ctx, disk, vm, reason)
+        ds = disk.datastore
+        if ds is None:
+            if disk.placement.known:
+                where = unknown(disk.placement.location, f"{disk.placement.value} is not storage of this configuration")
+                ctx.unresolved(disk, where, f"the storage type of {disk_label(disk)}", vm=vm)
+            else:
+                ctx.unresolved(disk, disk.placement, f"where {disk_label(disk)} is stored", vm=vm)
+            continue
+        kind = ds.storage_kind
+        if kind.known and kind.value == "smb":
+            _smb_share(ctx, disk, vm, reason, ds)
+        elif kind.known and kind.value == "nas":
+            _nas(ctx, disk, vm, reason, ds, ds.description)
+        elif not kind.known:
+            name = ds.name.value if ds.name.known and isinstance(ds.name.value, str) else None
+            pattern = next((p for p in ctx.config.nas_datastores if name is not None and glob_match(p, name)), None)
+            if pattern is not None:
+                listed = words(disk.platform, "nas-config", "the configuration")
+                _nas(ctx, disk, vm, reason, ds, f"datastore {name}, which {listed} ({pattern}) lists as network-"
+                                                "attached storage")
+            else:
+                at, _ = _disk_place(disk, ds)
+                where = at if isinstance(at, Location) else (at.location or disk.location)
+                ctx.unresolved(disk, unknown(where, kind.reason, kind.origins), f"whether {ds.description} is NAS", vm=vm)
 
 
-def _vsphere_nas(ctx: RuleContext, disk, vm, reason) -> None:
-    ds = disk.datastore
-    if ds is None:
-        if disk.placement.known:
-            where = unknown(disk.placement.location, f"{disk.placement.value} is not a datastore of this configuration")
-            ctx.unresolved(disk, where, f"the datastore type of {disk_label(disk)}", vm=vm)
-        else:
-            ctx.unresolved(disk, disk.placement, f"the datastore of {disk_label(disk)}", vm=vm)
-        return
+def _disk_place(disk, ds) -> tuple:
+    """Where to point a storage finding, and the related locations that explain it."""
     related = (Related(ds.location, ds.description),) + tuple(ds.storage_kind.origins)
     at = disk.placement
-    if at.state == DEFAULT and at.origins:  # no datastore_id on the disk: the VM's datastore_id holds the value
-        related = tuple(at.origins[1:]) + (Related(disk.location, f"{disk_label(disk)} sets no datastore_id"),) + related
+    if at.state == DEFAULT and at.origins:  # the disk names no storage: its VM's setting holds the value
+        related = tuple(at.origins[1:]) + (Related(disk.location, f"{disk_label(disk)} names no storage of its own"),) \
+            + related
         at = at.origins[0].location
-    if ds.storage_kind.known:
-        if ds.storage_kind.value == "nas":
-            ctx.report(disk, f"{disk_label(disk)} is on {ds.description}: NFS presented to the VM as block storage "
-                       "through the hypervisor is not supported for Exchange data; use a VMFS datastore on block "
-                       "storage (FC, iSCSI, local)", at, vm=vm, related=related, key=disk.address,
-                       reason=reason)
-        return
-    name = ds.name.value if ds.name.known and isinstance(ds.name.value, str) else None
-    pattern = next((p for p in ctx.config.nas_datastores if name is not None and glob_match(p, name)), None)
-    if pattern is not None:
-        ctx.report(disk, f"{disk_label(disk)} is on datastore {name}, which vsphere.nas_datastores ({pattern}) lists "
-                   "as network-attached storage: NAS is not supported for Exchange data; use a VMFS datastore on "
-                   "block storage", at, vm=vm, related=related, key=disk.address, reason=reason)
-    else:
-        where = at if isinstance(at, Location) else (at.location or disk.location)
-        ctx.unresolved(disk, unknown(where, ds.storage_kind.reason, ds.storage_kind.origins),
-                       f"whether {ds.description} is NAS", vm=vm)
+    return at, related
 
 
-def _hyperv_smb(ctx: RuleContext, disk, vm, reason) -> None:
-    ds = disk.datastore
-    if ds is None:
-        if not disk.placement.known:
-            ctx.unresolved(disk, disk.placement, f"where {disk_label(disk)} is stored", vm=vm)
-        return
-    if not (ds.storage_kind.known and ds.storage_kind.value == "smb"):
-        return
+def _nas(ctx: RuleContext, disk, vm, reason, ds, what: str) -> None:
+    at, related = _disk_place(disk, ds)
+    fix = words(disk.platform, "nas-fix", "use block storage (FC, iSCSI, local disks)")
+    ctx.report(disk, f"{disk_label(disk)} is on {what}: network-attached storage presented to the VM as block "
+               f"storage through the hypervisor is not supported for Exchange data; {fix}", at, vm=vm,
+               related=related, key=disk.address, reason=reason)
+
+
+def _smb_share(ctx: RuleContext, disk, vm, reason, ds) -> None:
     host = disk.host if disk.host is not None else (vm.host if vm is not None else None)
     entry = host_entry(ctx.config, host)
     host_name = host.name.value if host is not None and host.name.known else None
     os_name = entry.get("os") if entry is not None else None
     if not isinstance(os_name, str) or not os_name.strip():
-        why = (f"host {host_name} has no os in the hosts: inventory" if host_name else "the Hyper-V host is not known")
+        why = (f"host {host_name} has no os in the hosts: inventory" if host_name else "the host is not known")
         ctx.unresolved(disk, unknown(disk.placement.location, why + "; virtual disks on SMB need SMB 3.0 "
-                                     "(Windows Server 2012 or later)"), f"the OS of the Hyper-V host of {disk_label(disk)}",
+                                     "(Windows Server 2012 or later)"), f"the OS of the host of {disk_label(disk)}",
                        vm=vm)
         return
     smb3 = _smb3_capable(os_name)
@@ -182,10 +168,10 @@ def _hyperv_smb(ctx: RuleContext, disk, vm, reason) -> None:
         ctx.unresolved(disk, unknown(disk.placement.location, f"cannot tell the Windows Server version of {os_name!r}"),
                        f"whether host {host_name} has SMB 3.0", vm=vm)
     elif smb3 is False:
+        fix = words(disk.platform, "smb-fix", "use block storage")
         ctx.report(disk, f"{disk_label(disk)} is on {ds.description}, but host {host_name} runs {os_name} (hosts: "
                    f"inventory), which has no SMB 3.0: virtual disks on a file share are supported only with Windows "
-                   "Server 2012 Hyper-V or later; use a local, SAN or Cluster Shared Volume path",
-                   disk.placement, vm=vm, key=disk.address, reason=reason)
+                   f"Server 2012 Hyper-V or later; {fix}", disk.placement, vm=vm, key=disk.address, reason=reason)
 
 
 def _smb3_capable(os_name: str):
@@ -199,36 +185,36 @@ def _smb3_capable(os_name: str):
 @check("EXV305", platforms=("vsphere", "hyperv"))
 def unsupported_virtual_disk(deployment, ctx: RuleContext) -> None:
     for disk, vm, reason in ctx.exchange_disks(["vsphere", "hyperv"]):
-        if disk.platform == "hyperv":
-            prov = disk.provisioning
-            if not prov.known:
-                ctx.unresolved(disk, prov, f"the type of {disk_label(disk)}", vm=vm)
-            elif prov.value == "differencing":
-                ctx.report(disk, f"{disk_label(disk)} is a {disk.storage_type.value}: differencing disks are not "
-                           "supported for Exchange data; use a fixed or dynamic VHDX", prov, vm=vm,
-                           key=disk.address, reason=reason)
-            elif prov.value == "dynamic" and disk.file_format.known and disk.file_format.value == "vhd":
-                related = (Related(disk.file_format.location, "the .vhd path"),) \
-                    if disk.file_format.location and disk.file_format.location != prov.location else ()
-                ctx.report(disk, f"{disk_label(disk)} is a {disk.storage_type.value}: a dynamically expanding disk in "
-                           "the old VHD format is not supported for Exchange data; use a .vhdx path or "
-                           "vhd_type = \"Fixed\"", prov, vm=vm, related=related, key=disk.address, reason=reason)
-        elif disk.platform == "vsphere":
-            mode = disk.disk_mode
-            if not mode.known:
-                ctx.unresolved(disk, mode, f"the disk_mode of {disk_label(disk)}", vm=vm)
-            elif str(mode.value).lower() in _BAD_DISK_MODES:
-                ctx.report(disk, f"{disk_label(disk)} has disk_mode {mode.value}: its changes go to a redo log "
-                           "(a differencing disk), which is not supported for Exchange data; use persistent or "
-                           "independent_persistent", mode, vm=vm, key=disk.address, reason=reason)
-    for vm in ctx.exchange_vms(["vsphere"]):
+        prov, redo = disk.provisioning, disk.redo_log
+        if redo.known and redo.value:
+            fix = words(disk.platform, "redo-log-fix", "make its writes persistent")
+            ctx.report(disk, f"{disk_label(disk)} has {redo.value}: its changes go to a redo log (a differencing "
+                       f"disk), which is not supported for Exchange data; {fix}", redo, vm=vm,
+                       key=disk.address, reason=reason)
+        elif not prov.known:
+            ctx.unresolved(disk, prov, f"the type of {disk_label(disk)}", vm=vm)
+        elif prov.value == "differencing":
+            fix = words(disk.platform, "differencing-fix", "use a fixed disk")
+            ctx.report(disk, f"{disk_label(disk)} is a {disk.storage_type.value}: differencing disks are not "
+                       f"supported for Exchange data; {fix}", prov, vm=vm, key=disk.address, reason=reason)
+        elif prov.value == "dynamic" and disk.file_format.known and disk.file_format.value == "vhd":
+            related = (Related(disk.file_format.location, "the .vhd path"),) \
+                if disk.file_format.location and disk.file_format.location != prov.location else ()
+            fix = words(disk.platform, "dynamic-vhd-fix", "use a fixed disk or the VHDX format")
+            ctx.report(disk, f"{disk_label(disk)} is a {disk.storage_type.value}: a dynamically expanding disk in "
+                       f"the old VHD format is not supported for Exchange data; {fix}", prov, vm=vm,
+                       related=related, key=disk.address, reason=reason)
+        elif not redo.known:
+            ctx.unresolved(disk, redo, f"whether {disk_label(disk)} writes to a redo log", vm=vm)
+    for vm in ctx.exchange_vms(["vsphere", "hyperv"]):
         clone = vm.linked_clone
         if not clone.known:
-            ctx.unresolved(vm, clone, "clone.linked_clone")
+            ctx.unresolved(vm, clone, words(vm.platform, "linked-clone", "whether the VM is a linked clone"))
         elif clone.value is True:
-            ctx.report(vm, "clone.linked_clone = true: the VM's disks are deltas of the template's snapshot "
-                       "(differencing disks), which is not supported for Exchange; make a full clone "
-                       "(linked_clone = false)", clone, key="linked-clone")
+            what = words(vm.platform, "linked-clone", "the VM is a linked clone")
+            fix = words(vm.platform, "linked-clone-fix", "make a full clone")
+            ctx.report(vm, f"{what}: the VM's disks are deltas of the template's snapshot (differencing disks), "
+                       f"which is not supported for Exchange; {fix}", clone, key="linked-clone")
 
 
 @check("EXV306", platforms=("vsphere",))
@@ -238,9 +224,9 @@ def thin_provisioned_disk(deployment, ctx: RuleContext) -> None:
         if not prov.known:
             ctx.unresolved(disk, prov, f"whether {disk_label(disk)} is thin provisioned", vm=vm)
         elif prov.value == "thin":
-            how = "thin_provisioned = true" if prov.state != DEFAULT else \
-                "thin_provisioned is not set, and the provider's default is thin"
+            attr = words(disk.platform, "thin", "thin provisioning")
+            how = f"{attr} = true" if prov.state != DEFAULT else f"{attr} is not set, and the provider's default is thin"
             what = "the transport queue (system drive)" if disk.role == "os" else "Exchange data"
-            ctx.report(disk, f"{disk_label(disk)} is thin provisioned ({how}) and holds {what}; set "
-                       "thin_provisioned = false, preferably with eagerly_scrub = true", prov, vm=vm,
+            fix = words(disk.platform, "thin-fix", "allocate the disk fully (thick)")
+            ctx.report(disk, f"{disk_label(disk)} is thin provisioned ({how}) and holds {what}; {fix}", prov, vm=vm,
                        key=disk.address, reason=reason)
