@@ -1,7 +1,7 @@
 """HCL front end: python-hcl2's lark tree turned into a small expression AST with positions.
 
 python-hcl2's dict output loses source positions and turns expressions back into strings, so
-we walk its lark tree instead (see shared/reference/python-hcl2-notes.md). Every node keeps
+we walk its lark tree instead (python-hcl2 8.x adds no positions to loads() output). Every node keeps
 the line it starts on; attributes and blocks keep their full span.
 """
 from __future__ import annotations
