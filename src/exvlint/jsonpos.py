@@ -20,10 +20,16 @@ class JSONPosError(ValueError):
 
 
 class PosDict(dict):
-    """A JSON object; ``key_lines[key]`` is the (line, column) where the key is written."""
+    """A JSON object; ``key_lines[key]`` is the (line, column) where the key is written.
+
+    ``path`` names the file the positions refer to when it differs from the enclosing document's
+    (a document assembled from several files, such as a Bicep module lowered into its caller);
+    empty means "the same file as the parent".
+    """
 
     line: int = 0
     col: int = 0
+    path: str = ""
 
     def __init__(self, *args: Any):
         super().__init__(*args)
@@ -35,6 +41,7 @@ class PosList(list):
 
     line: int = 0
     col: int = 0
+    path: str = ""  # as PosDict.path
 
     def __init__(self, *args: Any):
         super().__init__(*args)
