@@ -1,0 +1,136 @@
+"""How every Azure adapter (Terraform azurerm, ARM templates, Bicep through ARM) builds the model.
+
+The adapters differ only in where they read a value (an HCL attribute, a JSON property); what the
+value means for the model is decided here once: a VM size's memory and Premium Storage
+capability, a marketplace image's Windows Server release and default OS disk size, a disk SKU's
+Premium class, a storage account's tier, and the placement rule (every Azure disk is storage of
+its own). Lookup data lives in :mod:`exvlint.adapters.azure_catalog`.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from ..findings import Location, Related
+from ..model import DEFAULT, EXPLICIT, GIB, Datastore, Val, VirtualMachine, register_words, unknown
+from . import azure_catalog as catalog
+
+PLATFORM = "azure"
+
+# Fix wording shared by the Azure adapters: both name the attribute for the reader
+register_words(PLATFORM, {
+    "premium-disk-fix": "use Premium_LRS or Premium_ZRS",
+    "premium-size-fix": "choose a size with 's' in its feature letters (for example Standard_E8s_v5)",
+    "hibernation-fix": "set hibernation_enabled = false (ARM/Bicep: additionalCapabilities.hibernationEnabled)",
+})
+
+_BLOB_HOST = re.compile(r"^https?://([a-z0-9]+)\.blob\.", re.I)
+
+
+def disk_type(storage_type: Val) -> tuple:
+    """(storage_type, premium) for a disk SKU such as Premium_LRS (the caller applies the default)."""
+    if not storage_type.known:
+        return storage_type, storage_type
+    premium = str(storage_type.value).lower() in catalog.PREMIUM_DISK_TYPES
+    return storage_type, Val(premium, storage_type.state, storage_type.location, storage_type.origins)
+
+
+def gib_to_bytes(size: Val) -> Val:
+    """A size in GB (Azure's GB are GiB) as bytes."""
+    if not size.known:
+        return size
+    return Val(size.value * GIB, size.state, size.location, size.origins)
+
+
+def apply_size(vm: VirtualMachine, size: Val) -> None:
+    """The VM size with what the size table says of it: vCPUs, memory, Premium Storage capability."""
+    vm.size = size
+    if size.known:
+        facts = catalog.lookup_size(str(size.value))
+        if facts is None:
+            reason = f"size {size.value} is not in exvlint's Azure size table"
+            vm.vcpus = vm.memory_mib = vm.premium_storage_capable = unknown(size.location, reason, size.origins)
+        else:
+            vm.vcpus = Val(facts.vcpus, size.state, size.location, size.origins)
+            vm.memory_mib = Val(int(facts.memory_gib * 1024), size.state, size.location, size.origins)
+            vm.premium_storage_capable = Val(facts.premium_storage, size.state, size.location, size.origins)
+    else:
+        vm.vcpus = vm.memory_mib = vm.premium_storage_capable = size
+    vm.dynamic_memory = Val(False, DEFAULT, vm.location)  # fixed by the size
+
+
+def unknown_image(vm: VirtualMachine, where: Optional[Location], reason: str, origins: tuple = ()) -> None:
+    vm.guest_os = vm.guest_os_supported = vm.image = unknown(where, reason, origins)
+
+
+def apply_image(vm: VirtualMachine, publisher: Val, offer: Val, sku: Val) -> Optional[int]:
+    """Guest OS from a marketplace image reference; returns the image's default OS disk GiB."""
+    if not (publisher.known and offer.known and sku.known):
+        missing = next(v for v in (publisher, offer, sku) if not v.known)
+        vm.guest_os = vm.guest_os_supported = vm.image = missing
+        return None
+    pub, off, sk = str(publisher.value), str(offer.value), str(sku.value)
+    facts = catalog.windows_image(pub, off, sk)
+    desc = f"{pub}/{off}/{sk}"
+    vm.image = Val(desc, sku.state, sku.location, sku.origins)
+    if facts.supported is None:
+        vm.guest_os = vm.guest_os_supported = unknown(sku.location, f"image {desc} does not say which Windows Server it is")
+        return None
+    named = {"sku": sku, "offer": offer, "publisher": publisher}[facts.named_by]  # the attribute to change
+    vm.guest_os = Val(facts.os_name, named.state, named.location, named.origins)
+    vm.guest_os_supported = Val(facts.supported, named.state, named.location, named.origins)
+    return facts.os_disk_gib
+
+
+def os_disk_size(size: Optional[Val], where: Optional[Location], image_gib: Optional[int], name: str) -> Val:
+    """An OS disk's size in bytes from its size in GB; None means omitted: the image's default applies."""
+    if size is None:
+        if image_gib is None:
+            return unknown(where, f"{name} is omitted and the image's OS disk size is not known")
+        return Val(image_gib * GIB, DEFAULT, where)
+    return gib_to_bytes(size)
+
+
+def tier_premium(tier: Val) -> Val:
+    """A storage account's tier (Premium / Standard) as the model's premium flag."""
+    if not tier.known:
+        return tier
+    return Val(str(tier.value).lower() == "premium", tier.state, tier.location, tier.origins)
+
+
+def blob_account(uri: str) -> Optional[str]:
+    """The storage account a blob URI is in (``https://<name>.blob.core.windows.net/...``)."""
+    m = _BLOB_HOST.match(uri)
+    return m.group(1) if m else None
+
+
+def account_named(accounts, name: str) -> Optional[Datastore]:
+    found = [d for d in accounts if d.name.known and str(d.name.value).lower() == name.lower()]
+    return found[0] if found else None
+
+
+def vhd_storage(account: Optional[Datastore], uri: Val, attribute: str) -> tuple:
+    """(storage_type, premium) of an unmanaged VHD: its tier is the storage account's."""
+    if account is not None and account.premium.known:
+        tier = "Premium" if account.premium.value else "Standard"
+        storage_type = Val(f"unmanaged VHD in {tier} storage account {account.name.value or account.address}",
+                           account.premium.state, uri.location, account.premium.origins)
+        premium = Val(account.premium.value, account.premium.state, uri.location,
+                      (Related(account.premium.location, "storage account tier"),) + account.premium.origins)
+        return storage_type, premium
+    reason = account.premium.reason if account is not None else \
+        f"the storage account of {attribute} is not in this configuration"
+    return unknown(uri.location, reason), unknown(uri.location, reason)
+
+
+def storage_account(datastore: Datastore) -> Datastore:
+    """A storage account is block storage for the model (NAS rules do not apply to VHD blobs)."""
+    datastore.storage_kind = Val("block", EXPLICIT, datastore.location)
+    return datastore
+
+
+def own_storage(disks) -> None:
+    """Every Azure disk is storage of its own (rules.md EXV307): only a missing data disk fails."""
+    for disk in disks:
+        if disk.platform == PLATFORM and not disk.placement.known:
+            disk.placement = Val(f"its own Azure disk {disk.address}", DEFAULT, disk.location)
