@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"exvlint {__version__}")
     sub = parser.add_subparsers(dest="command")
 
-    check = sub.add_parser("check", help="lint Terraform (and, later, ARM/Bicep) files or directories")
+    check = sub.add_parser("check", help="lint Terraform and ARM template files or directories")
     check.add_argument("paths", nargs="*", default=[], metavar="PATH")
     check.add_argument("--format", action="append", dest="formats", metavar="FORMAT",
                        help="text (default), json or sarif; may be repeated, paired with --output")
@@ -40,7 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--config", metavar="FILE", help="configuration file (default: nearest .exvlint.yaml)")
     check.add_argument("--var-file", action=_OrderedInput, metavar="FILE", help="Terraform variables file")
     check.add_argument("--var", action=_OrderedInput, metavar="NAME=VALUE", help="Terraform variable")
-    check.add_argument("--parameters", action="append", default=[], metavar="FILE", help=argparse.SUPPRESS)
+    check.add_argument("--parameters", action="append", default=[], metavar="FILE",
+                       help="ARM parameters file for the templates named on the command line (may be repeated)")
     check.add_argument("--select", metavar="IDS", help="only these rules (comma-separated ids or slugs)")
     check.add_argument("--ignore", metavar="IDS", help="skip these rules (comma-separated ids or slugs)")
     check.add_argument("--fail-level", choices=("error", "warning", "note", "none"),
@@ -102,8 +103,8 @@ def _check(args, parser) -> int:
     if len(formats) - len(outputs) > 1:
         parser.error("only one --format may go to standard output; give an --output for the others")
 
-    unsupported = [opt for opt, value in (("--baseline", args.baseline), ("--write-baseline", args.write_baseline),
-                                          ("--parameters", args.parameters)) if value]
+    unsupported = [opt for opt, value in (("--baseline", args.baseline), ("--write-baseline", args.write_baseline))
+                   if value]
     if unsupported:  # accepted by the interface, not built yet: say so rather than ignore it
         print(f"exvlint: error: {', '.join(unsupported)} is not supported in exvlint {__version__} yet",
               file=sys.stderr)
@@ -127,6 +128,7 @@ def _check(args, parser) -> int:
     config.all_vms = config.all_vms or args.all_vms
     config.strict = args.strict
     config.cli_inputs = list(getattr(args, "cli_inputs", None) or [])
+    config.parameter_files = list(args.parameters)
 
     result = lint(args.paths or ["."], config)
     for i, fmt in enumerate(formats):

@@ -49,6 +49,7 @@ class Config:
     exclude_paths: list = field(default_factory=list)
     strict: bool = False
     cli_inputs: list = field(default_factory=list)  # ordered ("file", path) / ("var", "n=v")
+    parameter_files: list = field(default_factory=list)  # --parameters FILE (ARM), in command-line order
     source: Optional[str] = None  # the file this came from
     errors: list = field(default_factory=list)  # EXV003 findings
 

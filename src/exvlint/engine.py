@@ -46,12 +46,15 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
     diagnostics = list(units.diagnostics)
     deployments = []
     plans = []
+    other_json = []
     for path in units.json_files:
         plan, diag = _read_plan(path, parse_cache)
-        if diag is not None:
-            diagnostics.append(diag)
-        elif plan is not None:
+        if plan is not None:
             plans.append(plan)
+        elif diag is not None and diag.message.startswith("invalid"):
+            diagnostics.append(diag)  # a plan that does not parse
+        else:
+            other_json.append(path)  # templates and other JSON; the ARM front end reports unreadable files
     planned_dirs = {os.path.normpath(p.config_dir) for p in plans}
     for plan in plans:  # a plan is the resolved form of the module beside it: each resource once
         deployment = Deployment(name=plan.path)
@@ -76,10 +79,14 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
             findings.append(_internal_error("evaluating the module", exc, Location(root)))
         diagnostics.extend(evaluator.diagnostics)
         deployments.append(deployment)
+    arm = _lint_arm(other_json, list(paths), config, parse_cache)
+    deployments.extend(arm.deployments)
+    findings.extend(arm.errors)
     rule_findings = [f for d in deployments for f in run_checks(d, config, levels)]
+    arm.annotate(rule_findings)
     # an evaluator note is dropped where a rule already says what it could not decide there
     explained = {(f.location.path, f.location.line) for f in rule_findings if f.rule_id == "EXV001"}
-    findings.extend(f for f in _from_diagnostics(diagnostics, config)
+    findings.extend(f for f in _from_diagnostics(diagnostics, config) + arm.notes(config)
                     if not (f.rule_id == "EXV001" and (f.location.path, f.location.line) in explained))
     findings.extend(rule_findings)
     findings = suppress.apply(_dedupe(findings), config)
@@ -107,6 +114,69 @@ def _read_plan(path: str, parse_cache: dict) -> tuple:
         return None, diag
     parse_cache[path] = (None, None)  # listed among the files read
     return plan, None
+
+
+# --- ARM templates: the front end's wiring, until the engine has a front-end interface --------------
+
+
+class _ArmRun:
+    """The ARM deployments of a run, their input errors and --strict notes."""
+
+    def __init__(self) -> None:
+        self.deployments: list = []
+        self.errors: list = []  # EXV000 / EXV003 / EXV002 findings
+        self.diagnostics: list = []  # EXV001 notes from evaluation
+        self.variants: dict = {}  # deployment name -> parameters file, for templates with several
+
+    def annotate(self, findings: list) -> None:
+        """A template linted once per parameters file: say which one each finding came from."""
+        for f in findings:
+            if self.variants.get(f.unit):
+                f.message += f" (with parameters {os.path.basename(self.variants[f.unit])})"
+
+    def notes(self, config: Config) -> list:
+        from .adapters import arm as arm_adapter
+
+        if not config.strict:
+            return []
+        # a note matters when it hides a resource the adapter reads, or a nested deployment (a module)
+        return [Finding("EXV001", config.levels.get("EXV001", "note"), f"unresolved: {d.message}", d.location,
+                        address=d.address, key=d.message)
+                for d in self.diagnostics if not getattr(d, "rtype", "") or arm_adapter.reads_type(d.rtype)]
+
+
+def _lint_arm(json_files: list, paths: list, config: Config, parse_cache: dict) -> _ArmRun:
+    from .adapters import arm as arm_adapter
+    from .arm.frontend import scan
+
+    run = _ArmRun()
+    named = {os.path.normpath(p) for p in paths if os.path.isfile(p)}
+    found = scan([os.path.normpath(p) for p in json_files], list(config.parameter_files), named,
+                 lambda template: _scanned_folder(template, paths))
+    for d in found.diagnostics:
+        if d.rule_id == "EXV001":
+            run.diagnostics.append(d)
+        else:
+            run.errors.append(Finding(d.rule_id, "error", d.message, d.location, address=d.address, key=d.message))
+    for unit, result in found.results:
+        deployment = Deployment(name=unit.name)
+        try:
+            arm_adapter.adapt(result, deployment)
+        except Exception as exc:  # never a traceback: an internal error is a finding
+            run.errors.append(_internal_error("reading the template", exc, Location(unit.template)))
+        run.deployments.append(deployment)
+    run.variants = found.variants
+    for path in found.files:
+        parse_cache.setdefault(path, (None, None))  # listed among the files read
+    return run
+
+
+def _scanned_folder(template: str, paths: list) -> str:
+    """The scanned folder a template lies in: linked templates may not leave it."""
+    real = os.path.realpath(template)
+    folders = [os.path.realpath(p) for p in paths if os.path.isdir(p)]
+    inside = [f for f in folders if is_within(real, f)]
+    return min(inside, key=len) if inside else os.path.dirname(real)
 
 
 def _boundary(root: str, paths: list):

@@ -59,6 +59,14 @@ def apply_size(vm: VirtualMachine, size: Val) -> None:
     vm.dynamic_memory = Val(False, DEFAULT, vm.location)  # fixed by the size
 
 
+def runs_linux(os_type: Optional[str], linux_configuration: bool, publisher: Optional[str],
+               offer: Optional[str]) -> bool:
+    """A VM that is known to run Linux is not a Windows server, so it cannot be an Exchange server."""
+    if linux_configuration or (isinstance(os_type, str) and os_type.lower() == "linux"):
+        return True
+    return isinstance(publisher, str) and isinstance(offer, str) and catalog.linux_image(publisher, offer)
+
+
 def unknown_image(vm: VirtualMachine, where: Optional[Location], reason: str, origins: tuple = ()) -> None:
     vm.guest_os = vm.guest_os_supported = vm.image = unknown(where, reason, origins)
 

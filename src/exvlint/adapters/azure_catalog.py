@@ -77,6 +77,19 @@ _WS_NAMES = {"2008r2": "Windows Server 2008 R2", "2012": "Windows Server 2012", 
 _SUPPORTED_OS = {"Windows Server 2008 R2 SP1", "Windows Server 2012", "Windows Server 2012 R2"}
 
 
+# Marketplace publishers and offer words of Linux images: a VM booting one cannot run Exchange.
+_LINUX_PUBLISHERS = {"canonical", "redhat", "openlogic", "suse", "debian", "credativ", "coreos", "kinvolk",
+                     "almalinux", "resf", "erockyenterprisesoftwarefoundationinc1653071250513", "center-for-internet-security-inc"}
+_LINUX_OFFER = re.compile(r"ubuntu|centos|rhel|debian|sles|suse|linux|alma|rocky|flatcar|cbl-mariner|azurelinux", re.I)
+
+
+def linux_image(publisher: str, offer: str) -> bool:
+    """Whether a marketplace image reference names a Linux image."""
+    if publisher.lower() in ("microsoftwindowsserver", "microsoftwindowsdesktop", "microsoftsqlserver"):
+        return False
+    return publisher.lower() in _LINUX_PUBLISHERS or bool(_LINUX_OFFER.search(offer))
+
+
 def windows_image(publisher: str, offer: str, sku: str) -> ImageFacts:
     """What a marketplace image reference tells about the guest OS and its OS disk."""
     if publisher.lower() == "microsoftwindowsdesktop":  # Windows 10/11 client images

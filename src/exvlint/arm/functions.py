@@ -744,10 +744,12 @@ def _empty(value: Any) -> Any:
     raise EvalError(f"empty() takes an array, object or string, not {type_name(value)}")
 
 
-@fn("length", 1, unknowns=True)
+@fn("length", 1, nulls=all_nulls, unknowns=True)
 def _length(value: Any) -> Any:
     if isinstance(value, Unknown):
         return value
+    if value is None:  # what Bicep's optional (nullable) collections count as when absent
+        return 0
     if isinstance(value, (str, list, dict)):
         if isinstance(value, str) and contains_unknown(value):
             return merge_unknown([value])

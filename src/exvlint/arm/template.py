@@ -44,6 +44,7 @@ DEPLOYMENT_LOCATION = "deploymentLocation"
 MANAGEMENT_GROUP = "managementGroup"
 ARTIFACTS_BASE = "https://artifacts.exvlint.invalid/"  # deployment().properties.templateLink.uri of the scanned folder
 
+MAX_TEMPLATE_BYTES = 10 * 1024 * 1024  # as for every input file
 MAX_COPY = 10_000  # instances of one copy loop; above that the loop is unknown (never a hang)
 MAX_DEPLOYMENT_DEPTH = 16  # nested and linked deployments inside each other
 MAX_CALL_DEPTH = 64  # user-defined function and lambda calls inside each other
@@ -61,7 +62,9 @@ def read_json(path: str) -> tuple:
     Reads as Azure does: comments, a byte order mark and trailing commas are accepted.
     """
     text, diag = read_text(path)
-    if diag is not None:
+    if diag is not None and diag.message.startswith("binary file"):
+        text = _utf16(path)  # Windows tools write templates in UTF-16, and Azure reads them
+    if text is None:
         return None, diag
     try:
         return jsonpos.loads(text, lenient=True), None
@@ -69,6 +72,21 @@ def read_json(path: str) -> tuple:
         return None, Diagnostic("EXV000", Location(path, exc.line, exc.col), f"invalid JSON: {exc.message}")
     except RecursionError:
         return None, Diagnostic("EXV000", Location(path, 1), "JSON nested too deeply")
+
+
+def _utf16(path: str) -> Optional[str]:
+    """The text of a UTF-16 file with a byte order mark, else None."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_TEMPLATE_BYTES + 1)
+    except OSError:
+        return None
+    if len(data) > MAX_TEMPLATE_BYTES or not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    try:
+        return data.decode("utf-16")
+    except UnicodeDecodeError:
+        return None
 
 
 def _schema(doc: Any) -> str:
@@ -149,6 +167,11 @@ def _dedupe(items: list) -> tuple:
             seen.add(key)
             out.append(r)
     return tuple(out)
+
+
+@dataclass
+class ArmDiagnostic(Diagnostic):
+    rtype: str = ""  # the resource type a note is about ("" when it is about no one resource)
 
 
 class PartialObject(dict):
@@ -277,8 +300,8 @@ class Evaluation:
         self.artifact_bases: list = [(ARTIFACTS_BASE, root_dir)]  # (uri folder, local folder)
         self._parsed: dict = {}
 
-    def diag(self, rule_id: str, location: Location, message: str, address: str = "") -> None:
-        self.result.diagnostics.append(Diagnostic(rule_id, location, message, address))
+    def diag(self, rule_id: str, location: Location, message: str, address: str = "", rtype: str = "") -> None:
+        self.result.diagnostics.append(ArmDiagnostic(rule_id, location, message, address, rtype))
 
     def parse(self, text: str, where: Location) -> Any:
         cached = self._parsed.get(text)
@@ -295,13 +318,33 @@ class Evaluation:
         rel = os.path.relpath(os.path.abspath(path), os.path.abspath(self.root_dir)).replace(os.sep, "/")
         return ARTIFACTS_BASE + urllib.parse.quote(rel)
 
-    def local_path(self, uri: str) -> Optional[str]:
-        """The file in the scanned folder that a linked template's URI names, or None."""
+    def local_path(self, uri: str, linking: str) -> Optional[str]:
+        """The file in the scanned folder that a linked template's URI names, or None.
+
+        URIs under the template's own placeholder location (``_artifactsLocation``) map to its
+        folder. Another http(s) URI maps to a file in the scanned folder when at least its last two
+        path segments (folder and file) name a file there, looked up from the linking template's
+        folder upwards: templates that link to their own repository's raw files.
+        """
         clean = uri.split("?", 1)[0].split("#", 1)[0]
         for base, directory in sorted(self.artifact_bases, key=lambda b: -len(b[0])):
             if clean.lower().startswith(base.lower()):
                 rel = urllib.parse.unquote(clean[len(base):]).lstrip("/")
                 return os.path.normpath(os.path.join(directory, rel))
+        parsed = urllib.parse.urlsplit(clean)
+        if parsed.scheme.lower() not in ("http", "https") or self.boundary is None:
+            return None
+        segments = [urllib.parse.unquote(s) for s in parsed.path.split("/") if s and s not in (".", "..")]
+        folder = os.path.dirname(os.path.abspath(linking))
+        while is_within(folder, self.boundary):
+            for k in range(len(segments), 1, -1):
+                candidate = os.path.join(folder, *segments[-k:])
+                if os.path.isfile(candidate):
+                    return os.path.normpath(candidate)
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                break
+            folder = parent
         return None
 
 
@@ -468,6 +511,8 @@ class Frame:
         value = self.literal(node, ctx, path, where)
         if isinstance(value, Unknown):
             return value
+        if isinstance(value, str) and value.strip().isdigit():  # Azure reads a count written as a string
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
             return Unknown(f"the copy count {value!r} is not a whole number")
         if value < 0:
@@ -590,13 +635,13 @@ class Frame:
     def parameter(self, name: str, trace: list) -> Any:
         key = name.lower()
         if key not in self._params:
-            if key in self._in_progress:
+            if ("parameter", key) in self._in_progress:
                 return Unknown(f"parameter {name} refers to itself")
-            self._in_progress.add(key)
+            self._in_progress.add(("parameter", key))
             try:
                 self._params[key] = self._parameter(name)
             finally:
-                self._in_progress.discard(key)
+                self._in_progress.discard(("parameter", key))
         value, origins = self._params[key]
         trace.extend(origins)
         return value
@@ -616,16 +661,29 @@ class Frame:
             trace: list = []
             value = self.literal(_ci(decl, "defaultValue"), self.ctx(trace), path, where)
             origins = (Related(where, f"default of parameter {name}"),) + _dedupe(trace)
+        elif self._nullable(decl):  # languageVersion 2.0: an optional parameter without value is null
+            return None, ()
         else:
             return Unknown(f"parameter {name} has no value (no defaultValue, and no parameters file sets it)"), ()
-        if ptype in ("securestring", "secureobject"):  # secrets never travel into messages
+        if ptype in ("securestring", "secureobject") and value not in ("", None) and value != {}:
+            # secrets never travel into messages; an empty one holds none (a SAS token left blank)
             return Unknown(f"parameter {name} is secure; its value is not read"), origins
         self._check_allowed(name, decl, value, origins)
         return value, origins
 
+    def _nullable(self, decl: Any, depth: int = 0) -> bool:
+        """Whether a parameter may be left out (``nullable``, also through a ``$ref`` to a type definition)."""
+        if _truthy(_ci(decl, "nullable")):
+            return True
+        ref = _ci(decl, "$ref")
+        if isinstance(ref, str) and ref.startswith("#/definitions/") and depth < 10:
+            definition = _ci(self.section("definitions"), ref[len("#/definitions/"):])
+            return isinstance(definition, dict) and self._nullable(definition, depth + 1)
+        return False
+
     def _check_allowed(self, name: str, decl: Any, value: Any, origins: tuple) -> None:
         allowed = _ci(decl, "allowedValues")
-        if not isinstance(allowed, list) or isinstance(value, Unknown) or isinstance(value, (dict, list)):
+        if not isinstance(allowed, list) or not allowed or value is None or isinstance(value, (Unknown, dict, list)):
             return
         if any(isinstance(a, str) and is_expression(a) for a in allowed):
             return
@@ -634,19 +692,21 @@ class Frame:
             return
         where = origins[0].location if origins else _node_loc(decl, self.path)
         shown = ", ".join(functions.text(a) for a in allowed[:10]) + (", ..." if len(allowed) > 10 else "")
-        self.ev.diag("EXV000", where, f"parameter {name}: {functions.text(value)!r} is not one of its "
-                     f"allowedValues ({shown}); Azure would reject the deployment")
+        # a note, not an input error: sample parameters files hold placeholders, and marketplace
+        # templates are deployed with values their UI supplies
+        self.ev.diag("EXV001", where, f"parameter {name}: {functions.text(value)!r} is not one of its "
+                     f"allowedValues ({shown}); Azure would reject the deployment", f"parameter {name}")
 
     def variable(self, name: str, trace: list) -> Any:
         key = name.lower()
         if key not in self._vars:
-            if key in self._in_progress:
+            if ("variable", key) in self._in_progress:
                 return Unknown(f"variable {name} refers to itself")
-            self._in_progress.add(key)
+            self._in_progress.add(("variable", key))
             try:
                 self._vars[key] = self._variable(name)
             finally:
-                self._in_progress.discard(key)
+                self._in_progress.discard(("variable", key))
         value, origins = self._vars[key]
         trace.extend(origins)
         return value
@@ -741,7 +801,8 @@ class Frame:
             if isinstance(count, Unknown):
                 self.ev.result.unknown_blocks.append(UnknownBlock(str(_ci(node, "type") or ""), loc, count.reason,
                                                                   origins, self.deployment_address))
-                self.ev.diag("EXV001", count_loc, f"copy count of {label}: {count.reason}", label)
+                self.ev.diag("EXV001", count_loc, f"copy count of {label}: {count.reason}", label,
+                             self._type_of(node, parent))
                 return
             loops = [(ctx.with_copy(loop_name, i, True), origins, loop_name, i) for i in range(count)]
         for ictx, origins, loop_name, index in loops:
@@ -759,11 +820,17 @@ class Frame:
                     origins += (Related(cond_loc, f"condition of {label}"),) + _dedupe(trace)
             self._instance(node, path, symbolic, ictx, parent, origins, loop_name, index, loc)
 
-    def _label(self, node: Any, symbolic: str, path: str, parent: Optional[_Inst]) -> str:
+    @staticmethod
+    def _type_of(node: Any, parent: Optional[_Inst]) -> str:
+        """The type a declaration writes (before evaluation), full even for a child written in its parent."""
         rtype = _ci(node, "type")
         rtype = rtype if isinstance(rtype, str) and not is_expression(rtype) else "resource"
         if parent is not None and isinstance(parent.type, str) and not _is_full_type(rtype):
             rtype = f"{parent.type}/{rtype}"
+        return rtype
+
+    def _label(self, node: Any, symbolic: str, path: str, parent: Optional[_Inst]) -> str:
+        rtype = self._type_of(node, parent)
         return f"{self.prefix}{rtype}/{symbolic}" if symbolic else f"{self.prefix}{rtype} at line {node.line}"
 
     def _instance(self, node: Any, path: str, symbolic: str, ctx: Ctx, parent: Optional[_Inst], origins: tuple,
@@ -924,6 +991,10 @@ class Frame:
         for frame in (self, self.scope_frame):
             if key in frame.by_name:
                 return frame.by_name[key][0]
+        for frame in (self, self.scope_frame):  # "Microsoft.Storage/storageAccounts/name"
+            typed = [i for i in frame._targets(key) if isinstance(i.type, str)]
+            if typed:
+                return typed[0]
         return None
 
     def reference(self, target: Any, full: Any, ctx: Ctx) -> Any:
@@ -953,7 +1024,7 @@ class Frame:
         name = inst.name if isinstance(inst.name, str) else inst.address
         if self.depth + 1 > MAX_DEPLOYMENT_DEPTH:
             self.ev.diag("EXV001", inst.location, f"nested deployment {inst.address} is more than "
-                         f"{MAX_DEPLOYMENT_DEPTH} deployments deep; not evaluated", inst.address)
+                         f"{MAX_DEPLOYMENT_DEPTH} deployments deep; not evaluated", inst.address, DEPLOYMENTS_TYPE)
             return
         scope = props.get("expressionEvaluationOptions").get("scope").value
         inner = isinstance(scope, str) and scope.lower() == "inner"
@@ -987,7 +1058,7 @@ class Frame:
             child = Frame(self.ev, doc, target, inputs=inputs, **kwargs)
         else:
             self.ev.diag("EXV001", inst.location, f"nested deployment {inst.address} has no template or "
-                         "templateLink that exvlint can read", inst.address)
+                         "templateLink that exvlint can read", inst.address, DEPLOYMENTS_TYPE)
             return
         inst.child = child
         child.run()
@@ -1035,26 +1106,26 @@ class Frame:
             target = os.path.normpath(os.path.join(os.path.dirname(self.path), rel.value))
             where = rel.location
         elif uri.present and isinstance(uri.value, str):
-            target = self.ev.local_path(uri.value)
+            target = self.ev.local_path(uri.value, self.path)
             where = uri.location
             if target is None:
-                self.ev.diag("EXV001", where, f"linked template {uri.value!r} of {inst.address} is not a file in "
-                             "the scanned folder (only URIs built from _artifactsLocation or "
-                             "deployment().properties.templateLink.uri are followed)", inst.address)
+                shown = uri.value.split("?", 1)[0]  # never a SAS token
+                self.ev.diag("EXV001", where, f"linked template {shown!r} of {inst.address} is not a file in "
+                             "the scanned folder", inst.address, DEPLOYMENTS_TYPE)
                 return None
         else:
             reason = uri.value.reason if isinstance(uri.value, Unknown) else "it has no uri or relativePath"
             self.ev.diag("EXV001", where, f"the linked template of {inst.address} is not known: {reason}",
-                         inst.address)
+                         inst.address, DEPLOYMENTS_TYPE)
             return None
         real = os.path.realpath(target)
         if self.ev.boundary is not None and not is_within(real, self.ev.boundary):
             self.ev.diag("EXV001", where, f"linked template {os.path.basename(target)} of {inst.address} is "
-                         "outside the scanned folder; not read", inst.address)
+                         "outside the scanned folder; not read", inst.address, DEPLOYMENTS_TYPE)
             return None
         if not os.path.isfile(real):
             self.ev.diag("EXV001", where, f"linked template {os.path.relpath(target)} of {inst.address} does "
-                         "not exist", inst.address)
+                         "not exist", inst.address, DEPLOYMENTS_TYPE)
             return None
         if real in self.stack:
             chain = " -> ".join(os.path.basename(p) for p in self.stack + (real,))
@@ -1068,11 +1139,11 @@ class Frame:
         uri = link.get("uri").value
         if not isinstance(uri, str):
             return {}
-        target = self.ev.local_path(uri)
+        target = self.ev.local_path(uri, self.path)
         if target is None or (self.ev.boundary is not None
                               and not is_within(os.path.realpath(target), self.ev.boundary)):
-            self.ev.diag("EXV001", link.location, f"parametersLink {uri!r} of {inst.address} is not a file in "
-                         "the scanned folder", inst.address)
+            self.ev.diag("EXV001", link.location, f"parametersLink {uri.split('?', 1)[0]!r} of {inst.address} is "
+                         "not a file in the scanned folder", inst.address, DEPLOYMENTS_TYPE)
             return {}
         doc, diag = read_json(target) if os.path.isfile(target) else (None, None)
         if doc is None:
