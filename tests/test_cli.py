@@ -211,6 +211,6 @@ def test_overlapping_paths_count_files_once(run_cli):
 
 
 def test_options_not_built_yet_are_refused_not_ignored(tree, run_cli):
-    for option in ("--baseline", "--write-baseline", "--parameters"):
+    for option in ("--baseline", "--write-baseline"):
         code, _, err = run_cli("check", tree, option, "x.json")
         assert code == 2 and "not supported" in err
