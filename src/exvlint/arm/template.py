@@ -335,16 +335,15 @@ class Evaluation:
         if parsed.scheme.lower() not in ("http", "https") or self.boundary is None:
             return None
         segments = [urllib.parse.unquote(s) for s in parsed.path.split("/") if s and s not in (".", "..")]
-        folder = os.path.dirname(os.path.abspath(linking))
-        while is_within(folder, self.boundary):
+        folder = os.path.dirname(linking) or "."
+        seen = set()
+        while is_within(folder, self.boundary) and os.path.realpath(folder) not in seen:
+            seen.add(os.path.realpath(folder))
             for k in range(len(segments), 1, -1):
-                candidate = os.path.join(folder, *segments[-k:])
+                candidate = os.path.normpath(os.path.join(folder, *segments[-k:]))
                 if os.path.isfile(candidate):
-                    return os.path.normpath(candidate)
-            parent = os.path.dirname(folder)
-            if parent == folder:
-                break
-            folder = parent
+                    return candidate
+            folder = os.path.normpath(os.path.join(folder, os.pardir))
         return None
 
 
@@ -831,7 +830,12 @@ class Frame:
 
     def _label(self, node: Any, symbolic: str, path: str, parent: Optional[_Inst]) -> str:
         rtype = self._type_of(node, parent)
-        return f"{self.prefix}{rtype}/{symbolic}" if symbolic else f"{self.prefix}{rtype} at line {node.line}"
+        if symbolic:
+            return f"{self.prefix}{rtype}/{symbolic}"
+        loop = _ci(_ci(node, "copy"), "name")
+        if isinstance(loop, str) and loop:
+            return f"{self.prefix}{rtype} (copy loop {loop})"
+        return f"{self.prefix}{rtype} at line {node.line}"
 
     def _instance(self, node: Any, path: str, symbolic: str, ctx: Ctx, parent: Optional[_Inst], origins: tuple,
                   loop_name: str, index: Optional[int], loc: Location) -> None:
@@ -1247,7 +1251,7 @@ def evaluate(template_path: str, doc: Any, parameters: Optional[list] = None, *,
     """
     result = ArmResult(template_path, parameters[-1][0] if parameters else None)
     result.files.append(template_path)
-    ev = Evaluation(result, boundary, os.path.dirname(os.path.abspath(template_path)))
+    ev = Evaluation(result, boundary, os.path.dirname(template_path) or ".")
     inputs: dict = {}
     for path, pdoc in parameters or []:
         inputs.update(parameter_inputs(pdoc, path))
