@@ -1,9 +1,9 @@
 """Adapter tests: a small Terraform source next to the neutral model it must produce.
 
 Each case under fixtures/adapters/ holds a Terraform root module (main.tf, maybe terraform.tfvars or
-a child module) and model.yaml, the expected neutral model in a plain form. One generic test
-evaluates the module, runs every Terraform adapter into a fresh Deployment, serializes it and
-compares it with model.yaml.
+a child module) or an ARM template (with its parameters and linked templates), and model.yaml, the
+expected neutral model in a plain form. One generic test evaluates the source, runs the adapters into
+a fresh Deployment, serializes it and compares it with model.yaml.
 
 The plain form (see ``serialize``):
 
@@ -49,6 +49,8 @@ KNOWN_BUGS: dict = {}  # case name -> reason, for adapter bugs not fixed yet (st
 
 
 def adapt_case(case: Path) -> Deployment:
+    if not any(case.glob("*.tf")) and any(case.glob("*.json")):  # an ARM template (with its parameters)
+        return adapt_arm_case(case)
     root = str(case)
     # environ={}: TF_VAR_* or HYPERV_HOST in the developer's shell must not change a case
     evaluator = Evaluator(root, {}, load_modules_json(root), environ={})
@@ -56,6 +58,18 @@ def adapt_case(case: Path) -> Deployment:
     deployment = Deployment(name=root)
     for adapter in TERRAFORM_ADAPTERS:
         adapter.adapt(evaluator, deployment)
+    return deployment
+
+
+def adapt_arm_case(case: Path) -> Deployment:
+    from exvlint.adapters import arm as arm_adapter
+    from exvlint.arm.frontend import scan
+
+    files = sorted(str(p) for p in case.rglob("*.json"))
+    found = scan(files, [], set(), lambda template: str(case))
+    deployment = Deployment(name=str(case))
+    for _, result in found.results:
+        arm_adapter.adapt(result, deployment)
     return deployment
 
 
@@ -167,6 +181,7 @@ def _vm(vm: VirtualMachine, case: Path) -> dict:
         "os_disk": _disk(vm.os_disk, case),
         "data_disks": [_disk(d, case) for d in vm.data_disks],
         "data_disks_complete": _val(vm.data_disks_complete, case),
+        "exchange_evidence": [f"{e.what} @ {_where(e.location, case)}" for e in vm.exchange_evidence],
     }
 
 

@@ -121,10 +121,11 @@ def vhd_storage(account: Optional[Datastore], uri: Val, attribute: str) -> tuple
     """(storage_type, premium) of an unmanaged VHD: its tier is the storage account's."""
     if account is not None and account.premium.known:
         tier = "Premium" if account.premium.value else "Standard"
-        origins = (Related(account.premium.location, "storage account tier"),) + account.premium.origins
         storage_type = Val(f"unmanaged VHD in {tier} storage account {account.name.value or account.address}",
-                           account.premium.state, uri.location, origins)
-        return storage_type, Val(account.premium.value, account.premium.state, uri.location, origins)
+                           account.premium.state, uri.location, account.premium.origins)
+        premium = Val(account.premium.value, account.premium.state, uri.location,
+                      (Related(account.premium.location, "storage account tier"),) + account.premium.origins)
+        return storage_type, premium
     reason = account.premium.reason if account is not None else \
         f"the storage account of {attribute} is not in this configuration"
     return unknown(uri.location, reason), unknown(uri.location, reason)

@@ -921,7 +921,7 @@ class Frame:
                 body_node.key_lines["properties"] = node.key_lines.get(find_key(node, "properties"), (node.line, node.col))
             body = self._body(body_node, inst)
             inst.resource = ArmResource(
-                type=inst.type if isinstance(inst.type, str) else "", name=inst.name, symbolic=inst.symbolic,
+                type=str(inst.type) if isinstance(inst.type, str) else "", name=inst.name, symbolic=inst.symbolic,
                 api_version=inst.api_version, address=inst.address, resource_id=inst.resource_id,
                 location=inst.location, body=body, origins=inst.origins, call_sites=self.call_sites,
                 deployment=self.deployment_address, depends_on=self._depends_on(inst),
