@@ -7,7 +7,6 @@ Types and property names compare case-insensitively, as ARM compares them.
 """
 from __future__ import annotations
 
-import json
 from typing import Any, Callable, Optional
 
 from ..arm.result import ArmResource, ArmResult, View
@@ -289,32 +288,21 @@ def _account_of(uri: Any, index: _Index, accounts: dict) -> Optional[Datastore]:
 # --------------------------------------------------------------------------- extensions, snapshots
 
 
-def _settings_text(value: Any) -> str:
-    if isinstance(value, Unknown):
-        return ""
-    if isinstance(value, str):
-        return value
-    try:
-        return json.dumps(value, default=lambda v: "" if isinstance(v, Unknown) else str(v))
-    except (TypeError, ValueError):
-        return ""
-
-
 def _evidence(r: ArmResource, index: _Index, vms: dict) -> None:
     """An extension or run command whose settings name Exchange makes its VM an Exchange server."""
     parent = index.parent(r, VM)
     if parent is None or parent.address not in vms:
         return
     vm = vms[parent.address]
-    what = "run command" if r.type_lower == RUN_COMMAND else "VM extension"
-    for path in ("properties.settings", "properties.protectedSettings", "properties.source", "properties.parameters"):
+    what = f"{'run command' if r.type_lower == RUN_COMMAND else 'VM extension'} {r.short_name or r.address}"
+    for path in ("properties.settings", "properties.protectedSettings", "properties.source"):
         view = r.get(path)
-        text = _settings_text(view.value) if view.present else ""
-        if "exchange" in text.lower():
-            vm.exchange_evidence.append(Evidence(text, view.location, f"{what} {r.short_name or r.address}"))
+        text = azure.installs_exchange(view.value) if view.present else None
+        if text is not None:
+            vm.exchange_evidence.append(Evidence(text, view.location, what))
             return
     if "exchange" in r.short_name.lower():
-        vm.exchange_evidence.append(Evidence(r.short_name, r.get("name").location, f"{what} {r.short_name}"))
+        vm.exchange_evidence.append(Evidence(r.short_name, r.get("name").location, what))
 
 
 def _snapshot(r: ArmResource, index: _Index, disks: dict) -> Snapshot:

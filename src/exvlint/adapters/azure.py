@@ -8,8 +8,10 @@ its own). Lookup data lives in :mod:`exvlint.adapters.azure_catalog`.
 """
 from __future__ import annotations
 
+import json
 import re
-from typing import Optional
+import urllib.parse
+from typing import Any, Optional
 
 from ..findings import Location, Related
 from ..model import DEFAULT, EXPLICIT, GIB, Datastore, Val, VirtualMachine, register_words, unknown
@@ -142,3 +144,48 @@ def own_storage(disks) -> None:
     for disk in disks:
         if disk.platform == PLATFORM and not disk.placement.known:
             disk.placement = Val(f"its own Azure disk {disk.address}", DEFAULT, disk.location)
+
+
+# What in a VM extension's or run command's settings says what it installs (rules.md, scope 4): the
+# configuration function, script and module names and the command line. Other settings (a DSC
+# property such as ExchangeServerName on a certificate authority) say nothing about the VM itself.
+_COMMAND_KEYS = {"commandtoexecute", "script", "commandid", "configurationfunction", "function", "commandline"}
+_FILE_KEYS = {"modulesurl", "url", "fileuris", "scripturi", "configurationurl"}  # only the file name counts
+
+
+def _settings_value(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)  # azurerm settings are JSON strings
+        except ValueError:
+            return value
+    return value
+
+
+def _file_name(uri: str) -> str:
+    return urllib.parse.unquote(uri.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1])
+
+
+def installs_exchange(settings: Any) -> Optional[str]:
+    """The setting (command line, script, configuration or module name) of an extension or run
+    command that names Exchange, or None."""
+    stack = [_settings_value(settings)]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+            continue
+        if not isinstance(value, dict):
+            continue
+        for key, item in value.items():
+            norm = str(key).replace("_", "").lower()
+            texts = item if isinstance(item, list) else [item]
+            if norm in _COMMAND_KEYS or norm in _FILE_KEYS:
+                for text in texts:
+                    if isinstance(text, str):
+                        shown = _file_name(text) if norm in _FILE_KEYS else text
+                        if "exchange" in shown.lower():
+                            return shown
+            if isinstance(item, (dict, list)):
+                stack.append(item)
+    return None

@@ -5,12 +5,10 @@ AZ-SNAP, AZ-SA). Sizes: GB in the provider is GiB; memory comes from the shipped
 """
 from __future__ import annotations
 
-import json
 from typing import Optional
 
 from ..model import DEFAULT, EXPLICIT, Datastore, Deployment, Disk, Evidence, Snapshot, Val, VirtualMachine, unknown
 from ..terraform.evaluate import EvalBlock, ResourceInstance
-from ..terraform.values import Unknown
 from . import azure
 from . import azure_catalog as catalog
 from .azure import PLATFORM
@@ -298,37 +296,30 @@ def _attachment_blocks(blocks: list, vms: dict) -> None:
                 vm.data_disk_origins += block.origins
 
 
-def _settings_text(value) -> str:
-    if isinstance(value, Unknown):
-        return ""
-    if isinstance(value, str):
-        return value
-    try:
-        return json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        return ""
-
-
 def _extension(inst: ResourceInstance, index: InstanceIndex, vms: dict) -> None:
     body = inst.body
     targets = index.targets(body, "virtual_machine_id", VM_TYPES)
     if not targets or targets[0].address not in vms:
         return
     vm = vms[targets[0].address]
-    for name in ("settings", "protected_settings", "name"):
+    what = f"VM extension {resource_label(inst)}"
+    for name in ("settings", "protected_settings"):
         attr = body.attrs.get(name)
-        if attr is None:
-            continue
-        text = _settings_text(attr.value)
-        if "exchange" in text.lower():
-            vm.exchange_evidence.append(Evidence(text, attr.location, f"VM extension {resource_label(inst)}"))
+        text = azure.installs_exchange(attr.value) if attr is not None else None
+        if text is not None:
+            vm.exchange_evidence.append(Evidence(text, attr.location, what))
             return
+    name = body.attrs.get("name")
+    if name is not None and isinstance(name.value, str) and "exchange" in name.value.lower():
+        vm.exchange_evidence.append(Evidence(name.value, name.location, what))
+        return
     source = first_block(body, "source")
     if source is not None:
-        for name in ("script", "script_uri"):
-            text = _settings_text(raw(source, name))
-            if "exchange" in text.lower():
-                vm.exchange_evidence.append(Evidence(text, source.attrs[name].location, f"run command {resource_label(inst)}"))
+        for attr_name in ("script", "script_uri"):
+            attr = source.attrs.get(attr_name)
+            text = azure.installs_exchange({attr_name: attr.value}) if attr is not None else None
+            if text is not None:
+                vm.exchange_evidence.append(Evidence(text, attr.location, f"run command {resource_label(inst)}"))
                 return
 
 
