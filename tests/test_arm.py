@@ -14,7 +14,7 @@ import pytest
 from exvlint import jsonpos
 from exvlint.arm.expressions import ExpressionError, is_expression, parse, unescape
 from exvlint.arm.template import ARTIFACTS_BASE, evaluate
-from exvlint.terraform.values import Unknown, collect_refs
+from exvlint.terraform.values import Unknown, collect_refs, plain
 
 TEMPLATE_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 
@@ -33,7 +33,7 @@ def outputs(template: dict, parameters: dict | None = None) -> dict:
     result = ArmResult("t.json")
     ev = Evaluation(result, None, ".")
     frame = Frame(ev, doc, "t.json", inputs=_inputs(params))
-    return {k: _plain(v["value"]) for k, v in frame.outputs().items()}
+    return {k: plain(v["value"]) for k, v in frame.outputs().items()}
 
 
 def _inputs(params):
@@ -43,20 +43,6 @@ def _inputs(params):
     for path, pdoc in params or []:
         out.update(parameter_inputs(pdoc, path))
     return out
-
-
-def _plain(value):
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None or isinstance(value, Unknown):
-        return value
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, int):
-        return int(value)
-    return value
 
 
 def expr(text: str, **parameters):

@@ -22,7 +22,7 @@ import uuid
 from typing import Any, Callable, Optional
 
 from ..function_registry import FunctionRegistry, NotOffline, all_nulls, nulls_from
-from ..terraform.values import EvalError, Unknown, contains_unknown, merge_unknown
+from ..terraform.values import EvalError, Unknown, contains_unknown, merge_unknown, plain
 
 ARM_FUNCTIONS = FunctionRegistry("ARM", fold_case=True)
 fn = ARM_FUNCTIONS.register
@@ -112,26 +112,10 @@ def text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, dict)):
-        return json.dumps(_plain(value), separators=(",", ":"), ensure_ascii=False)
+        if contains_unknown(value):
+            raise NotOffline("a part of the value is unknown")
+        return json.dumps(plain(value), separators=(",", ":"), ensure_ascii=False)
     raise EvalError(f"cannot convert {type_name(value)} to a string")
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, Unknown):
-        raise NotOffline(value.reason)
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    return value
 
 
 def equal(a: Any, b: Any) -> bool:

@@ -90,25 +90,28 @@ class View:
         value = self.value
         if isinstance(value, Unknown):
             return View(value, self.location, self.origins, True, self.inside, self.written)
-        if not isinstance(value, dict):
-            return View(MISSING, self.location, self.origins, False, self.inside, self.written)
-        k = find_key(value, key)
+        k = find_key(value, key) if isinstance(value, dict) else None
         if k is None:
             return View(MISSING, self.location, self.origins, False, self.inside, self.written)
-        child = value[k]
-        origins = self.origins
-        location, inside, written = self.location, self.inside, self.written
         if isinstance(value, EvDict):
-            origins = origins + tuple(value.member_origins.get(k, ()))
-            member_loc = value.member_loc.get(k)
-            if member_loc is not None:
-                if inside:
-                    written = member_loc
-                else:
-                    location = member_loc
-                    inside = k in value.computed
-        if isinstance(child, EvList) and child.origins:
-            origins = origins + tuple(child.origins)
+            view = self._step(value[k], value.member_loc.get(k), value.member_origins.get(k, ()), k in value.computed)
+        else:
+            view = View(value[k], self.location, self.origins, True, self.inside, self.written)
+        if isinstance(view.value, EvList) and view.value.origins:
+            view = View(view.value, view.location, view.origins + tuple(view.value.origins), True, view.inside,
+                        view.written)
+        return view
+
+    def _step(self, child: Any, where: Optional[Location], origins: tuple, computed: bool,
+              base: Optional[tuple] = None) -> "View":
+        """The view of a member written at ``where``: inside a computed value only ``written`` moves."""
+        origins = (self.origins if base is None else base) + tuple(origins)
+        location, inside, written = self.location, self.inside, self.written
+        if where is not None:
+            if inside:
+                written = where
+            else:
+                location, inside = where, computed
         return View(child, location, origins, True, inside, written)
 
     def path(self, dotted: str) -> "View":
@@ -123,24 +126,13 @@ class View:
         value = self.value
         if not isinstance(value, list):
             return []
-        out = []
-        own = set(value.origins) if isinstance(value, EvList) else set()
+        if not isinstance(value, EvList):
+            return [View(item, self.location, self.origins, True, self.inside, self.written) for item in value]
+        own = set(value.origins)
         base = tuple(o for o in self.origins if o not in own)  # the count is not where an element comes from
-        for i, item in enumerate(value):
-            origins = base
-            location, inside, written = self.location, self.inside, self.written
-            if isinstance(value, EvList):
-                if i < len(value.item_origins):
-                    origins = origins + tuple(value.item_origins[i])
-                item_loc = value.item_loc[i] if i < len(value.item_loc) else None
-                if item_loc is not None:
-                    if inside:
-                        written = item_loc
-                    else:
-                        location = item_loc
-                        inside = i in value.computed
-            out.append(View(item, location, origins, True, inside, written))
-        return out
+        return [self._step(item, value.item_loc[i] if i < len(value.item_loc) else None,
+                           value.item_origins[i] if i < len(value.item_origins) else (), i in value.computed, base)
+                for i, item in enumerate(value)]
 
     def all_origins(self) -> tuple:
         """Origins plus where the value is written, when that is not the finding's own line."""

@@ -433,45 +433,13 @@ class Frame:
 
     def literal(self, node: Any, ctx: Ctx, path: str, where: Location, prop_copy: bool = False) -> Any:
         """A JSON value written in a template, evaluated (expressions in strings), positions kept."""
-        if isinstance(node, str):
-            return self.eval_string(node, ctx, where)
-        if isinstance(node, dict):
-            path = getattr(node, "path", "") or path
-            out = EvDict()
-            out.loc = _node_loc(node, path)
-            lines = getattr(node, "key_lines", {})
-            copies = None
-            for key, child in node.items():
-                loc = Location(path, *lines[key]) if key in lines else out.loc
-                if prop_copy and key.lower() == "copy" and _is_property_copy(child):
-                    copies = (child, loc)
-                    continue
-                trace: list = []
-                value = self.literal(child, ctx.with_trace(trace), path, loc, prop_copy)
-                out[key] = value
-                out.member_loc[key] = loc
-                if trace:
-                    out.member_origins[key] = _dedupe(trace)
-                if isinstance(child, str) and is_expression(child):
-                    out.computed.add(key)
-            if copies is not None:
-                self._property_copies(out, copies[0], copies[1], ctx, path)
-            return out
-        if isinstance(node, list):
-            path = getattr(node, "path", "") or path
-            out = EvList()
-            out.loc = _node_loc(node, path)
-            item_lines = getattr(node, "item_lines", [])
-            for i, child in enumerate(node):
-                loc = Location(path, *item_lines[i]) if i < len(item_lines) else out.loc
-                trace = []
-                out.append(self.literal(child, ctx.with_trace(trace), path, loc, prop_copy))
-                out.item_loc.append(loc)
-                out.item_origins.append(_dedupe(trace))
-                if isinstance(child, str) and is_expression(child):
-                    out.computed.add(i)
-            return out
-        return located(node, where)
+        def string(text: str, at: Location, trace: list) -> Any:
+            return self.eval_string(text, ctx.with_trace(trace), at)
+
+        def copies(out: EvDict, specs: list, at: Location, in_path: str) -> None:
+            self._property_copies(out, specs, at, ctx, in_path)
+
+        return _tree(node, path, where, string, ctx.trace, copies if prop_copy else None)
 
     def _property_copies(self, out: EvDict, specs: list, where: Location, ctx: Ctx, path: str) -> None:
         """``"copy": [{"name": "dataDisks", "count": n, "input": {...}}]`` -> property dataDisks."""
@@ -632,16 +600,20 @@ class Frame:
 
     # -- parameters and variables
     def parameter(self, name: str, trace: list) -> Any:
+        return self._cached("parameter", name, self._params, self._parameter, trace)
+
+    def _cached(self, kind: str, name: str, cache: dict, compute, trace: list) -> Any:
+        """A parameter's or variable's (value, origins), computed once; a cycle is unknown, not a hang."""
         key = name.lower()
-        if key not in self._params:
-            if ("parameter", key) in self._in_progress:
-                return Unknown(f"parameter {name} refers to itself")
-            self._in_progress.add(("parameter", key))
+        if key not in cache:
+            if (kind, key) in self._in_progress:
+                return Unknown(f"{kind} {name} refers to itself")
+            self._in_progress.add((kind, key))
             try:
-                self._params[key] = self._parameter(name)
+                cache[key] = compute(name)
             finally:
-                self._in_progress.discard(("parameter", key))
-        value, origins = self._params[key]
+                self._in_progress.discard((kind, key))
+        value, origins = cache[key]
         trace.extend(origins)
         return value
 
@@ -697,18 +669,7 @@ class Frame:
                      f"allowedValues ({shown}); Azure would reject the deployment", f"parameter {name}")
 
     def variable(self, name: str, trace: list) -> Any:
-        key = name.lower()
-        if key not in self._vars:
-            if ("variable", key) in self._in_progress:
-                return Unknown(f"variable {name} refers to itself")
-            self._in_progress.add(("variable", key))
-            try:
-                self._vars[key] = self._variable(name)
-            finally:
-                self._in_progress.discard(("variable", key))
-        value, origins = self._vars[key]
-        trace.extend(origins)
-        return value
+        return self._cached("variable", name, self._vars, self._variable, trace)
 
     def _variable(self, name: str) -> tuple:
         section = self.section("variables")
@@ -1219,26 +1180,53 @@ def parameter_inputs(doc: Any, path: str) -> dict:
 
 def _literal_tree(node: Any, path: str, where: Location) -> Any:
     """A JSON value from a parameters file: positions kept, strings not evaluated (ARM does not)."""
+    return _tree(node, path, where, lambda text, at, trace: located(text, at), [])
+
+
+def _tree(node: Any, path: str, where: Location, string, trace: list, copies=None) -> Any:
+    """A positioned JSON value as EvDict / EvList that keep each member's place and origins.
+
+    ``string(text, where, trace)`` gives a string's value (evaluating an expression adds to
+    ``trace`` where its inputs came from); ``copies(out, specs, where, path)``, when given, expands
+    ``"copy": [{"name", "count", "input"}]`` property loops into ``out``.
+    """
+    if isinstance(node, str):
+        return string(node, where, trace)
     if isinstance(node, dict):
         path = getattr(node, "path", "") or path
         out = EvDict()
         out.loc = _node_loc(node, path)
+        lines = getattr(node, "key_lines", {})
+        loops = None
         for key, child in node.items():
-            loc = Location(path, *node.key_lines[key]) if key in getattr(node, "key_lines", {}) else out.loc
-            out[key] = _literal_tree(child, path, loc)
+            loc = Location(path, *lines[key]) if key in lines else out.loc
+            if copies is not None and key.lower() == "copy" and _is_property_copy(child):
+                loops = (child, loc)
+                continue
+            member_trace: list = []
+            out[key] = _tree(child, path, loc, string, member_trace, copies)
             out.member_loc[key] = loc
+            if member_trace:
+                out.member_origins[key] = _dedupe(member_trace)
+            if isinstance(child, str) and is_expression(child):
+                out.computed.add(key)
+        if loops is not None:
+            copies(out, loops[0], loops[1], path)
         return out
     if isinstance(node, list):
         path = getattr(node, "path", "") or path
-        out_list = EvList()
-        out_list.loc = _node_loc(node, path)
-        lines = getattr(node, "item_lines", [])
+        items = EvList()
+        items.loc = _node_loc(node, path)
+        item_lines = getattr(node, "item_lines", [])
         for i, child in enumerate(node):
-            loc = Location(path, *lines[i]) if i < len(lines) else out_list.loc
-            out_list.append(_literal_tree(child, path, loc))
-            out_list.item_loc.append(loc)
-            out_list.item_origins.append(())
-        return out_list
+            loc = Location(path, *item_lines[i]) if i < len(item_lines) else items.loc
+            item_trace: list = []
+            items.append(_tree(child, path, loc, string, item_trace, copies))
+            items.item_loc.append(loc)
+            items.item_origins.append(_dedupe(item_trace))
+            if isinstance(child, str) and is_expression(child):
+                items.computed.add(i)
+        return items
     return located(node, where)
 
 
