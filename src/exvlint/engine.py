@@ -158,6 +158,8 @@ def _lint_arm(json_files: list, paths: list, config: Config, parse_cache: dict) 
             run.diagnostics.append(d)
         else:
             run.errors.append(Finding(d.rule_id, "error", d.message, d.location, address=d.address, key=d.message))
+    for template, exc in found.crashes:
+        run.errors.append(_internal_error("evaluating the template", exc, Location(template)))
     for unit, result in found.results:
         deployment = Deployment(name=unit.name)
         try:

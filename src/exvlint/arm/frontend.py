@@ -44,6 +44,7 @@ class Scan:
     diagnostics: list = field(default_factory=list)
     files: list = field(default_factory=list)  # every template and parameters file read
     variants: dict = field(default_factory=dict)  # unit name -> parameters file, for templates with several
+    crashes: list = field(default_factory=list)  # (template, exception): internal errors, reported as EXV002
 
 
 def _read(path: str, docs: dict, diagnostics: list) -> Optional[object]:
@@ -145,7 +146,15 @@ def scan(json_files: list, explicit_parameters: list, named: set, boundary_of) -
     evaluated = []
     for unit in units:
         params = [(p, docs[p]) for p in unit.parameters]
-        result = evaluate(unit.template, docs[unit.template], params, boundary=boundary_of(unit.template))
+        try:
+            result = evaluate(unit.template, docs[unit.template], params, boundary=boundary_of(unit.template))
+        except RecursionError:
+            out.diagnostics.append(Diagnostic("EXV000", Location(unit.template, 1),
+                                              "template nested too deeply to evaluate"))
+            continue
+        except Exception as exc:  # one template's internal error must not stop the others
+            out.crashes.append((unit.template, exc))
+            continue
         evaluated.append((unit, result))
     links = {os.path.realpath(u.template): set() for u, _ in evaluated}
     for unit, result in evaluated:
