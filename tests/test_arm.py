@@ -432,3 +432,22 @@ def test_parameters_file_that_matches_no_template_is_a_usage_error(tmp_path, run
         "parameters": {}}))
     code, out, _ = run_cli("check", tmp_path, "--parameters", tmp_path / "p.json")
     assert code == 2 and "EXV003" in out
+
+
+def test_a_template_named_on_the_command_line_brings_its_parameters_files():
+    from exvlint.engine import lint
+
+    case = RULES / "EXV301" / "arm_parameters_per_environment"
+    result = lint([str(case / "mailbox.json")])
+    assert [f.message for f in result.findings if f.rule_id == "EXV301"] and \\
+        all("mailbox.parameters.dev.json" in f.message for f in result.findings if f.rule_id == "EXV301")
+
+
+def test_a_parameters_file_named_on_the_command_line_lints_its_template_with_it_only():
+    from exvlint.engine import lint
+
+    case = RULES / "EXV301" / "arm_parameters_per_environment"
+    prod = lint([str(case / "mailbox.parameters.prod.json")])
+    dev = lint([str(case / "mailbox.parameters.dev.json")])
+    assert not [f for f in prod.findings if f.rule_id == "EXV301"]  # Premium_ZRS
+    assert [f.location.path for f in dev.findings if f.rule_id == "EXV301"] == [str(case / "mailbox.json")]

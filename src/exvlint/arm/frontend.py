@@ -77,11 +77,14 @@ def _base_of(parameters_path: str) -> Optional[str]:
     return None
 
 
-def plan_units(templates: list, parameters: list, explicit: list, named_templates: set) -> tuple:
+def plan_units(templates: list, parameters: list, explicit: list, named_templates: set,
+               named_parameters: tuple = ()) -> tuple:
     """(units, diagnostics): each template with the parameters files that go with it.
 
     ``explicit`` are ``--parameters`` files: they go with the templates named on the command line,
     else with the templates their file name matches, else with the only template scanned.
+    ``named_parameters``: parameters files named on the command line; their template is linted
+    with them only.
     """
     diagnostics: list = []
     beside: dict = {t: [] for t in templates}
@@ -117,7 +120,8 @@ def plan_units(templates: list, parameters: list, explicit: list, named_template
             chosen[t] = [list(explicit)]
     units = []
     for t in templates:
-        sets = chosen.get(t) or [[p] for p in sorted(beside[t])] or [[]]
+        named_here = [[p] for p in sorted(beside[t]) if p in named_parameters]
+        sets = chosen.get(t) or named_here or [[p] for p in sorted(beside[t])] or [[]]
         units.extend(Unit(t, s) for s in sets)
     return units, diagnostics
 
@@ -131,7 +135,11 @@ def scan(json_files: list, explicit_parameters: list, named: set, boundary_of) -
     out = Scan()
     docs: dict = {}
     templates, parameters = [], []
-    for path in json_files:
+    files = list(json_files)
+    for path in json_files:  # a file named on the command line brings the files beside it that go with it
+        if os.path.normpath(path) in named:
+            files.extend(p for p in _beside(path) if p not in files)
+    for path in files:
         doc = _read(path, docs, out.diagnostics)
         if doc is None:
             continue
@@ -141,7 +149,8 @@ def scan(json_files: list, explicit_parameters: list, named: set, boundary_of) -
         if doc is None and path not in [d.location.path for d in out.diagnostics]:
             out.diagnostics.append(Diagnostic("EXV003", Location(path), "--parameters: not an ARM parameters file"))
     explicit = [p for p in explicit_parameters if docs.get(p) is not None]
-    units, diags = plan_units(templates, parameters, explicit, named)
+    chosen = [p for p in parameters if os.path.normpath(p) in named]  # a parameters file named on the command line
+    units, diags = plan_units(templates, parameters, explicit, named, chosen)
     out.diagnostics.extend(diags)
     evaluated = []
     for unit in units:
@@ -172,6 +181,28 @@ def scan(json_files: list, explicit_parameters: list, named: set, boundary_of) -
             for unit in units_of:
                 out.variants[unit.name] = unit.parameters[-1] if unit.parameters else None
     out.files.extend(json_files_read(docs))
+    return out
+
+
+def _beside(path: str) -> list:
+    """For a template, the parameters files beside it; for a parameters file, its template."""
+    directory = os.path.dirname(path)
+    try:
+        names = sorted(os.listdir(directory or "."))
+    except OSError:
+        return []
+    stem = os.path.basename(path)[: -len(".json")].lower()
+    base = _base_of(path)
+    out = []
+    for name in names:
+        other = os.path.join(directory, name)
+        if other == path or not name.lower().endswith(".json") or name.endswith((".tf.json", ".tfvars.json")):
+            continue
+        if base is None:  # a template: x.parameters*.json and parameters*.json
+            if _base_of(other) in (stem, ""):
+                out.append(other)
+        elif name[: -len(".json")].lower() == base.lower() or (base == "" and _base_of(other) is None):
+            out.append(other)
     return out
 
 
