@@ -439,8 +439,8 @@ def test_a_template_named_on_the_command_line_brings_its_parameters_files():
 
     case = RULES / "EXV301" / "arm_parameters_per_environment"
     result = lint([str(case / "mailbox.json")])
-    assert [f.message for f in result.findings if f.rule_id == "EXV301"] and \\
-        all("mailbox.parameters.dev.json" in f.message for f in result.findings if f.rule_id == "EXV301")
+    messages = [f.message for f in result.findings if f.rule_id == "EXV301"]
+    assert messages and all("mailbox.parameters.dev.json" in m for m in messages)
 
 
 def test_a_parameters_file_named_on_the_command_line_lints_its_template_with_it_only():
