@@ -34,7 +34,11 @@ def discover(paths: list, parse_cache: dict, exclude: Optional[list] = None) -> 
             units.diagnostics.append(Diagnostic("EXV000", Location(path), "no such file or directory"))
             continue
         if os.path.isdir(path):
-            for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
+            def unreadable(err: OSError) -> None:  # never a silently skipped directory
+                units.diagnostics.append(Diagnostic("EXV000", Location(err.filename or path),
+                                                    f"cannot read directory: {err.strerror or err}"))
+
+            for dirpath, dirnames, filenames in os.walk(path, followlinks=False, onerror=unreadable):
                 dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
                 if _excluded(dirpath, exclude):
                     dirnames[:] = []

@@ -14,8 +14,9 @@ from .config import Config
 from .discover import discover
 from .findings import LEVEL_RANK, Finding, Location
 from .model import Deployment
-from .paths import git_root, is_within, repo_relative, repository_root
-from .terraform.evaluate import Evaluator, load_modules_json
+from .files import FileCache
+from .paths import Boundary, repo_relative, repository_root
+from .terraform.evaluate import Evaluator
 
 INPUT_ERRORS = {"EXV000", "EXV003"}
 
@@ -41,8 +42,9 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
     config = config or Config()
     levels = {rid: doc.level for rid, doc in load_catalog().items()}
     findings: list = list(config.errors)
-    parse_cache: dict = {}
-    units = discover(list(paths) or ["."], parse_cache, config.exclude_paths)
+    paths = list(paths) or ["."]
+    parse_cache = FileCache(Boundary.for_paths(paths))  # nothing outside the scanned tree is read
+    units = discover(paths, parse_cache, config.exclude_paths)
     diagnostics = list(units.diagnostics)
     deployments = []
     plans = []
@@ -65,8 +67,7 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
     for root in units.terraform_roots:
         if os.path.normpath(root) in planned_dirs:
             continue
-        evaluator = Evaluator(root, parse_cache, load_modules_json(root), tuple(config.cli_inputs),
-                              boundary=_boundary(root, paths))
+        evaluator = Evaluator(root, parse_cache, tuple(config.cli_inputs))
         deployment = Deployment(name=root)
         try:
             evaluator.run()
@@ -84,7 +85,7 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
     findings.extend(rule_findings)
     findings = suppress.apply(_dedupe(findings), config)
     findings.sort(key=Finding.sort_key)
-    root = repository_root(list(paths)[0] if paths else ".")
+    root = repository_root(paths[0])
     for f in findings:
         f.fingerprint = f.make_fingerprint(repo_relative(f.location.path, root),
                                            repo_relative(f.unit, root) if f.unit else "")
@@ -97,7 +98,7 @@ def _read_plan(path: str, parse_cache: dict) -> tuple:
     from .terraform.evaluate import read_text
     from .terraform.plan import is_plan, load_plan
 
-    text, diag = read_text(path)
+    text, diag = read_text(path, parse_cache.boundary)
     if diag is not None:
         return None, diag
     if '"format_version"' not in text[:4096] and '"planned_values"' not in text:
@@ -107,12 +108,6 @@ def _read_plan(path: str, parse_cache: dict) -> tuple:
         return None, diag
     parse_cache[path] = (None, None)  # listed among the files read
     return plan, None
-
-
-def _boundary(root: str, paths: list):
-    """Local module sources may not leave the git repository; outside git they are followed
-    wherever they lead, as Terraform does (a cycle is still an input error)."""
-    return git_root(root)
 
 
 def run_checks(deployment: Deployment, config: Config, levels: dict) -> list:

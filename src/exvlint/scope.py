@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Optional
 
 from .config import Config
+from .findings import brief
 from .model import Disk, VirtualMachine
 
 TAG_KEYS = ("role", "workload", "app", "application", "service", "purpose")
@@ -90,7 +91,8 @@ def _label_reason(labels: dict, noun: str = "tag") -> Optional[str]:
     for key, val in sorted(labels.items()):
         if not val.known:
             continue
-        value = str(val.value)
+        value = brief(val.value)
+        key = brief(key, 40)
         if key.lower() == "exchange":
             return f"{noun} {key}={value}" if value else f"{noun} {key}"
         if key.lower() in TAG_KEYS and "exchange" in value.lower():
@@ -118,5 +120,5 @@ def disk_reason(disk: Disk, config: Config) -> Optional[str]:
 
 def vm_label(vm: VirtualMachine) -> str:
     if vm.name.known and isinstance(vm.name.value, str) and vm.name.value:
-        return vm.name.value
-    return vm.address
+        return brief(vm.name.value)
+    return brief(vm.address, 200)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
+from ..findings import brief
 from ..model import DEFAULT, EXPLICIT, Val, unknown
 from ..terraform.evaluate import EvalBlock, ResourceInstance
 from ..terraform.values import Ref, Unknown, collect_refs, contains_unknown
@@ -36,7 +37,7 @@ def attr_val(block: Optional[EvalBlock], name: str, default: Any = _NO_DEFAULT,
         try:
             value = convert(value)
         except (ValueError, TypeError):
-            return unknown(attr.location, f"{name} has an unexpected value {attr.value!r}", attr.origins)
+            return unknown(attr.location, f"{name} has an unexpected value {brief(repr(attr.value))}", attr.origins)
     return Val(value, EXPLICIT, attr.location, attr.origins)
 
 

@@ -12,8 +12,9 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from ..findings import Location, Related
-from ..paths import is_within
+from ..findings import Location, Related, brief
+from .. import files, jsonpos
+from ..paths import Boundary
 from . import hcl
 from .hcl import (Binary, Body, Call, Conditional, Expr, ForExpr, GetAttr, Index, Literal, Name,
                   ObjectExpr, Splat, Template, TemplateFor, TemplateIf, TupleExpr, Unary)
@@ -183,34 +184,21 @@ class ModuleSource:
     errors: list = field(default_factory=list)  # list[Diagnostic]
 
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
-
-
-def read_text(path: str) -> tuple:
-    """(text, None) or (None, Diagnostic) for unreadable, binary, oversized or undecodable files."""
+def read_text(path: str, boundary: Optional[Boundary]) -> tuple:
+    """(text, None) or (None, Diagnostic) for unreadable, binary, oversized, undecodable files and
+    files outside the boundary."""
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            return None, Diagnostic("EXV000", Location(path), f"file is larger than 10 MB ({size} bytes); not read")
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        return None, Diagnostic("EXV000", Location(path), f"cannot read file: {exc.strerror or exc}")
-    if b"\x00" in data[:8192]:
-        return None, Diagnostic("EXV000", Location(path), "binary file (contains NUL bytes); not read")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, Diagnostic("EXV000", Location(path, line), f"file is not valid UTF-8 (byte {exc.start}); not read")
-    return text, None
+        return files.read_text(path, boundary), None
+    except files.InputError as exc:
+        return None, Diagnostic("EXV000", Location(path, files.error_line(exc)), str(exc))
 
 
-def parse_file(path: str, cache: dict) -> tuple:
-    """Parsed file or a Diagnostic; parse results are cached per path for the run."""
+def parse_file(path: str, cache: dict, named: bool = False) -> tuple:
+    """Parsed file or a Diagnostic; parse results are cached per path for the run. Files are read
+    inside the cache's boundary, except a file the user ``named`` on the command line."""
     if path in cache:
         return cache[path]
-    text, diag = read_text(path)
+    text, diag = read_text(path, None if named else getattr(cache, "boundary", None))
     if diag is not None:
         result = (None, diag)
     else:
@@ -230,12 +218,14 @@ def parse_file(path: str, cache: dict) -> tuple:
 
 
 def tf_files(directory: str) -> list:
+    """The configuration files of a module directory. A name that is not a readable regular file
+    (a dangling or looping symbolic link) is listed too, so that reading it reports why."""
     try:
         names = sorted(os.listdir(directory))
     except OSError:
-        return []
+        return []  # load_module reports the unreadable directory
     return [os.path.join(directory, n) for n in names
-            if n.endswith((".tf", ".tf.json")) and os.path.isfile(os.path.join(directory, n))]
+            if n.endswith((".tf", ".tf.json")) and not os.path.isdir(os.path.join(directory, n))]
 
 
 def _is_override(path: str) -> bool:
@@ -246,6 +236,11 @@ def _is_override(path: str) -> bool:
 
 def load_module(directory: str, parse_cache: dict) -> ModuleSource:
     src = ModuleSource(directory)
+    try:
+        files.list_dir(directory, getattr(parse_cache, "boundary", None))
+    except files.InputError as exc:
+        src.errors.append(Diagnostic("EXV000", Location(directory), str(exc)))
+        return src
     paths = tf_files(directory)
     # override files are merged into the blocks they name, after every other file (Terraform's rule)
     for path in [p for p in paths if not _is_override(p)] + [p for p in paths if _is_override(p)]:
@@ -348,8 +343,8 @@ class Namespace:
                 return mod.source.directory
             if name == "root":
                 return mod.evaluator.root_dir
-            if name == "cwd":
-                return os.getcwd()
+            if name == "cwd":  # where terraform runs: the root module (never this process's directory)
+                return mod.evaluator.root_dir
             raise EvalError(f"unknown attribute path.{name}")
         if self.kind == "terraform":
             if name == "workspace":
@@ -386,14 +381,16 @@ class RootInputs:
 class Evaluator:
     """Evaluates one root module and every module it calls."""
 
-    def __init__(self, root_dir: str, parse_cache: dict, modules_json: Optional[dict] = None,
-                 cli_inputs: tuple = (), environ: Optional[dict] = None, boundary: Optional[str] = None):
+    def __init__(self, root_dir: str, parse_cache: dict, cli_inputs: tuple = (), environ: Optional[dict] = None):
         self.root_dir = root_dir
+        if getattr(parse_cache, "boundary", None) is None:  # never read without a boundary
+            boundary = Boundary.for_paths([root_dir])
+            parse_cache = files.FileCache(boundary) if not parse_cache else parse_cache
+            parse_cache.boundary = boundary
         self.parse_cache = parse_cache
+        self.boundary: Boundary = parse_cache.boundary  # nothing outside it is read, modules included
         self.sources: dict = {}
-        self.diagnostics: list = []
-        self.modules_json = modules_json or {}
-        self.boundary = boundary  # local module sources may not leave this directory (the repository)
+        self.modules_json, self.diagnostics = load_modules_json(root_dir, parse_cache)
         self.cli_inputs = cli_inputs  # ordered ("file", path) / ("var", "name=value"), as on the command line
         self.environ = os.environ if environ is None else environ
         self.instances: list = []
@@ -427,7 +424,7 @@ class Evaluator:
         auto = []
         for fname in ("terraform.tfvars", "terraform.tfvars.json"):
             p = os.path.join(directory, fname)
-            if os.path.isfile(p):
+            if os.path.lexists(p):  # whatever it is: reading it says what is wrong with it
                 auto.append(p)
         try:
             names = sorted(os.listdir(directory))
@@ -438,31 +435,33 @@ class Evaluator:
             self._load_tfvars(path, inputs)
         for kind, item in self.cli_inputs:
             if kind == "file":
-                self._load_tfvars(item, inputs)
+                self._load_tfvars(item, inputs, named=True)
             else:
                 name, _, raw = item.partition("=")
                 inputs.set(name.strip(), ("raw", raw), Related(Location("<command line>"), f"--var {name.strip()}"))
         return inputs
 
-    def _load_tfvars(self, path: str, inputs: RootInputs) -> None:
+    def _load_tfvars(self, path: str, inputs: RootInputs, named: bool = False) -> None:
         display = path
         if path.endswith(".json"):
-            text, diag = read_text(path)
+            text, diag = read_text(path, None if named else self.boundary)
             if diag:
                 self.diagnostics.append(diag)
                 return
             try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                self.diagnostics.append(Diagnostic("EXV000", Location(display, exc.lineno, exc.colno), f"invalid JSON: {exc.msg}"))
+                data = jsonpos.loads(text)
+            except jsonpos.JSONPosError as exc:
+                self.diagnostics.append(Diagnostic("EXV000", Location(display, exc.line, exc.col), f"invalid JSON: {exc.message}"))
                 return
             if not isinstance(data, dict):
                 self.diagnostics.append(Diagnostic("EXV000", Location(display, 1), "a .tfvars.json file must hold a JSON object"))
                 return
             for name, value in data.items():
-                inputs.set(name, ("value", value), Related(Location(display, _json_key_line(text, name)), f"var.{name} set in {os.path.basename(path)}"))
+                line, col = data.key_lines.get(name, (1, 0))
+                inputs.set(name, ("value", plain(value)),
+                           Related(Location(display, line, col), f"var.{name} set in {os.path.basename(path)}"))
             return
-        parsed, diag = parse_file(path, self.parse_cache)
+        parsed, diag = parse_file(path, self.parse_cache, named=named)
         if diag:
             self.diagnostics.append(diag)
             return
@@ -483,25 +482,34 @@ class Evaluator:
         return None
 
 
-def _json_key_line(text: str, key: str) -> int:
-    needle = json.dumps(key)
-    idx = text.find(needle)
-    return text.count("\n", 0, idx) + 1 if idx >= 0 else 1
-
-
-def load_modules_json(root_dir: str) -> dict:
-    """Registry and git modules installed by ``terraform init``: module key -> directory."""
+def load_modules_json(root_dir: str, parse_cache: dict) -> tuple:
+    """Registry and git modules installed by ``terraform init``: (module key -> directory,
+    diagnostics). A malformed manifest is an input error; the modules it names stay unknown."""
     path = os.path.join(root_dir, ".terraform", "modules", "modules.json")
+    if not os.path.lexists(path):
+        return {}, []
+    text, diag = read_text(path, getattr(parse_cache, "boundary", None))
+    if diag is not None:
+        return {}, [diag]
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError):
-        return {}
-    out = {}
-    for m in data.get("Modules", []) if isinstance(data, dict) else []:
-        if isinstance(m, dict) and m.get("Key") and isinstance(m.get("Dir"), str):
-            out[m["Key"]] = m["Dir"]
-    return out
+        data = jsonpos.loads(text)
+    except jsonpos.JSONPosError as exc:
+        return {}, [Diagnostic("EXV000", Location(path, exc.line, exc.col), f"invalid JSON: {exc.message}")]
+    modules = data.get("Modules") if isinstance(data, dict) else None
+    if not isinstance(modules, list):
+        return {}, [Diagnostic("EXV000", Location(path, 1), "not a module manifest: \"Modules\" must be a list")]
+    out, diags = {}, []
+    for i, m in enumerate(modules):
+        if not isinstance(m, dict):
+            continue
+        key, directory = m.get("Key"), m.get("Dir")
+        if not isinstance(key, str) or not isinstance(directory, str):
+            line = modules.item_lines[i][0] if i < len(modules.item_lines) else 1
+            diags.append(Diagnostic("EXV000", Location(path, line), "module manifest entry needs a string Key and Dir; ignored"))
+            continue
+        if key:
+            out[key] = directory
+    return out, diags
 
 
 class ModuleInstance:
@@ -764,11 +772,12 @@ class ModuleInstance:
         if directory is None:
             self.unresolved(call_loc, base, f"module {base} (source {source!r}) is not installed: run terraform init, or its resources are unknown")
             return Unknown(f"module {base} is not available offline")
-        if self.evaluator.boundary and not is_within(directory, self.evaluator.boundary):
+        if not self.evaluator.boundary.contains(directory):
+            where = attr_location(path, source_attr) if source_attr is not None else call_loc
             self.evaluator.diagnostics.append(Diagnostic(
-                "EXV000", attr_location(path, source_attr),
-                f"module source {source!r} is outside the repository ({self.evaluator.boundary}); not read", base))
-            return Unknown("module source outside the repository")
+                "EXV000", where, f"module source {brief(source)!r} is outside the scanned tree (the repository, or "
+                "the scanned directory outside any repository); not read", base))
+            return Unknown("module source outside the scanned tree")
         if directory in self.ancestry:
             self.evaluator.diagnostics.append(Diagnostic("EXV000", call_loc, f"module cycle: {base} calls {directory}, which is already being evaluated", base))
             return Unknown("module cycle")
@@ -1016,7 +1025,8 @@ class ModuleInstance:
         from .functions import FunctionContext, call_function  # deferred: only needed when called
 
         if self.fctx is None:
-            self.fctx = FunctionContext(module_dir=self.source.directory, render_template=self._render_template_file)
+            self.fctx = FunctionContext(module_dir=self.source.directory, render_template=self._render_template_file,
+                                        boundary=self.evaluator.boundary)
         return call_function(name, args, self.fctx)
 
     def _render_template_file(self, text: str, variables: dict) -> Any:

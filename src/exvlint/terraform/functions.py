@@ -38,6 +38,8 @@ from typing import Any, Callable, Iterable, Optional
 
 import yaml
 
+from .. import files
+from ..paths import Boundary
 from .values import (_NUMBER_RE, EvalError, Unknown, collect_refs, contains_unknown, merge_unknown, number_text,
                      parse_number_text, type_name)
 
@@ -70,6 +72,8 @@ class FunctionContext:
     module_dir: str = "."
     # render_template(text, vars) renders Terraform template syntax; may return Unknown.
     render_template: Optional[Callable[[str, dict], Any]] = None
+    # where file functions may look: a path outside it is unknown and never opened (None: nowhere)
+    boundary: Optional[Boundary] = None
 
 
 class _NotOffline(Exception):
@@ -2521,31 +2525,28 @@ def _resolve(ctx: FunctionContext, path: str) -> str:
     return os.path.normpath(os.path.join(base, path))
 
 
+def _inside(ctx: FunctionContext, name: str) -> str:
+    """The resolved path, when it lies inside the scanned tree; otherwise the call is unknown and
+    nothing is opened or even looked at (a linter's report must not reveal the runner's files)."""
+    full = _resolve(ctx, name)
+    if ctx.boundary is None or not ctx.boundary.contains(full):
+        raise _NotOffline("the path is outside the scanned tree; exvlint does not read it")
+    return full
+
+
 def _read_file(ctx: FunctionContext, path: Any) -> bytes:
     name = _to_str(path, "path")
-    full = _resolve(ctx, name)
-    try:
-        info = os.stat(full)
-    except FileNotFoundError:
+    full = _inside(ctx, name)
+    if not os.path.lexists(full):
         raise EvalError(
             f"no file exists at {name}; this function works only with files that are distributed "
             "as part of the configuration source code, so if this file will be created by a resource "
             "in this configuration you must instead obtain this result from an attribute of that resource"
-        ) from None
-    except OSError as exc:
-        raise EvalError(f"failed to read {name}: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise EvalError(f"failed to read {name}: is a directory")
-    if info.st_size > MAX_FILE_SIZE:
-        raise EvalError(f"{name} is larger than {MAX_FILE_SIZE} bytes; not read")
+        )
     try:
-        with open(full, "rb") as fh:
-            data = fh.read(MAX_FILE_SIZE + 1)
-    except OSError as exc:
-        raise EvalError(f"failed to read {name}: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_SIZE:
-        raise EvalError(f"{name} is larger than {MAX_FILE_SIZE} bytes; not read")
-    return data
+        return files.read_bytes(full, ctx.boundary, MAX_FILE_SIZE)
+    except files.InputError as exc:
+        raise EvalError(f"failed to read {name}: {exc}") from None
 
 
 def _read_text(ctx: FunctionContext, path: Any) -> str:
@@ -2574,7 +2575,7 @@ def _filebase64(ctx: FunctionContext, path: Any) -> str:
 def _fileexists(ctx: FunctionContext, path: Any) -> bool:
     name = _to_str(path, "path")
     try:
-        info = os.stat(_resolve(ctx, name))
+        info = os.stat(_inside(ctx, name))
     except FileNotFoundError:
         return False
     except NotADirectoryError:
@@ -2655,7 +2656,7 @@ def _fileset(ctx: FunctionContext, path: Any, pattern: Any) -> list:
     base = _to_str(path, "path")
     if base.startswith("~"):
         raise _NotOffline("a path starting with ~ depends on the home directory")
-    base_dir = _to_slash(_resolve(ctx, base))
+    base_dir = _to_slash(_inside(ctx, base))
     full = _go_clean(base_dir + "/" + _to_str(pattern, "pattern"))
     segments = full.split("/")
     # walk from the longest literal prefix of the pattern
@@ -2666,11 +2667,14 @@ def _fileset(ctx: FunctionContext, path: Any, pattern: Any) -> list:
     compiled = [None if seg == "**" else _glob_segment_regex(seg) for seg in segments[fixed:]]
     found: list = []
     visited = 0
+    if not ctx.boundary.contains(root):  # a pattern such as "../../*" climbs out of the tree
+        raise _NotOffline("the pattern reaches outside the scanned tree; exvlint does not read there")
     if not os.path.isdir(root):
         return []
     recursive = None in compiled
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
+        dirnames[:] = [d for d in dirnames if ctx.boundary.contains(os.path.join(dirpath, d))]
         depth = 0 if dirpath == root else _to_slash(os.path.relpath(dirpath, root)).count("/") + 1
         if not recursive and depth >= len(compiled) - 1:
             dirnames[:] = []  # the pattern cannot match anything deeper
@@ -2680,7 +2684,7 @@ def _fileset(ctx: FunctionContext, path: Any, pattern: Any) -> list:
                 raise _NotOffline(f"more than {MAX_FILESET_ENTRIES} files to examine")
             candidate = os.path.join(dirpath, fname)
             rel_parts = _to_slash(os.path.relpath(candidate, root)).split("/")
-            if _glob_match(compiled, rel_parts) and os.path.isfile(candidate):
+            if _glob_match(compiled, rel_parts) and ctx.boundary.contains(candidate) and os.path.isfile(candidate):
                 found.append(_to_slash(os.path.relpath(candidate, base_dir)))
     return sorted(set(found))
 
@@ -2707,12 +2711,10 @@ def _render(ctx: FunctionContext, text: str, variables: Any, fname: str) -> Any:
     return ctx.render_template(text, variables)
 
 
-@_fn("abspath", 1, ctx=True)
-def _abspath(ctx: FunctionContext, path: Any) -> str:
-    p = _to_str(path, "path")
-    if p.startswith("~"):
-        return _to_slash(os.path.abspath(os.path.join(ctx.module_dir or ".", p)))  # no ~ expansion
-    return _to_slash(os.path.abspath(_resolve(ctx, p)))
+@_fn("abspath", 1)
+def _abspath(path: Any) -> str:
+    # depends on where the code is checked out, and would put the runner's directories in reports
+    raise _NotOffline("an absolute path depends on where the code is checked out")
 
 
 @_fn("basename", 1)

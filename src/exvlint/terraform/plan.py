@@ -38,6 +38,7 @@ class PlanResult:
         self.environ: dict = {}  # a plan carries its provider settings; no environment applies
         self.config_dir = os.path.dirname(path) or "."
         self._sources: dict = {}
+        self._outside: set = set()
 
     # -- configuration (for references and source locations)
     def _module_config(self, module_address: str) -> Optional[dict]:
@@ -61,7 +62,16 @@ class PlanResult:
 
     def _source_block(self, module_address: str, mode: str, rtype: str, name: str):
         directory = self._module_dir(module_address)
-        if directory is None or not os.path.isdir(directory):
+        if directory is None:
+            return None
+        boundary = getattr(self.parse_cache, "boundary", None)
+        if boundary is None or not boundary.contains(directory):  # locations then stay in the plan
+            if directory not in self._outside:
+                self._outside.add(directory)
+                self.diagnostics.append(Diagnostic("EXV000", Location(self.path, 1), f"the plan's module source for "
+                                                   f"{module_address} is outside the scanned tree; not read"))
+            return None
+        if not os.path.isdir(directory):
             return None
         if directory not in self._sources:
             self._sources[directory] = load_module(directory, self.parse_cache)
