@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE, ROOT
 
 GOOD = textwrap.dedent('''\
     resource "azurerm_windows_virtual_machine" "exch01" {

@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import os
-import re
 import traceback
 from dataclasses import dataclass, field
 
 from . import suppress
-from .adapters import TERRAFORM_ADAPTERS
 from .catalog import load_catalog
 from .checks import CHECKS, RuleContext
 from .config import Config
@@ -16,7 +14,6 @@ from .findings import LEVEL_RANK, Finding, Location
 from .model import Deployment
 from .files import FileCache
 from .paths import Boundary, repo_relative, repository_root
-from .terraform.evaluate import Evaluator
 
 INPUT_ERRORS = {"EXV000", "EXV003"}
 
@@ -43,39 +40,18 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
     levels = {rid: doc.level for rid, doc in load_catalog().items()}
     findings: list = list(config.errors)
     paths = list(paths) or ["."]
-    parse_cache = FileCache(Boundary.for_paths(paths))  # nothing outside the scanned tree is read
-    units = discover(paths, parse_cache, config.exclude_paths)
-    diagnostics = list(units.diagnostics)
+    cache = FileCache(Boundary.for_paths(paths))  # nothing outside the scanned tree is read
+    units, diagnostics, scan = discover(paths, cache, config.exclude_paths)
     deployments = []
-    plans = []
-    for path in units.json_files:
-        plan, diag = _read_plan(path, parse_cache)
-        if diag is not None:
-            diagnostics.append(diag)
-        elif plan is not None:
-            plans.append(plan)
-    planned_dirs = {os.path.normpath(p.config_dir) for p in plans}
-    for plan in plans:  # a plan is the resolved form of the module beside it: each resource once
-        deployment = Deployment(name=plan.path)
+    for unit in units:
+        deployment = Deployment(name=unit.name)
         try:
-            for adapter in TERRAFORM_ADAPTERS:
-                adapter.adapt(plan, deployment)
+            result, unit_diagnostics = unit.frontend.load(unit, scan, config)
+            diagnostics.extend(unit_diagnostics)
+            for adapter in unit.frontend.adapters:
+                adapter.adapt(result, deployment)
         except Exception as exc:  # never a traceback: an internal error is a finding
-            findings.append(_internal_error("reading the plan", exc, Location(plan.path)))
-        diagnostics.extend(plan.diagnostics)
-        deployments.append(deployment)
-    for root in units.terraform_roots:
-        if os.path.normpath(root) in planned_dirs:
-            continue
-        evaluator = Evaluator(root, parse_cache, tuple(config.cli_inputs))
-        deployment = Deployment(name=root)
-        try:
-            evaluator.run()
-            for adapter in TERRAFORM_ADAPTERS:
-                adapter.adapt(evaluator, deployment)
-        except Exception as exc:  # never a traceback: an internal error is a finding
-            findings.append(_internal_error("evaluating the module", exc, Location(root)))
-        diagnostics.extend(evaluator.diagnostics)
+            findings.append(_internal_error(f"reading {unit.name}", exc, Location(unit.name)))
         deployments.append(deployment)
     rule_findings = [f for d in deployments for f in run_checks(d, config, levels)]
     # an evaluator note is dropped where a rule already says what it could not decide there
@@ -89,25 +65,8 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
     for f in findings:
         f.fingerprint = f.make_fingerprint(repo_relative(f.location.path, root),
                                            repo_relative(f.unit, root) if f.unit else "")
-    files = sorted({os.path.realpath(f) for f in list(parse_cache) + list(units.files)})
+    files = sorted({os.path.realpath(f) for f in list(cache) + sorted(scan.claimed) if not os.path.isdir(f)})
     return LintResult(findings, files, deployments, root)
-
-
-def _read_plan(path: str, parse_cache: dict) -> tuple:
-    """(PlanResult, None) for a Terraform plan JSON, (None, None) for other JSON, or an input error."""
-    from .terraform.evaluate import read_text
-    from .terraform.plan import is_plan, load_plan
-
-    text, diag = read_text(path, parse_cache.boundary)
-    if diag is not None:
-        return None, diag
-    if '"format_version"' not in text[:4096] and '"planned_values"' not in text:
-        return None, None  # not a plan (package.json, ARM templates are read elsewhere)
-    plan, diag = load_plan(path, text, parse_cache)
-    if diag is not None or not is_plan(plan.doc):
-        return None, diag
-    parse_cache[path] = (None, None)  # listed among the files read
-    return plan, None
 
 
 def run_checks(deployment: Deployment, config: Config, levels: dict) -> list:
@@ -132,23 +91,11 @@ def _internal_error(what: str, exc: Exception, location: Location) -> Finding:
     return Finding("EXV002", "error", message, location, key=what)
 
 
-def _relevant(address: str) -> bool:
-    """An evaluator note matters when it hides a module or a resource that an adapter reads."""
-    rest = _MODULE_PREFIX.sub("", address or "")
-    if not rest:  # the address of a module call: its resources may be anything
-        return True
-    rtype = rest[len("data."):] if rest.startswith("data.") else rest
-    return any(adapter.reads_type(rtype.split(".")[0]) for adapter in TERRAFORM_ADAPTERS)
-
-
-_MODULE_PREFIX = re.compile(r'^(?:module\.[A-Za-z0-9_-]+(?:\[(?:"(?:[^"\\]|\\.)*"|\d+)\])?(?:\.|$))+')
-
-
 def _from_diagnostics(diagnostics: list, config: Config) -> list:
     out = []
     for d in diagnostics:
         if d.rule_id == "EXV001":
-            if not config.strict or not _relevant(d.address):
+            if not config.strict:
                 continue
             out.append(Finding("EXV001", config.levels.get("EXV001", "note"), f"unresolved: {d.message}",
                                d.location, address=d.address, key=d.message))

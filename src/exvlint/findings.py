@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional
 
 LEVEL_RANK = {"none": 0, "note": 1, "warning": 2, "error": 3}
@@ -48,6 +48,17 @@ class Related:
 
     location: Location
     message: str
+
+
+@dataclass
+class Diagnostic:
+    """What a front end reports while reading: an input error (EXV000) or, for --strict, a value it
+    could not resolve (EXV001). The engine turns diagnostics into findings."""
+
+    rule_id: str
+    location: Location
+    message: str
+    address: str = ""
 
 
 @dataclass

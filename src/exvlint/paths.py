@@ -7,6 +7,7 @@ found by looking for ``.git`` in the path's ancestors; no program is run to ask 
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 
 
@@ -82,3 +83,19 @@ class Boundary:
 
     def __repr__(self) -> str:
         return f"Boundary({list(self.roots)!r})"
+
+
+@lru_cache(maxsize=256)
+def _glob_re(pattern: str) -> re.Pattern:
+    """``*`` and ``?`` are wildcards; everything else, brackets included, is literal.
+
+    Resource addresses contain ``[...]``, so fnmatch's character classes would be wrong here.
+    """
+    out = []
+    for ch in pattern:
+        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+    return re.compile("^" + "".join(out) + "$", re.I | re.S)
+
+
+def glob_match(pattern: str, text: str) -> bool:
+    return bool(_glob_re(pattern).match(text))

@@ -6,31 +6,15 @@ VM to Exchange's requirements.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Optional
 
 from .config import Config
 from .findings import brief
+from .paths import glob_match
 from .model import Disk, VirtualMachine
 
 TAG_KEYS = ("role", "workload", "app", "application", "service", "purpose")
 OPT_OUT_TAG = "exvlint-exchange"
-
-
-@lru_cache(maxsize=256)
-def _glob_re(pattern: str) -> re.Pattern:
-    """``*`` and ``?`` are wildcards; everything else, brackets included, is literal.
-
-    Resource addresses contain ``[...]``, so fnmatch's character classes would be wrong here.
-    """
-    out = []
-    for ch in pattern:
-        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
-    return re.compile("^" + "".join(out) + "$", re.I | re.S)
-
-
-def glob_match(pattern: str, text: str) -> bool:
-    return bool(_glob_re(pattern).match(text))
 
 
 def _names(vm: VirtualMachine) -> list:

@@ -5,7 +5,7 @@ from typing import Any, Callable, Optional
 
 from ..findings import brief
 from ..model import DEFAULT, EXPLICIT, Val, unknown
-from ..terraform.evaluate import EvalBlock, ResourceInstance
+from ..terraform.results import EvalBlock, ResourceInstance
 from ..terraform.values import Ref, Unknown, collect_refs, contains_unknown
 
 _NO_DEFAULT = object()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from ..model import words
-from ..scope import glob_match
+from ..paths import glob_match
 from ..findings import brief
 from . import RuleContext, check
 

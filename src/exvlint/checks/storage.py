@@ -5,7 +5,7 @@ import re
 
 from ..findings import Location, Related, brief
 from ..model import DEFAULT, GIB, MIB, unknown, words
-from ..scope import glob_match
+from ..paths import glob_match
 from . import RuleContext, check, disk_label, gb, host_entry
 
 

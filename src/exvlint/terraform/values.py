@@ -13,10 +13,13 @@ Convention used by the evaluator and the function library:
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional
+
+from ..findings import Location, Related
 
 
 @dataclass(frozen=True)
@@ -187,3 +190,69 @@ def to_bool(value: Any) -> bool:
     if isinstance(value, str) and value in ("true", "false"):
         return value == "true"
     raise EvalError(f"cannot convert {type_name(value)} to a bool")
+
+
+class LStr(str):
+    """A string literal that remembers where it was written (for related locations).
+
+    It travels unchanged through variables, module arguments, ``each.value`` and map lookups;
+    anything computed from it is a plain ``str`` again, which is right: the literal is no longer
+    the place to fix.
+    """
+
+    origin: Optional[Location] = None
+
+
+class LInt(int):
+    origin: Optional[Location] = None
+
+
+class LFloat(float):
+    origin: Optional[Location] = None
+
+
+def located(value: Any, location: Location) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    cls = LStr if isinstance(value, str) else LInt if isinstance(value, int) else LFloat if isinstance(value, float) else None
+    if cls is None:
+        return value
+    out = cls(value)
+    out.origin = location
+    return out
+
+
+def literal_origin(value: Any, attr_location: Location) -> Optional[Related]:
+    """Where a scalar value was written, when that is not the attribute itself."""
+    origin = getattr(value, "origin", None)
+    if origin is None or (origin.path == attr_location.path and origin.line == attr_location.line):
+        return None
+    name = os.path.basename(origin.path)
+    label = f"value set in {name}" if name.endswith((".tfvars", ".tfvars.json")) else "value written here"
+    return Related(origin, label)
+
+
+class Lookup:
+    """A value whose attributes are resolved when read (``var``, ``local``, a resource type...)."""
+
+    kind = "namespace"
+
+    def lookup(self, name: str, trace: list) -> Any:
+        raise NotImplementedError
+
+
+class ResourceObject(dict):
+    """A resource instance as an expression value: its configured attributes.
+
+    Attributes that are not configured are only known after apply; reading one yields an
+    Unknown that carries a :class:`Ref`, which is how references become graph edges.
+    """
+
+    def __init__(self, address: str, data: dict):
+        super().__init__(data)
+        self.address = address
+
+    def get_attr(self, name: str) -> Any:
+        if name in self:
+            return self[name]
+        return Unknown(f"{self.address}.{name} is known only after apply", frozenset({Ref(self.address, name)}))
