@@ -8,18 +8,8 @@ from .hcl import Call, Expr, Literal, Name, ObjectExpr, Template, TupleExpr
 if TYPE_CHECKING:
     from .evaluate import ModuleInstance
     from .expressions import Scope
-from .values import (
-    EvalError,
-    Lookup,
-    ResourceObject,
-    Unknown,
-    contains_unknown,
-    merge_unknown,
-    to_bool,
-    to_number,
-    to_string,
-    type_name,
-)
+from .values import (EvalError, Lookup, ResourceObject, Unknown, contains_unknown, equal, merge_unknown, to_bool,
+                     to_number, to_string, type_name)
 
 
 def get_attr(obj: Any, name: str, trace: list) -> Any:
@@ -65,30 +55,12 @@ def index_value(obj: Any, key: Any) -> Any:
     raise EvalError(f"cannot index a {type_name(obj)}")
 
 
-def _num_equal(a: Any, b: Any) -> bool:
-    """Terraform's ==: same type and value (a located literal is just a string or number)."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and bool(a) == bool(b)
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    if isinstance(a, str) and isinstance(b, str):
-        return str(a) == str(b)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_num_equal(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_num_equal(a[k], b[k]) for k in a)
-    return a is None and b is None
-
-
 def binary_op(op: str, left: Any, right: Any) -> Any:
     if op in ("==", "!="):
-        if (left is None or right is None) and not isinstance(left, Unknown) and not isinstance(right, Unknown):
-            equal = left is None and right is None  # a known object, even with unknown parts, is not null
-            return equal if op == "==" else not equal
-        if isinstance(left, Unknown) or isinstance(right, Unknown) or contains_unknown(left) or contains_unknown(right):
+        same = equal(left, right)
+        if same is None:
             return merge_unknown([left, right])
-        equal = _num_equal(left, right)
-        return equal if op == "==" else not equal
+        return same if op == "==" else not same
     if isinstance(left, Unknown) or isinstance(right, Unknown):
         return merge_unknown([left, right])
     a, b = to_number(left), to_number(right)
@@ -163,7 +135,7 @@ def _convert(value: Any, t: Expr, mod: ModuleInstance, scope: Scope) -> Any:
         if kind == "set":
             deduped: list = []
             for v in items:
-                if not any(_num_equal(v, d) for d in deduped):
+                if not any(equal(v, d) for d in deduped):
                     deduped.append(v)
             items = deduped
         return items
