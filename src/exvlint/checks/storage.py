@@ -185,26 +185,29 @@ def _smb3_capable(os_name: str):
 @check("EXV305", platforms=("vsphere", "hyperv"))
 def unsupported_virtual_disk(deployment, ctx: RuleContext) -> None:
     for disk, vm, reason in ctx.exchange_disks(["vsphere", "hyperv"]):
-        prov, redo = disk.provisioning, disk.redo_log
+        prov, redo, diff, fmt = disk.provisioning, disk.redo_log, disk.differencing, disk.file_format
         if redo.known and redo.value:
             fix = words(disk.platform, "redo-log-fix", "make its writes persistent")
             ctx.report(disk, f"{disk_label(disk)} has {brief(redo.value)}: its changes go to a redo log (a differencing "
                        f"disk), which is not supported for Exchange data; {fix}", redo, vm=vm,
                        key=disk.address, reason=reason)
-        elif not prov.known:
-            ctx.unresolved(disk, prov, f"the type of {disk_label(disk)}", vm=vm)
-        elif prov.value == "differencing":
+        elif diff.known and diff.value:
             fix = words(disk.platform, "differencing-fix", "use a fixed disk")
             ctx.report(disk, f"{disk_label(disk)} is a {brief(disk.storage_type.value)}: differencing disks are not "
-                       f"supported for Exchange data; {fix}", prov, vm=vm, key=disk.address, reason=reason)
-        elif prov.value == "dynamic" and disk.file_format.known and disk.file_format.value == "vhd":
-            related = (Related(disk.file_format.location, "the .vhd path"),) \
-                if disk.file_format.location and disk.file_format.location != prov.location else ()
+                       f"supported for Exchange data; {fix}", diff, vm=vm, key=disk.address, reason=reason)
+        elif not diff.known:
+            ctx.unresolved(disk, diff, f"the type of {disk_label(disk)}", vm=vm)
+        elif fmt.known and fmt.value != "vhd":
+            pass  # only a dynamically expanding disk in the old VHD format is unsupported
+        elif not prov.known or not fmt.known:
+            ctx.unresolved(disk, prov if not prov.known else fmt, f"the type of {disk_label(disk)}", vm=vm)
+        elif prov.value == "dynamic":
+            related = (Related(fmt.location, "the .vhd path"),) if fmt.location and fmt.location != prov.location else ()
             fix = words(disk.platform, "dynamic-vhd-fix", "use a fixed disk or the VHDX format")
             ctx.report(disk, f"{disk_label(disk)} is a {brief(disk.storage_type.value)}: a dynamically expanding disk in "
                        f"the old VHD format is not supported for Exchange data; {fix}", prov, vm=vm,
                        related=related, key=disk.address, reason=reason)
-        elif not redo.known:
+        if not redo.known:
             ctx.unresolved(disk, redo, f"whether {disk_label(disk)} writes to a redo log", vm=vm)
     for vm in ctx.exchange_vms(["vsphere", "hyperv"]):
         clone = vm.linked_clone
