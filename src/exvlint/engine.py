@@ -5,7 +5,7 @@ import os
 import traceback
 from dataclasses import dataclass, field
 
-from . import limits, suppress
+from . import limits, suppress, vmfacts
 from .catalog import load_catalog
 from .checks import CHECKS, RuleContext
 from .config import Config
@@ -76,6 +76,10 @@ def _lint(paths: list, config: Config) -> LintResult:
 
 def run_checks(deployment: Deployment, config: Config, levels: dict) -> list:
     ctx = RuleContext(deployment, config, levels)
+    try:
+        vmfacts.complete(deployment, config)  # the Exchange version and configured guest OS of every VM
+    except Exception as exc:  # the rules still run: what could not be completed stays unknown
+        ctx.findings.append(_internal_error("completing the model", exc, Location(deployment.name)))
     for rule_id, fn in sorted(CHECKS.items()):
         if not suppress.selected(rule_id, config):
             continue

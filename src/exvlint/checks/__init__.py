@@ -78,7 +78,7 @@ class RuleContext:
             rel += tuple(subject.origins)
         rel = _distinct(rel, location)
         self.findings.append(Finding(
-            rule_id=self.rule_id, level=level or self.config.levels.get(self.rule_id) or self.levels[self.rule_id],
+            rule_id=self.rule_id, level=self.config.levels.get(self.rule_id) or level or self.levels[self.rule_id],
             message=f"{label} ({why}): {message}" if why else f"{label}: {message}",
             location=location, address=subject.address, related=rel, scope_reason=why, key=key))
 
@@ -147,4 +147,4 @@ def disk_label(disk) -> str:
     return f"{disk.role} disk {brief(disk.address, 200)}"
 
 
-from . import cpu, guest, memory, state, storage  # noqa: E402,F401  (registers the checks)
+from . import cpu, guest, lifecycle, memory, state, storage  # noqa: E402,F401  (registers the checks)
