@@ -68,6 +68,8 @@ def test_rule_case(rule_id: str, case_dir: Path, monkeypatch: pytest.MonkeyPatch
             assert (rel["file"], rel["line"]) in places, f"related {rel} missing; got {sorted(places)}"
         if "address" in e:
             assert any(f.address == e["address"] for f in match), [f.address for f in match]
+        if "level" in e:
+            assert any(f.level == e["level"] for f in match), [f.level for f in match]
     # findings of other rules that must (not) be there, told apart by their messages
     for e in case.get("absent") or []:
         bad = [f for f in result.findings if f.rule_id == e["rule"]

@@ -54,7 +54,7 @@ def _cu_cell(row: dict) -> str:
 
 def _guest_os_table() -> str:
     rows = [(f"Exchange {r['exchange']}", r["os_name"],
-             "allowed" if "core" in r["installations"].split() else "not supported (Desktop Experience needed)",
+             "allowed" if "core" in r["installations"].split() else "not supported",
              _cu_cell(r), _source(r["source"])) for r in read_table("exchange_guest_os")]
     return _markdown_table(("Exchange", "Windows Server", "Server Core", "Cumulative update", "Source"), rows)
 

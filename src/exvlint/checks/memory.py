@@ -6,10 +6,10 @@ from functools import lru_cache
 
 from ..findings import Related
 from ..lookup import read_table
-from ..model import DEFAULT, MIB, words
+from ..model import DEFAULT, words
 from ..scope import exchange_role
 from ..versions import version_related
-from . import RuleContext, check, gb
+from . import RuleContext, check
 
 @check("EXV101", platforms=("vsphere", "hyperv"))
 def dynamic_memory(deployment, ctx: RuleContext) -> None:
@@ -81,7 +81,9 @@ def memory_below_minimum(deployment, ctx: RuleContext) -> None:
             continue
         dynamic = vm.dynamic_memory.known and vm.dynamic_memory.value is True
         kind = words(vm.platform, "dynamic-memory-size", "memory") if dynamic else "memory"
-        shown = f"{kind} {gb(memory.value * MIB)}" + (" (the provider default)" if memory.state == DEFAULT else "")
+        # whole GB as GB, anything else in MB, so that 8191 MB never reads "8 GB is below 8 GB"
+        amount = f"{memory.value // 1024} GB" if memory.value % 1024 == 0 else f"{memory.value} MB"
+        shown = f"{kind} {amount}" + (" (the provider default)" if memory.state == DEFAULT else "")
         source = f"size {vm.size.value}" if vm.size.known else ""
         fix = words(vm.platform, "memory-fix", "give the VM more memory")
         ctx.report(vm, f"{shown}{' of ' + source if source else ''} is below {row['minimum_gib']} GB, Microsoft's "
