@@ -2,6 +2,7 @@
 and the rule documents that show the lookup data."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,25 @@ def test_every_data_row_has_a_source():
                  "azure_windows_images", "vsphere_guest_ids"):
         for row in read_table(name):
             assert row["source"].startswith("https://"), (name, row)
+
+
+# --------------------------------------------------------------------------- examples
+
+
+def test_exchange2019_example_is_clean(run_cli):
+    code, out, _ = run_cli("check", "examples/azure-exchange2019", "--strict")
+    assert code == 0 and out.strip().endswith("0 findings (0 errors, 0 warnings, 0 notes) in 6 files"), out
+
+
+def test_se_example_has_one_problem_found_through_the_version(run_cli):
+    code, out, _ = run_cli("check", "examples/vsphere-exchange-se", "--format", "json")
+    [finding] = json.loads(out)["findings"]
+    assert code == 1 and finding["rule"] == "EXV404"
+    assert finding["address"] == 'module.mailbox["exchse-mbx-02"].vsphere_virtual_machine.this'
+    assert "Exchange SE (from ExchangeServerSE-x64.iso" in finding["message"]
+    # without the SE ISO the Exchange 2013 default applies: the 2012 R2 server passes, the 2022 one fails
+    code, out, _ = run_cli("check", "examples/vsphere-exchange-se", "--var", "install_iso=ISO/setup.iso",
+                           "--format", "json")
+    [finding] = json.loads(out)["findings"]
+    assert finding["address"] == 'module.mailbox["exchse-mbx-01"].vsphere_virtual_machine.this'
+    assert "Exchange 2013 (the default" in finding["message"]
