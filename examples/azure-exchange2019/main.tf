@@ -42,7 +42,7 @@ resource "azurerm_subnet" "mailbox" {
 }
 
 module "mailbox" {
-  source   = "./modules/exchange-server"
+  source   = "../azure-exchange/modules/exchange-server" # the same server module as the Exchange 2013 example
   for_each = var.mailbox_servers
 
   name                = each.key
