@@ -2,7 +2,8 @@
 case.yaml with the findings it must produce. One generic test runs them all.
 
 case.yaml ``options``: ``strict``, ``all_vms``, ``var_files``, ``vars`` as on the command line, and
-``env``: environment variables set for the run (``SOURCE_DATE_EPOCH`` fixes the date of a run)."""
+``env``: environment variables set for the run (``SOURCE_DATE_EPOCH`` fixes the date of a run). An
+expected finding may name its ``level`` besides ``message_contains``, ``related`` and ``address``."""
 from __future__ import annotations
 
 import os

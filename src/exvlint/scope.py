@@ -69,7 +69,8 @@ def exchange_reason(vm: VirtualMachine, config: Config) -> Optional[str]:
 _LABEL_NOUN = {"vsphere": "custom attribute"}  # what the platform calls a VM's labels
 _NOTES_NOUN = {"vsphere": "annotation"}  # and its free-text notes
 # key=value (or key: value) in free text; a value runs to a separator or to the next key=value pair
-_NOTE_PAIR = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[ \t]*[=:][ \t]*([^;,\n]*?)(?=[ \t]*(?:[;,\n]|$|[ \t]+[A-Za-z_][A-Za-z0-9_-]*[ \t]*[=:]))")
+_KEY = r"[A-Za-z_][A-Za-z0-9_-]*"
+_NOTE_PAIR = re.compile(rf"({_KEY})[ \t]*[=:][ \t]*([^;,\n]*?)(?=[ \t]*(?:[;,\n]|$|[ \t]+{_KEY}[ \t]*[=:]))")
 
 
 def notes_pairs(notes: Val) -> list:

@@ -56,24 +56,25 @@ def _release(version, release: str, installation: str) -> tuple:
     return SUPPORTED, ""
 
 
-def decide(os, version) -> tuple:
+def decide(guest, version) -> tuple:
     """(verdict, why) for a GuestOs under an ExchangeVersion.
 
     The OS may stand for several releases (a vSphere guest_id): it fails only when none of them is
     supported, passes when the release it names is, and is unknown otherwise.
     """
-    results = [_release(version, r, os.installation) for r in os.releases]
+    results = [_release(version, r, guest.installation) for r in guest.releases]
     if all(v == UNSUPPORTED for v, _ in results):
         return UNSUPPORTED, next((why for _, why in results if why), "")
     verdict, why = results[0]
     if verdict == SUPPORTED:
-        if os.edition in UNDOCUMENTED_EDITIONS:
+        if guest.edition in UNDOCUMENTED_EDITIONS:
             return UNKNOWN, (f"Microsoft's requirements for Exchange {version.version} do not mention "
-                             f"{UNDOCUMENTED_EDITIONS[os.edition]}")
+                             f"{UNDOCUMENTED_EDITIONS[guest.edition]}")
         return SUPPORTED, ""
     if verdict == UNKNOWN:
         return UNKNOWN, why
-    return UNKNOWN, f"{os.name} may be another release ({os.note})" if os.note else f"{os.name} may be another release"
+    maybe = f"{brief(guest.name)} may be another release"
+    return UNKNOWN, f"{maybe} ({guest.note})" if guest.note else maybe
 
 
 @check("EXV404", platforms=("azure", "vsphere", "hyperv"))
@@ -86,14 +87,15 @@ def unsupported_guest_os(deployment, ctx: RuleContext) -> None:
         if not version.known:
             ctx.unresolved(vm, version, "the Exchange version")
             continue
-        os, ver = os_val.value, version.value
-        verdict, why = decide(os, ver)
+        guest, ver = os_val.value, version.value
+        verdict, why = decide(guest, ver)
         if verdict == UNKNOWN:
-            ctx.unresolved(vm, unknown(os_val.location, why, os_val.origins), f"whether {ver} supports {brief(os.name)}")
+            ctx.unresolved(vm, unknown(os_val.location, why, os_val.origins),
+                           f"whether {ver} supports {brief(guest.name)}")
         elif verdict == UNSUPPORTED:
             shown = f" ({brief(vm.image.value)})" if vm.image.known else ""
             fix = words(vm.platform, "guest-os-fix", "rebuild the VM on a supported release")
-            ctx.report(vm, f"guest OS {brief(os.name)}{shown} is not supported for {ver.described()}"
+            ctx.report(vm, f"guest OS {brief(guest.name)}{shown} is not supported for {ver.described()}"
                            f"{': ' + why if why else ''}; Exchange {ver.version} runs on "
                            f"{supported_names(ver.version)}; {fix}", os_val,
                        related=version_related(version), key="guest-os")
