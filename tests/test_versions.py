@@ -45,7 +45,7 @@ def test_installation_evidence_names_the_version(text, version, cu):
     found = detect(_vm(evidence=[text]), Config())
     assert found.state == EXPLICIT and (found.value.version, found.value.cu) == (version, cu)
     assert found.location == Location("main.tf", 20, 5)
-    assert f"at main.tf:20" in found.value.source
+    assert "at main.tf:20" in found.value.source
 
 
 @pytest.mark.parametrize("text", [

@@ -101,6 +101,3 @@ def resolve_rule(name: str) -> Optional[str]:
             return doc.id
     return None
 
-
-def rule(rule_id: str) -> RuleDoc:
-    return load_catalog()[rule_id]

@@ -132,7 +132,7 @@ class GuestOs:
 
 @dataclass(frozen=True)
 class ExchangeVersion:
-    """The Exchange version a VM runs, with how it was found (rules.md "Exchange versions")."""
+    """The Exchange version a VM runs, with how it was found (see versions.py)."""
 
     version: str  # 2013 | 2016 | 2019 | SE
     cu: Optional[int] = None  # the cumulative update, when something states it

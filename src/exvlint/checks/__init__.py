@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable, Iterable, Optional
 
 from ..config import Config
-from ..findings import Finding, Location, Related, brief
+from ..findings import Finding, Location, brief
 from ..model import Deployment, Resource, Val, VirtualMachine
 from ..scope import disk_reason, exchange_reason, vm_label
 
