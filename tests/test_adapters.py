@@ -34,8 +34,8 @@ import pytest
 import yaml
 
 from exvlint.adapters import TERRAFORM_ADAPTERS
-from exvlint.model import UNKNOWN, Datastore, Deployment, Disk, Host, Snapshot, Val, VirtualMachine
-from exvlint.terraform.evaluate import Evaluator, load_modules_json
+from exvlint.model import UNKNOWN, Datastore, Deployment, Disk, GuestOs, Host, Snapshot, Val, VirtualMachine
+from exvlint.terraform.evaluate import Evaluator
 
 CASES = Path(__file__).parent / "fixtures" / "adapters"
 KEYED_SECTIONS = ("vms", "disks", "unattached_disks", "snapshots", "datastores", "hosts")
@@ -53,7 +53,7 @@ def adapt_case(case: Path) -> Deployment:
         return adapt_arm_case(case)
     root = str(case)
     # environ={}: TF_VAR_* or HYPERV_HOST in the developer's shell must not change a case
-    evaluator = Evaluator(root, {}, load_modules_json(root), environ={})
+    evaluator = Evaluator(root, {}, environ={})
     evaluator.run()
     deployment = Deployment(name=root)
     for adapter in TERRAFORM_ADAPTERS:
@@ -62,14 +62,18 @@ def adapt_case(case: Path) -> Deployment:
 
 
 def adapt_arm_case(case: Path) -> Deployment:
-    from exvlint.adapters import arm as arm_adapter
-    from exvlint.arm.frontend import scan
+    """Through the ARM front end, as a run would (discovery, evaluation, adapter)."""
+    from exvlint.config import Config
+    from exvlint.discover import discover
+    from exvlint.files import FileCache
+    from exvlint.paths import Boundary
 
-    files = sorted(str(p) for p in case.rglob("*.json"))
-    found = scan(files, [], set(), lambda template: str(case))
+    units, _, scan = discover([str(case)], FileCache(Boundary.for_paths([str(case)])))
     deployment = Deployment(name=str(case))
-    for _, result in found.results:
-        arm_adapter.adapt(result, deployment)
+    for unit in units:
+        result, _ = unit.frontend.load(unit, scan, Config())
+        for adapter in unit.frontend.adapters:
+            adapter.adapt(result, deployment)
     return deployment
 
 
@@ -89,7 +93,15 @@ def _where(location, case: Path) -> str:
     return f"{shown}:{location.line}"
 
 
+def _guest_os(os: GuestOs) -> str:
+    """``Windows Server 2012 or 2012 R2 [2012|2012r2]``, with installation and edition when the source says."""
+    facts = "|".join(os.releases) + "".join(f" {x}" for x in (os.installation, os.edition) if x)
+    return f"{os.name} [{facts}]"
+
+
 def _scalar(value) -> str:
+    if isinstance(value, GuestOs):
+        return _guest_os(value)
     if isinstance(value, str):
         # quote a string that would read as a number, bool or null, or that is blank or <unknown>
         try:
@@ -172,7 +184,7 @@ def _vm(vm: VirtualMachine, case: Path) -> dict:
         "premium_storage_capable": _val(vm.premium_storage_capable, case),
         "image": _val(vm.image, case),
         "guest_os": _val(vm.guest_os, case),
-        "guest_os_supported": _val(vm.guest_os_supported, case),
+        "exchange_evidence": [_evidence(e, case) for e in vm.exchange_evidence],
         "hibernation": _val(vm.hibernation, case),
         "linked_clone": _val(vm.linked_clone, case),
         "stop_action": _val(vm.stop_action, case),
@@ -183,6 +195,13 @@ def _vm(vm: VirtualMachine, case: Path) -> dict:
         "data_disks_complete": _val(vm.data_disks_complete, case),
         "exchange_evidence": [f"{e.what} @ {_where(e.location, case)}" for e in vm.exchange_evidence],
     }
+
+
+def _evidence(evidence, case: Path) -> str:
+    """``<what> @ <file>:<line>``, with the places its text came from: ``... <- terraform.tfvars:3``."""
+    text = f"{evidence.what} @ {_where(evidence.location, case)}"
+    origins = [_where(r.location, case) for r in evidence.origins]
+    return text + (" <- " + ", ".join(origins) if origins else "")
 
 
 def _snapshot(snap: Snapshot, case: Path) -> dict:

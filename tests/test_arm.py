@@ -14,6 +14,7 @@ import pytest
 from exvlint import jsonpos
 from exvlint.arm.expressions import ExpressionError, is_expression, parse, unescape
 from exvlint.arm.template import ARTIFACTS_BASE, evaluate
+from exvlint.paths import Boundary
 from exvlint.terraform.values import Unknown, collect_refs, plain
 
 TEMPLATE_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
@@ -325,7 +326,7 @@ def test_deployment_template_link_is_the_template_folder():
 def _evaluate(tmp_path, template: dict, name: str = "azuredeploy.json"):
     path = tmp_path / name
     path.write_text(json.dumps({"$schema": TEMPLATE_SCHEMA, "contentVersion": "1.0.0.0", **template}, indent=2))
-    return evaluate(str(path), jsonpos.loads(path.read_text(), lenient=True), boundary=str(tmp_path))
+    return evaluate(str(path), jsonpos.loads(path.read_text(), lenient=True), boundary=Boundary([str(tmp_path)]))
 
 
 def test_conditions_copy_loops_and_child_resources(tmp_path):
@@ -369,7 +370,16 @@ def test_a_huge_copy_count_is_unknown_and_quick(tmp_path):
         {"type": "Microsoft.Compute/disks", "apiVersion": "2023-04-02", "name": "[concat('d', copyIndex())]",
          "copy": {"name": "disks", "count": 100000000}}]})
     assert result.resources == [] and result.unknown_blocks
-    assert any("above 10,000" in d.message for d in result.diagnostics)
+    assert any(d.rule_id == "EXV000" and "limits.instances" in d.message for d in result.diagnostics)
+
+
+def test_evaluation_is_bounded_in_steps(tmp_path):
+    """A small template that would take 10**8 steps (nested maps over ranges) stops at the step limit."""
+    result = _evaluate(tmp_path, {"resources": [
+        {"type": "Microsoft.Compute/disks", "apiVersion": "2023-04-02", "name": "d",
+         "properties": {"x": "[map(range(0, 10000), lambda('i', map(range(0, 10000), lambda('j', 1))))]"}}]})
+    assert isinstance(result.resources[0].get("properties.x").value, Unknown)
+    assert any(d.rule_id == "EXV000" and "limits.evaluation_steps" in d.message for d in result.diagnostics)
 
 
 def test_positions_point_into_the_file_a_lowered_module_names(tmp_path):

@@ -2,22 +2,21 @@
 from __future__ import annotations
 
 import os
-import re
 import traceback
 from dataclasses import dataclass, field
 
-from . import suppress
-from .adapters import TERRAFORM_ADAPTERS
+from . import limits, suppress, vmfacts
 from .catalog import load_catalog
 from .checks import CHECKS, RuleContext
 from .config import Config
 from .discover import discover
 from .findings import LEVEL_RANK, Finding, Location
 from .model import Deployment
-from .paths import git_root, is_within, repo_relative, repository_root
-from .terraform.evaluate import Evaluator, load_modules_json
+from .files import FileCache
+from .paths import Boundary, repo_relative, repository_root
 
-INPUT_ERRORS = {"EXV000", "EXV003"}
+# input and configuration errors, and internal errors: exit 2, never 1 (which means "findings")
+INPUT_ERRORS = {"EXV000", "EXV002", "EXV003"}
 
 
 @dataclass
@@ -39,156 +38,54 @@ class LintResult:
 def lint(paths: list, config: Config | None = None) -> LintResult:
     """Lint ``paths`` (files or directories) and return every finding."""
     config = config or Config()
+    with limits.use(config.limits):
+        return _lint(list(paths) or ["."], config)
+
+
+def _lint(paths: list, config: Config) -> LintResult:
     levels = {rid: doc.level for rid, doc in load_catalog().items()}
     findings: list = list(config.errors)
-    parse_cache: dict = {}
-    units = discover(list(paths) or ["."], parse_cache, config.exclude_paths)
-    diagnostics = list(units.diagnostics)
+    cache = FileCache(Boundary.for_paths(paths))  # nothing outside the scanned tree is read
+    units, diagnostics, scan = discover(paths, cache, config.exclude_paths, tuple(config.parameter_files))
     deployments = []
-    plans = []
-    other_json = []
-    for path in units.json_files:
-        plan, diag = _read_plan(path, parse_cache)
-        if plan is not None:
-            plans.append(plan)
-        elif diag is not None and diag.message.startswith("invalid"):
-            diagnostics.append(diag)  # a plan that does not parse
-        else:
-            other_json.append(path)  # templates and other JSON; the ARM front end reports unreadable files
-    planned_dirs = {os.path.normpath(p.config_dir) for p in plans}
-    for plan in plans:  # a plan is the resolved form of the module beside it: each resource once
-        deployment = Deployment(name=plan.path)
+    for unit in units:
+        deployment = Deployment(name=unit.name)
         try:
-            for adapter in TERRAFORM_ADAPTERS:
-                adapter.adapt(plan, deployment)
+            result, unit_diagnostics = unit.frontend.load(unit, scan, config)
+            diagnostics.extend(unit_diagnostics)
+            for adapter in unit.frontend.adapters:
+                adapter.adapt(result, deployment)
         except Exception as exc:  # never a traceback: an internal error is a finding
-            findings.append(_internal_error("reading the plan", exc, Location(plan.path)))
-        diagnostics.extend(plan.diagnostics)
+            findings.append(_internal_error(f"reading {unit.name}", exc, Location(unit.name)))
         deployments.append(deployment)
-    for root in units.terraform_roots:
-        if os.path.normpath(root) in planned_dirs:
-            continue
-        evaluator = Evaluator(root, parse_cache, load_modules_json(root), tuple(config.cli_inputs),
-                              boundary=_boundary(root, paths))
-        deployment = Deployment(name=root)
-        try:
-            evaluator.run()
-            for adapter in TERRAFORM_ADAPTERS:
-                adapter.adapt(evaluator, deployment)
-        except Exception as exc:  # never a traceback: an internal error is a finding
-            findings.append(_internal_error("evaluating the module", exc, Location(root)))
-        diagnostics.extend(evaluator.diagnostics)
-        deployments.append(deployment)
-    arm = _lint_arm(other_json, list(paths), config, parse_cache)
-    deployments.extend(arm.deployments)
-    findings.extend(arm.errors)
-    rule_findings = [f for d in deployments for f in run_checks(d, config, levels)]
-    arm.annotate(rule_findings)
+    rule_findings = []
+    for unit, deployment in zip(units, deployments):
+        found = run_checks(deployment, config, levels)
+        if unit.variant:  # one of several deployments of the same files: say which
+            for f in found:
+                f.message += f" ({unit.variant})"
+        rule_findings.extend(found)
     # an evaluator note is dropped where a rule already says what it could not decide there
     explained = {(f.location.path, f.location.line) for f in rule_findings if f.rule_id == "EXV001"}
-    findings.extend(f for f in _from_diagnostics(diagnostics, config) + arm.notes(config)
+    findings.extend(f for f in _from_diagnostics(diagnostics, config)
                     if not (f.rule_id == "EXV001" and (f.location.path, f.location.line) in explained))
     findings.extend(rule_findings)
     findings = suppress.apply(_dedupe(findings), config)
     findings.sort(key=Finding.sort_key)
-    root = repository_root(list(paths)[0] if paths else ".")
+    root = repository_root(paths[0])
     for f in findings:
         f.fingerprint = f.make_fingerprint(repo_relative(f.location.path, root),
                                            repo_relative(f.unit, root) if f.unit else "")
-    files = sorted({os.path.realpath(f) for f in list(parse_cache) + list(units.files)})
+    files = sorted({os.path.realpath(f) for f in list(cache) + sorted(scan.claimed) if not os.path.isdir(f)})
     return LintResult(findings, files, deployments, root)
-
-
-def _read_plan(path: str, parse_cache: dict) -> tuple:
-    """(PlanResult, None) for a Terraform plan JSON, (None, None) for other JSON, or an input error."""
-    from .terraform.evaluate import read_text
-    from .terraform.plan import is_plan, load_plan
-
-    text, diag = read_text(path)
-    if diag is not None:
-        return None, diag
-    if '"format_version"' not in text[:4096] and '"planned_values"' not in text:
-        return None, None  # not a plan (package.json, ARM templates are read elsewhere)
-    plan, diag = load_plan(path, text, parse_cache)
-    if diag is not None or not is_plan(plan.doc):
-        return None, diag
-    parse_cache[path] = (None, None)  # listed among the files read
-    return plan, None
-
-
-# --- ARM templates: the front end's wiring, until the engine has a front-end interface --------------
-
-
-class _ArmRun:
-    """The ARM deployments of a run, their input errors and --strict notes."""
-
-    def __init__(self) -> None:
-        self.deployments: list = []
-        self.errors: list = []  # EXV000 / EXV003 / EXV002 findings
-        self.diagnostics: list = []  # EXV001 notes from evaluation
-        self.variants: dict = {}  # deployment name -> parameters file, for templates with several
-
-    def annotate(self, findings: list) -> None:
-        """A template linted once per parameters file: say which one each finding came from."""
-        for f in findings:
-            if self.variants.get(f.unit):
-                f.message += f" (with parameters {os.path.basename(self.variants[f.unit])})"
-
-    def notes(self, config: Config) -> list:
-        from .adapters import arm as arm_adapter
-
-        if not config.strict:
-            return []
-        # a note matters when it hides a resource the adapter reads, or a nested deployment (a module)
-        return [Finding("EXV001", config.levels.get("EXV001", "note"), f"unresolved: {d.message}", d.location,
-                        address=d.address, key=d.message)
-                for d in self.diagnostics if not getattr(d, "rtype", "") or arm_adapter.reads_type(d.rtype)]
-
-
-def _lint_arm(json_files: list, paths: list, config: Config, parse_cache: dict) -> _ArmRun:
-    from .adapters import arm as arm_adapter
-    from .arm.frontend import scan
-
-    run = _ArmRun()
-    named = {os.path.normpath(p) for p in paths if os.path.isfile(p)}
-    found = scan([os.path.normpath(p) for p in json_files], list(config.parameter_files), named,
-                 lambda template: _scanned_folder(template, paths))
-    for d in found.diagnostics:
-        if d.rule_id == "EXV001":
-            run.diagnostics.append(d)
-        else:
-            run.errors.append(Finding(d.rule_id, "error", d.message, d.location, address=d.address, key=d.message))
-    for template, exc in found.crashes:
-        run.errors.append(_internal_error("evaluating the template", exc, Location(template)))
-    for unit, result in found.results:
-        deployment = Deployment(name=unit.name)
-        try:
-            arm_adapter.adapt(result, deployment)
-        except Exception as exc:  # never a traceback: an internal error is a finding
-            run.errors.append(_internal_error("reading the template", exc, Location(unit.template)))
-        run.deployments.append(deployment)
-    run.variants = found.variants
-    for path in found.files:
-        parse_cache.setdefault(path, (None, None))  # listed among the files read
-    return run
-
-
-def _scanned_folder(template: str, paths: list) -> str:
-    """The scanned folder a template lies in: linked templates may not leave it."""
-    real = os.path.realpath(template)
-    folders = [os.path.realpath(p) for p in paths if os.path.isdir(p)]
-    inside = [f for f in folders if is_within(real, f)]
-    return min(inside, key=len) if inside else os.path.dirname(real)
-
-
-def _boundary(root: str, paths: list):
-    """Local module sources may not leave the git repository; outside git they are followed
-    wherever they lead, as Terraform does (a cycle is still an input error)."""
-    return git_root(root)
 
 
 def run_checks(deployment: Deployment, config: Config, levels: dict) -> list:
     ctx = RuleContext(deployment, config, levels)
+    try:
+        vmfacts.complete(deployment, config)  # the Exchange version and configured guest OS of every VM
+    except Exception as exc:  # the rules still run: what could not be completed stays unknown
+        ctx.findings.append(_internal_error("completing the model", exc, Location(deployment.name)))
     for rule_id, fn in sorted(CHECKS.items()):
         if not suppress.selected(rule_id, config):
             continue
@@ -209,23 +106,11 @@ def _internal_error(what: str, exc: Exception, location: Location) -> Finding:
     return Finding("EXV002", "error", message, location, key=what)
 
 
-def _relevant(address: str) -> bool:
-    """An evaluator note matters when it hides a module or a resource that an adapter reads."""
-    rest = _MODULE_PREFIX.sub("", address or "")
-    if not rest:  # the address of a module call: its resources may be anything
-        return True
-    rtype = rest[len("data."):] if rest.startswith("data.") else rest
-    return any(adapter.reads_type(rtype.split(".")[0]) for adapter in TERRAFORM_ADAPTERS)
-
-
-_MODULE_PREFIX = re.compile(r'^(?:module\.[A-Za-z0-9_-]+(?:\[(?:"(?:[^"\\]|\\.)*"|\d+)\])?(?:\.|$))+')
-
-
 def _from_diagnostics(diagnostics: list, config: Config) -> list:
     out = []
     for d in diagnostics:
         if d.rule_id == "EXV001":
-            if not config.strict or not _relevant(d.address):
+            if not config.strict:
                 continue
             out.append(Finding("EXV001", config.levels.get("EXV001", "note"), f"unresolved: {d.message}",
                                d.location, address=d.address, key=d.message))

@@ -12,6 +12,7 @@ What ``call`` guarantees, whatever the implementation does:
 - an argument that holds an unknown anywhere makes the result unknown, unless the function was
   registered with ``unknowns=True`` and decides itself;
 - an implementation may raise :class:`NotOffline` when its result cannot be known offline (-> unknown);
+- a limit (:class:`exvlint.limits.LimitExceeded`) passes through, for the evaluator to report;
 - any other exception becomes an evaluation error that names the function, so a buggy or hostile
   input never escapes as a traceback.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+from . import limits
 from .terraform.values import EvalError, Unknown, contains_unknown, merge_unknown
 
 __all__ = ["FunctionRegistry", "FunctionSpec", "NotOffline", "no_nulls", "all_nulls", "nulls_from"]
@@ -121,7 +123,9 @@ class FunctionRegistry:
             return merge_unknown(args, f"{spec.name}(): {exc}")
         except RecursionError:
             raise self.error(f"{spec.name}(): value is nested too deeply") from None
-        except Exception as exc:  # never leak anything but the language's error
+        except limits.LimitExceeded:
+            raise
+        except Exception as exc:  # never leak anything but the language's error or a limit
             raise self.error(f"{spec.name}(): {exc.__class__.__name__}: {exc}") from None
 
     def check_arity(self, spec: FunctionSpec, count: int) -> None:
@@ -136,8 +140,3 @@ class FunctionRegistry:
             want = f"{lo} to {hi}"
         plural = "" if (hi == lo == 1) else "s"
         raise self.error(f"{spec.name}(): expected {want} argument{plural}, got {count}")
-
-
-def unknown_of(reason: str, *values: Any) -> Unknown:
-    """An Unknown that keeps the graph edges of ``values``."""
-    return merge_unknown(list(values), reason)

@@ -60,11 +60,16 @@ _DECODER = json.JSONDecoder()
 _LENIENT_DECODER = json.JSONDecoder(strict=False)  # control characters (line breaks) allowed in strings
 
 
-def loads(text: str, lenient: bool = False) -> Any:
-    """Parse ``text``; ``lenient`` accepts what Azure Resource Manager accepts (see the module doc)."""
+def loads(text: str, lenient: bool = False, max_depth: int = 0) -> Any:
+    """Parse JSON with positions; nesting beyond ``max_depth`` (default limits.nesting_depth, whose
+    levels cost two Python frames each, well inside the recursion limit) is an error. ``lenient``
+    accepts what Azure Resource Manager accepts (see the module doc)."""
+    from .limits import current
+
     if lenient and text.startswith("\ufeff"):
         text = text[1:]
     parser = _Parser(text, lenient)
+    parser.max_depth = max_depth or current().nesting_depth
     value = parser.value()
     parser.skip_ws()
     if parser.pos != len(text):
@@ -97,8 +102,8 @@ class _Parser:
             self.fail("unterminated /* comment")
 
     def value(self, depth: int = 0) -> Any:
-        if depth > 500:
-            self.fail("JSON nested too deeply")
+        if depth >= self.max_depth:
+            self.fail(f"JSON nested more than {self.max_depth} levels deep (limits.nesting_depth); not read")
         self.skip_ws()
         if self.pos >= len(self.text):
             self.fail("unexpected end of JSON input")

@@ -293,16 +293,13 @@ def _evidence(r: ArmResource, index: _Index, vms: dict) -> None:
     parent = index.parent(r, VM)
     if parent is None or parent.address not in vms:
         return
-    vm = vms[parent.address]
     what = f"{'run command' if r.type_lower == RUN_COMMAND else 'VM extension'} {r.short_name or r.address}"
-    for path in ("properties.settings", "properties.protectedSettings", "properties.source"):
-        view = r.get(path)
-        text = azure.installs_exchange(view.value) if view.present else None
-        if text is not None:
-            vm.exchange_evidence.append(Evidence(text, view.location, what))
-            return
-    if "exchange" in r.short_name.lower():
-        vm.exchange_evidence.append(Evidence(r.short_name, r.get("name").location, what))
+    settings = [(v.value, v.location, v.all_origins()) for v in
+                (r.get(p) for p in ("properties.settings", "properties.protectedSettings", "properties.source"))
+                if v.present]
+    name = r.get("name")
+    vms[parent.address].exchange_evidence.extend(
+        azure.extension_evidence(settings, (r.short_name, name.location, name.all_origins()), what))
 
 
 def _snapshot(r: ArmResource, index: _Index, disks: dict) -> Snapshot:

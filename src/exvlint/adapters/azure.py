@@ -14,7 +14,8 @@ import urllib.parse
 from typing import Any, Optional
 
 from ..findings import Location, Related
-from ..model import DEFAULT, EXPLICIT, GIB, Datastore, Val, VirtualMachine, register_words, unknown
+from ..model import DEFAULT, EXPLICIT, GIB, Datastore, Evidence, Val, VirtualMachine, register_words, unknown
+from ..terraform.values import Unknown
 from . import azure_catalog as catalog
 
 PLATFORM = "azure"
@@ -24,6 +25,8 @@ register_words(PLATFORM, {
     "premium-disk-fix": "use Premium_LRS or Premium_ZRS",
     "premium-size-fix": "choose a size with 's' in its feature letters (for example Standard_E8s_v5)",
     "hibernation-fix": "set hibernation_enabled = false (ARM/Bicep: additionalCapabilities.hibernationEnabled)",
+    "memory-fix": "choose a size with more memory",
+    "guest-os-fix": "choose the image SKU of a supported release (a new VM: Windows is not upgraded in place under Exchange)",
 })
 
 _BLOB_HOST = re.compile(r"^https?://([a-z0-9]+)\.blob\.", re.I)
@@ -70,25 +73,25 @@ def runs_linux(os_type: Optional[str], linux_configuration: bool, publisher: Opt
 
 
 def unknown_image(vm: VirtualMachine, where: Optional[Location], reason: str, origins: tuple = ()) -> None:
-    vm.guest_os = vm.guest_os_supported = vm.image = unknown(where, reason, origins)
+    vm.guest_os = vm.image = unknown(where, reason, origins)
 
 
 def apply_image(vm: VirtualMachine, publisher: Val, offer: Val, sku: Val) -> Optional[int]:
-    """Guest OS from a marketplace image reference; returns the image's default OS disk GiB."""
+    """Guest OS (a fact, not a verdict) from a marketplace image reference; returns the image's default
+    OS disk GiB."""
     if not (publisher.known and offer.known and sku.known):
         missing = next(v for v in (publisher, offer, sku) if not v.known)
-        vm.guest_os = vm.guest_os_supported = vm.image = missing
+        vm.guest_os = vm.image = missing
         return None
     pub, off, sk = str(publisher.value), str(offer.value), str(sku.value)
     facts = catalog.windows_image(pub, off, sk)
     desc = f"{pub}/{off}/{sk}"
     vm.image = Val(desc, sku.state, sku.location, sku.origins)
-    if facts.supported is None:
-        vm.guest_os = vm.guest_os_supported = unknown(sku.location, f"image {desc} does not say which Windows Server it is")
+    if facts.guest_os is None:
+        vm.guest_os = unknown(sku.location, f"image {desc} does not say which Windows Server it is")
         return None
     named = {"sku": sku, "offer": offer, "publisher": publisher}[facts.named_by]  # the attribute to change
-    vm.guest_os = Val(facts.os_name, named.state, named.location, named.origins)
-    vm.guest_os_supported = Val(facts.supported, named.state, named.location, named.origins)
+    vm.guest_os = Val(facts.guest_os, named.state, named.location, named.origins)
     return facts.os_disk_gib
 
 
@@ -164,6 +167,37 @@ def _settings_value(value: Any) -> Any:
 
 def _file_name(uri: str) -> str:
     return urllib.parse.unquote(uri.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1])
+
+
+def settings_text(value: Any) -> str:
+    """Extension settings as text (unknown parts left out): what the Exchange version is read from."""
+    if isinstance(value, Unknown):
+        return ""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, default=lambda v: "" if isinstance(v, Unknown) else str(v))
+    except (TypeError, ValueError):
+        return ""
+
+
+def extension_evidence(settings: list, name: Optional[tuple], what: str) -> list:
+    """Evidence that a VM extension or run command installs Exchange.
+
+    ``settings``: (value, location, origins) of its settings; ``name``: the same for its name, or
+    None. When a command line, script, configuration or module name (or the name) says Exchange,
+    every part that mentions Exchange is evidence: one may name the version, another the module.
+    """
+    installs = any(installs_exchange(value) for value, _, _ in settings) or \
+        (name is not None and isinstance(name[0], str) and "exchange" in name[0].lower())
+    if not installs:
+        return []
+    out = []
+    for value, location, origins in settings + ([name] if name is not None else []):
+        text = settings_text(value)
+        if "exchange" in text.lower():
+            out.append(Evidence(text, location, what, tuple(origins)))
+    return out
 
 
 def installs_exchange(settings: Any) -> Optional[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ..model import DEFAULT, EXPLICIT, Datastore, Deployment, Disk, Evidence, Snapshot, Val, VirtualMachine, unknown
-from ..terraform.evaluate import EvalBlock, ResourceInstance
+from ..terraform.results import EvalBlock, ResourceInstance
 from . import azure
 from . import azure_catalog as catalog
 from .azure import PLATFORM
@@ -302,25 +302,16 @@ def _extension(inst: ResourceInstance, index: InstanceIndex, vms: dict) -> None:
     if not targets or targets[0].address not in vms:
         return
     vm = vms[targets[0].address]
-    what = f"VM extension {resource_label(inst)}"
-    for name in ("settings", "protected_settings"):
-        attr = body.attrs.get(name)
-        text = azure.installs_exchange(attr.value) if attr is not None else None
-        if text is not None:
-            vm.exchange_evidence.append(Evidence(text, attr.location, what))
-            return
+    settings = [(attr.value, attr.location, attr.origins) for attr in
+                (body.attrs.get(n) for n in ("settings", "protected_settings")) if attr is not None]
     name = body.attrs.get("name")
-    if name is not None and isinstance(name.value, str) and "exchange" in name.value.lower():
-        vm.exchange_evidence.append(Evidence(name.value, name.location, what))
-        return
+    named = (name.value, name.location, name.origins) if name is not None else None
+    vm.exchange_evidence.extend(azure.extension_evidence(settings, named, f"VM extension {resource_label(inst)}"))
     source = first_block(body, "source")
     if source is not None:
-        for attr_name in ("script", "script_uri"):
-            attr = source.attrs.get(attr_name)
-            text = azure.installs_exchange({attr_name: attr.value}) if attr is not None else None
-            if text is not None:
-                vm.exchange_evidence.append(Evidence(text, attr.location, f"run command {resource_label(inst)}"))
-                return
+        parts = [({n: attr.value}, attr.location, attr.origins) for n, attr in
+                 ((n, source.attrs.get(n)) for n in ("script", "script_uri")) if attr is not None]
+        vm.exchange_evidence.extend(azure.extension_evidence(parts, None, f"run command {resource_label(inst)}"))
 
 
 def _snapshot(inst: ResourceInstance, index: InstanceIndex, disks: dict) -> Snapshot:

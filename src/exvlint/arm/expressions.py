@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
-MAX_DEPTH = 200  # nesting of calls and accessors; deeper is an error, never a RecursionError
 
 
 class ExpressionError(ValueError):
@@ -79,8 +78,11 @@ _LITERAL_NAMES = {"true": True, "false": False, "null": None}
 
 class _Parser:
     def __init__(self, text: str):
+        from ..limits import current
+
         self.text = text
         self.pos = 0
+        self.max_depth = current().nesting_depth  # deeper is an error, never a RecursionError
 
     def fail(self, message: str) -> None:
         raise ExpressionError(message, self.pos)
@@ -102,8 +104,8 @@ class _Parser:
         self.pos += 1
 
     def expression(self, depth: int) -> Node:
-        if depth > MAX_DEPTH:
-            self.fail("expression nested too deeply")
+        if depth > self.max_depth:
+            self.fail(f"expression nested more than {self.max_depth} levels deep (limits.nesting_depth)")
         node = self.primary(depth)
         while True:
             ch = self.peek()

@@ -1,5 +1,5 @@
 """The ARM template front end: which JSON files are templates, which parameters go with them, and
-the deployments they make (evaluated, then mapped to the model by the ARM adapter).
+the deployments they make (evaluated here, then mapped to the model by the ARM adapter).
 
 - A JSON file is a template when its ``$schema`` names a deployment template (any casing, any
   schema version, resource group, subscription, management group or tenant scope); a
@@ -8,10 +8,13 @@ the deployments they make (evaluated, then mapped to the model by the ARM adapte
 - Parameters files go with the template beside them: ``x.parameters.json`` and
   ``x.parameters.<env>.json`` with ``x.json``; ``parameters.json`` / ``parameters.<env>.json``
   with the only template of their folder. Each parameters file of a template is a deployment of
-  its own; a template without one is linted with its defaults. ``--parameters FILE`` replaces the
-  files found beside the templates it applies to (see :func:`plan_units`).
+  its own (its findings say which); a template without one is linted with its defaults. A template
+  named on the command line brings its parameters files; a parameters file named on the command
+  line is linted with its template, alone. ``--parameters FILE`` replaces the files found beside the
+  templates it applies to (see :func:`plan_units`).
 - Callers first: a template that another scanned template links to (``templateLink``) is
-  evaluated through that caller only, unless only a cycle reaches it.
+  evaluated through that caller only, unless only a cycle reaches it. Knowing that takes
+  evaluation, so templates are evaluated when their units are made.
 """
 from __future__ import annotations
 
@@ -19,47 +22,128 @@ import os
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..findings import Location
-from ..terraform.evaluate import Diagnostic, read_text
-from .result import ArmResult
-from .template import evaluate, is_parameters_file, is_template, read_json
+from .. import files
+from ..adapters import arm as arm_adapter
+from ..discover import Scan, Unit
+from ..findings import Diagnostic, Location
+from .template import evaluate, is_parameters_file, is_template, parse_json
 
 _SCHEMA_MARKERS = ("deploymenttemplate.json", "deploymentparameters.json")
+_NOT_OURS = (".tf.json", ".tfvars.json")
 
 
 @dataclass
-class Unit:
+class Deployment:
+    """A template with the parameters files it is deployed with (later ones win)."""
+
     template: str
-    parameters: list = field(default_factory=list)  # parameters files, applied in order
+    parameters: list = field(default_factory=list)
 
     @property
     def name(self) -> str:
-        """The deployment's name: the template, and its parameters file when there is one."""
+        """The deployment's name: the template, and its parameters files when there are some."""
         return self.template + "".join(f" + {p}" for p in self.parameters)
 
 
-@dataclass
-class Scan:
-    results: list = field(default_factory=list)  # list[(Unit, ArmResult)], callers only
-    diagnostics: list = field(default_factory=list)
-    files: list = field(default_factory=list)  # every template and parameters file read
-    variants: dict = field(default_factory=dict)  # unit name -> parameters file, for templates with several
-    crashes: list = field(default_factory=list)  # (template, exception): internal errors, reported as EXV002
+class ArmFrontEnd:
+    """ARM JSON templates (also what Bicep compiles to) with their parameters and linked templates."""
+
+    name = "arm"
+    suffixes = (".json",)
+    adapters = (arm_adapter,)
+
+    def units(self, scan: Scan) -> list:
+        docs: dict = {}
+        candidates = scan.unclaimed(lambda p: p.endswith(".json") and not p.endswith(_NOT_OURS))
+        for path in list(candidates):  # a file named on the command line brings the files that go with it
+            if path in scan.named:
+                candidates.extend(p for p in _beside(path, scan) if p not in candidates and p not in scan.claimed)
+        templates, parameters = [], []
+        for path in candidates:
+            doc = _read(path, scan, docs)
+            if doc is None:
+                continue
+            scan.claimed.add(path)
+            (templates if is_template(doc) else parameters).append(path)
+        explicit = []
+        for path in scan.parameter_files:
+            if path.endswith(".bicepparam"):
+                continue  # read with the .bicep front end
+            text = scan.text(path)
+            doc, diag = parse_json(path, text) if text is not None else (None, None)
+            if isinstance(doc, dict) and not is_template(doc):  # the schema line is optional here, as for az
+                docs[path] = doc
+                explicit.append(path)
+            elif text is not None:
+                scan.diagnostics.append(diag or Diagnostic("EXV003", Location(path),
+                                                           "--parameters: not an ARM parameters file"))
+        named_parameters = tuple(p for p in parameters if p in scan.named)
+        planned, diagnostics = plan_units(templates, parameters, explicit, scan.named, named_parameters)
+        scan.diagnostics.extend(diagnostics)
+        return self._evaluate(planned, docs, scan)
+
+    def _evaluate(self, planned: list, docs: dict, scan: Scan) -> list:
+        evaluated = []
+        for deployment in planned:
+            params = [(p, docs[p]) for p in deployment.parameters]
+            try:
+                data = evaluate(deployment.template, docs[deployment.template], params, boundary=scan.cache.boundary)
+            except RecursionError:
+                scan.diagnostics.append(Diagnostic("EXV000", Location(deployment.template, 1),
+                                                   "template nested too deeply to evaluate"))
+                continue
+            except Exception as exc:  # one template's internal error must not stop the others: load() reports it
+                data = exc
+            evaluated.append((deployment, data))
+        links: dict = {os.path.realpath(d.template): set() for d, _ in evaluated}
+        for deployment, data in evaluated:
+            if not isinstance(data, Exception):
+                links[os.path.realpath(deployment.template)].update(data.linked)
+        keep = _roots(links)
+        kept = [(d, data) for d, data in evaluated if os.path.realpath(d.template) in keep]
+        per_template: dict = {}
+        for deployment, _ in kept:
+            per_template.setdefault(deployment.template, []).append(deployment)
+        units = []
+        for deployment, data in kept:
+            read = set() if isinstance(data, Exception) else set(data.files)
+            scan.claimed.update(read)
+            several = len(per_template[deployment.template]) > 1 and deployment.parameters
+            variant = f"with parameters {os.path.basename(deployment.parameters[-1])}" if several else ""
+            units.append(Unit(self, deployment.name, data, read | {deployment.template}, variant))
+        return units
+
+    def load(self, unit: Unit, scan: Scan, config) -> tuple:
+        if isinstance(unit.data, Exception):  # evaluation failed while the units were made
+            raise unit.data
+        return unit.data, [d for d in unit.data.diagnostics if relevant(d)]
 
 
-def _read(path: str, docs: dict, diagnostics: list) -> Optional[object]:
-    """The positioned document of a JSON file that is a template or parameters file, else None."""
+def relevant(diagnostic) -> bool:
+    """An evaluator note (EXV001) matters when it hides a resource the adapter reads, or a nested
+    deployment (which may deploy anything)."""
+    if diagnostic.rule_id != "EXV001":
+        return True
+    rtype = getattr(diagnostic, "rtype", "")
+    return not rtype or arm_adapter.reads_type(rtype)
+
+
+def _read(path: str, scan: Scan, docs: dict) -> Optional[object]:
+    """The positioned document of a template or parameters file, else None (other JSON is not ours)."""
     if path in docs:
         return docs[path]
-    doc, diag = read_json(path)
-    if diag is not None:
-        text, _ = read_text(path)
-        # a broken file is ours to report only when it says it is a template or parameters file
-        if text is None or any(m in text[:8192].lower() for m in _SCHEMA_MARKERS):
-            diagnostics.append(diag)
-        doc = None
-    elif not (is_template(doc) or is_parameters_file(doc)):
-        doc = None
+    doc = None
+    text = scan.text(path)  # an unreadable file is reported by the scan
+    if text is not None:
+        doc, diag = parse_json(path, text)
+        if diag is not None:
+            # a broken file is ours to report only when it says it is a template or parameters file
+            if any(m in text[:8192].lower() for m in _SCHEMA_MARKERS):
+                scan.diagnostics.append(diag)
+                scan.claimed.add(path)
+            doc = None
+        elif not (is_template(doc) or is_parameters_file(doc)):
+            doc = None
     docs[path] = doc
     return doc
 
@@ -77,9 +161,13 @@ def _base_of(parameters_path: str) -> Optional[str]:
     return None
 
 
-def plan_units(templates: list, parameters: list, explicit: list, named_templates: set,
+def _stem(path: str) -> str:
+    return os.path.basename(path)[: -len(".json")].lower()
+
+
+def plan_units(templates: list, parameters: list, explicit: list, named: set,
                named_parameters: tuple = ()) -> tuple:
-    """(units, diagnostics): each template with the parameters files that go with it.
+    """(deployments, diagnostics): each template with the parameters files that go with it.
 
     ``explicit`` are ``--parameters`` files: they go with the templates named on the command line,
     else with the templates their file name matches, else with the only template scanned.
@@ -93,23 +181,19 @@ def plan_units(templates: list, parameters: list, explicit: list, named_template
         by_dir.setdefault(os.path.dirname(t), []).append(t)
     for p in parameters:
         base = _base_of(p)
-        directory = os.path.dirname(p)
+        in_dir = by_dir.get(os.path.dirname(p), [])
         if base is None:
             continue
-        if base == "":
-            candidates = by_dir.get(directory, [])
-            target = candidates[0] if len(candidates) == 1 else None
-        else:
-            target = next((t for t in by_dir.get(directory, [])
-                           if os.path.basename(t)[: -len(".json")].lower() == base.lower()), None)
+        target = (in_dir[0] if len(in_dir) == 1 else None) if base == "" else \
+            next((t for t in in_dir if _stem(t) == base.lower()), None)
         if target is not None:
             beside[target].append(p)
     chosen: dict = {}
     if explicit:
-        targets = [t for t in templates if t in named_templates]
+        targets = [t for t in templates if t in named]
         if not targets:
             bases = {(_base_of(p) or "").lower() for p in explicit}
-            targets = [t for t in templates if os.path.basename(t)[: -len(".json")].lower() in bases]
+            targets = [t for t in templates if _stem(t) in bases]
         if not targets and len(templates) == 1:
             targets = list(templates)
         if not targets:
@@ -118,96 +202,33 @@ def plan_units(templates: list, parameters: list, explicit: list, named_template
                                           "file too (exvlint check x.json --parameters x.parameters.json)"))
         for t in targets:
             chosen[t] = [list(explicit)]
-    units = []
+    out = []
     for t in templates:
         named_here = [[p] for p in sorted(beside[t]) if p in named_parameters]
         sets = chosen.get(t) or named_here or [[p] for p in sorted(beside[t])] or [[]]
-        units.extend(Unit(t, s) for s in sets)
-    return units, diagnostics
+        out.extend(Deployment(t, s) for s in sets)
+    return out, diagnostics
 
 
-def scan(json_files: list, explicit_parameters: list, named: set, boundary_of) -> Scan:
-    """Find, evaluate and order the ARM deployments among ``json_files``.
-
-    ``named``: files given on the command line; ``boundary_of(template)``: the folder linked
-    templates must stay in.
-    """
-    out = Scan()
-    docs: dict = {}
-    templates, parameters = [], []
-    files = list(json_files)
-    for path in json_files:  # a file named on the command line brings the files beside it that go with it
-        if os.path.normpath(path) in named:
-            files.extend(p for p in _beside(path) if p not in files)
-    for path in files:
-        doc = _read(path, docs, out.diagnostics)
-        if doc is None:
-            continue
-        (templates if is_template(doc) else parameters).append(path)
-    for path in explicit_parameters:
-        doc = _read(path, docs, out.diagnostics)
-        if doc is None and path not in [d.location.path for d in out.diagnostics]:
-            out.diagnostics.append(Diagnostic("EXV003", Location(path), "--parameters: not an ARM parameters file"))
-    explicit = [p for p in explicit_parameters if docs.get(p) is not None]
-    chosen = [p for p in parameters if os.path.normpath(p) in named]  # a parameters file named on the command line
-    units, diags = plan_units(templates, parameters, explicit, named, chosen)
-    out.diagnostics.extend(diags)
-    evaluated = []
-    for unit in units:
-        params = [(p, docs[p]) for p in unit.parameters]
-        try:
-            result = evaluate(unit.template, docs[unit.template], params, boundary=boundary_of(unit.template))
-        except RecursionError:
-            out.diagnostics.append(Diagnostic("EXV000", Location(unit.template, 1),
-                                              "template nested too deeply to evaluate"))
-            continue
-        except Exception as exc:  # one template's internal error must not stop the others
-            out.crashes.append((unit.template, exc))
-            continue
-        evaluated.append((unit, result))
-    links = {os.path.realpath(u.template): set() for u, _ in evaluated}
-    for unit, result in evaluated:
-        links[os.path.realpath(unit.template)].update(result.linked)
-    keep = _roots(links)
-    per_template: dict = {}
-    for unit, result in evaluated:
-        if os.path.realpath(unit.template) in keep:
-            out.results.append((unit, result))
-            out.diagnostics.extend(result.diagnostics)
-            per_template.setdefault(unit.template, []).append(unit)
-        out.files.extend(result.files)
-    for units_of in per_template.values():
-        if len(units_of) > 1:
-            for unit in units_of:
-                out.variants[unit.name] = unit.parameters[-1] if unit.parameters else None
-    out.files.extend(json_files_read(docs))
-    return out
-
-
-def _beside(path: str) -> list:
+def _beside(path: str, scan: Scan) -> list:
     """For a template, the parameters files beside it; for a parameters file, its template."""
     directory = os.path.dirname(path)
     try:
-        names = sorted(os.listdir(directory or "."))
-    except OSError:
+        names = files.list_dir(directory or ".", scan.cache.boundary)
+    except files.InputError:
         return []
-    stem = os.path.basename(path)[: -len(".json")].lower()
     base = _base_of(path)
     out = []
     for name in names:
-        other = os.path.join(directory, name)
-        if other == path or not name.lower().endswith(".json") or name.endswith((".tf.json", ".tfvars.json")):
+        other = os.path.normpath(os.path.join(directory, name))
+        if other == path or not name.lower().endswith(".json") or name.endswith(_NOT_OURS):
             continue
         if base is None:  # a template: x.parameters*.json and parameters*.json
-            if _base_of(other) in (stem, ""):
+            if _base_of(other) in (_stem(path), ""):
                 out.append(other)
-        elif name[: -len(".json")].lower() == base.lower() or (base == "" and _base_of(other) is None):
+        elif _stem(other) == base.lower() or (base == "" and _base_of(other) is None):
             out.append(other)
     return out
-
-
-def json_files_read(docs: dict) -> list:
-    return [p for p, d in docs.items() if d is not None]
 
 
 def _roots(links: dict) -> set:
@@ -227,4 +248,4 @@ def _roots(links: dict) -> set:
     return roots | {t for t in links if t not in reachable}
 
 
-__all__ = ["scan", "plan_units", "Unit", "Scan", "ArmResult"]
+__all__ = ["ArmFrontEnd", "plan_units", "Deployment", "relevant"]

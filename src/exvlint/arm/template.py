@@ -26,11 +26,10 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from .. import jsonpos
-from ..findings import Location, Related
-from ..paths import is_within
-from ..terraform.evaluate import Diagnostic, located, read_text
-from ..terraform.values import EvalError, Ref, Unknown, merge_unknown
+from .. import files, jsonpos, limits
+from ..findings import Diagnostic, Location, Related
+from ..paths import Boundary
+from ..terraform.values import EvalError, Ref, Unknown, located, merge_unknown
 from . import functions
 from .expressions import Call, ExpressionError, Index, Literal, Member, is_expression, parse, unescape
 from .result import ArmResource, ArmResult, EvDict, EvList, UnknownBlock, View, find_key
@@ -44,8 +43,7 @@ DEPLOYMENT_LOCATION = "deploymentLocation"
 MANAGEMENT_GROUP = "managementGroup"
 ARTIFACTS_BASE = "https://artifacts.exvlint.invalid/"  # deployment().properties.templateLink.uri of the scanned folder
 
-MAX_TEMPLATE_BYTES = 10 * 1024 * 1024  # as for every input file
-MAX_COPY = 10_000  # instances of one copy loop; above that the loop is unknown (never a hang)
+GRACE_STEPS = 1_000  # steps each value may still take after the step limit was hit
 MAX_DEPLOYMENT_DEPTH = 16  # nested and linked deployments inside each other
 MAX_CALL_DEPTH = 64  # user-defined function and lambda calls inside each other
 DEPLOYMENTS_TYPE = "microsoft.resources/deployments"
@@ -56,37 +54,26 @@ __all__ = ["evaluate", "read_json", "template_scope", "is_template", "is_paramet
 # --------------------------------------------------------------------------- reading files
 
 
-def read_json(path: str) -> tuple:
-    """(positioned document, None) or (None, Diagnostic): the one place template files are read.
+def read_json(path: str, boundary: Optional[Boundary]) -> tuple:
+    """(positioned document, None) or (None, Diagnostic): how template and parameters files are read
+    (through the one reader of the project, inside the boundary).
 
     Reads as Azure does: comments, a byte order mark and trailing commas are accepted.
     """
-    text, diag = read_text(path)
-    if diag is not None and diag.message.startswith("binary file"):
-        text = _utf16(path)  # Windows tools write templates in UTF-16, and Azure reads them
-    if text is None:
-        return None, diag
+    try:
+        text = files.read_text(path, boundary)
+    except files.InputError as exc:
+        return None, Diagnostic("EXV000", Location(path, files.error_line(exc)), str(exc))
+    return parse_json(path, text)
+
+
+def parse_json(path: str, text: str) -> tuple:
     try:
         return jsonpos.loads(text, lenient=True), None
     except jsonpos.JSONPosError as exc:
         return None, Diagnostic("EXV000", Location(path, exc.line, exc.col), f"invalid JSON: {exc.message}")
     except RecursionError:
         return None, Diagnostic("EXV000", Location(path, 1), "JSON nested too deeply")
-
-
-def _utf16(path: str) -> Optional[str]:
-    """The text of a UTF-16 file with a byte order mark, else None."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_TEMPLATE_BYTES + 1)
-    except OSError:
-        return None
-    if len(data) > MAX_TEMPLATE_BYTES or not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None
-    try:
-        return data.decode("utf-16")
-    except UnicodeDecodeError:
-        return None
 
 
 def _schema(doc: Any) -> str:
@@ -292,13 +279,31 @@ class Ctx:
 class Evaluation:
     """One deployment unit: a root template with its parameters, and everything it deploys."""
 
-    def __init__(self, result: ArmResult, boundary: Optional[str], root_dir: str):
+    def __init__(self, result: ArmResult, boundary: Optional[Boundary], root_dir: str):
         self.result = result
         self.boundary = boundary
+        self.steps = 0  # expression steps, bounded by limits.evaluation_steps (+ per byte read)
+        self.max_steps = limits.current().evaluation_steps
+        self.stopped_at: Optional[Location] = None  # where the step limit was hit (reported once)
         self.root_dir = root_dir
         self.by_id: dict = {}  # resource id (lower) -> _Inst, across nested deployments
         self.artifact_bases: list = [(ARTIFACTS_BASE, root_dir)]  # (uri folder, local folder)
         self._parsed: dict = {}
+
+    def overrun(self, exc: "limits.LimitExceeded", where: Location) -> None:
+        """Report the first limit hit (EXV000 where it happened); allow each later value a few steps."""
+        if self.stopped_at is None:
+            self.stopped_at = where
+            self.diag("EXV000", where, f"evaluation stopped here: {exc}")
+        self.max_steps = self.steps + GRACE_STEPS
+
+    def read(self, path: str) -> None:
+        """A file read for this deployment: more configuration, more steps allowed."""
+        self.result.files.append(path)
+        try:
+            self.max_steps += limits.STEPS_PER_BYTE * os.path.getsize(path)
+        except OSError:
+            pass
 
     def diag(self, rule_id: str, location: Location, message: str, address: str = "", rtype: str = "") -> None:
         self.result.diagnostics.append(ArmDiagnostic(rule_id, location, message, address, rtype))
@@ -337,7 +342,7 @@ class Evaluation:
         segments = [urllib.parse.unquote(s) for s in parsed.path.split("/") if s and s not in (".", "..")]
         folder = os.path.dirname(linking) or "."
         seen = set()
-        while is_within(folder, self.boundary) and os.path.realpath(folder) not in seen:
+        while self.boundary.contains(folder) and os.path.realpath(folder) not in seen:
             seen.add(os.path.realpath(folder))
             for k in range(len(segments), 1, -1):
                 candidate = os.path.normpath(os.path.join(folder, *segments[-k:]))
@@ -430,6 +435,9 @@ class Frame:
             return Unknown(str(exc))
         except RecursionError:
             return Unknown("expression too deeply nested")
+        except limits.LimitExceeded as exc:  # this value is unknown; the next ones get a few more steps
+            self.ev.overrun(exc, where)
+            return Unknown(f"not evaluated: limits.{exc.name}")
 
     def literal(self, node: Any, ctx: Ctx, path: str, where: Location, prop_copy: bool = False) -> Any:
         """A JSON value written in a template, evaluated (expressions in strings), positions kept."""
@@ -474,7 +482,8 @@ class Frame:
             out[str(name)] = items
 
     def _count(self, node: Any, ctx: Ctx, path: str, where: Location) -> Any:
-        """A copy count: an int from 0 to MAX_COPY, or an Unknown saying why not."""
+        """A copy count: an int from 0 to limits.instances, or an Unknown saying why not (above the
+        limit an EXV000 names it)."""
         value = self.literal(node, ctx, path, where)
         if isinstance(value, Unknown):
             return value
@@ -484,12 +493,19 @@ class Frame:
             return Unknown(f"the copy count {value!r} is not a whole number")
         if value < 0:
             return Unknown(f"the copy count {int(value)} is negative")
-        if value > MAX_COPY:
-            return Unknown(f"the copy count {int(value)} is above {MAX_COPY:,} instances; not expanded")
+        if value > limits.current().instances:
+            error = limits.LimitExceeded("instances", f"the copy count {int(value):,} makes more instances than "
+                                                      "exvlint expands")
+            self.ev.diag("EXV000", where, str(error))
+            return Unknown(f"the copy count {int(value):,} is above limits.instances; not expanded")
         return int(value)
 
     # -- expressions
     def eval_node(self, node: Any, ctx: Ctx) -> Any:
+        ev = self.ev
+        ev.steps += 1
+        if ev.steps > ev.max_steps:  # one bound for every way a small template can loop
+            raise limits.LimitExceeded("evaluation_steps", "evaluation takes too many steps")
         if isinstance(node, Literal):
             return node.value
         if isinstance(node, Call):
@@ -1007,11 +1023,11 @@ class Frame:
             target = self._linked_file(link, inst)
             if target is None:
                 return
-            doc, diag = read_json(target)
+            doc, diag = read_json(target, self.ev.boundary)
             if diag is not None:
                 self.ev.result.diagnostics.append(diag)
                 return
-            self.ev.result.files.append(target)
+            self.ev.read(target)
             if not is_template(doc) and not (isinstance(doc, dict) and find_key(doc, "resources") is not None):
                 self.ev.diag("EXV000", link.location, f"linked template {os.path.basename(target)} is not a "
                              "deployment template", inst.address)
@@ -1084,7 +1100,7 @@ class Frame:
                          inst.address, DEPLOYMENTS_TYPE)
             return None
         real = os.path.realpath(target)
-        if self.ev.boundary is not None and not is_within(real, self.ev.boundary):
+        if self.ev.boundary is not None and not self.ev.boundary.contains(real):
             self.ev.diag("EXV001", where, f"linked template {os.path.basename(target)} of {inst.address} is "
                          "outside the scanned folder; not read", inst.address, DEPLOYMENTS_TYPE)
             return None
@@ -1105,17 +1121,16 @@ class Frame:
         if not isinstance(uri, str):
             return {}
         target = self.ev.local_path(uri, self.path)
-        if target is None or (self.ev.boundary is not None
-                              and not is_within(os.path.realpath(target), self.ev.boundary)):
+        if target is None or (self.ev.boundary is not None and not self.ev.boundary.contains(target)):
             self.ev.diag("EXV001", link.location, f"parametersLink {uri.split('?', 1)[0]!r} of {inst.address} is "
                          "not a file in the scanned folder", inst.address, DEPLOYMENTS_TYPE)
             return {}
-        doc, diag = read_json(target) if os.path.isfile(target) else (None, None)
+        doc, diag = read_json(target, self.ev.boundary) if os.path.isfile(target) else (None, None)
         if doc is None:
             if diag is not None:
                 self.ev.result.diagnostics.append(diag)
             return {}
-        self.ev.result.files.append(target)
+        self.ev.read(target)
         return parameter_inputs(doc, target)
 
 
@@ -1231,19 +1246,19 @@ def _tree(node: Any, path: str, where: Location, string, trace: list, copies=Non
 
 
 def evaluate(template_path: str, doc: Any, parameters: Optional[list] = None, *,
-             boundary: Optional[str] = None) -> ArmResult:
+             boundary: Optional[Boundary] = None) -> ArmResult:
     """Evaluate the positioned template ``doc`` (from ``template_path``) as one deployment.
 
     ``parameters``: [(path, positioned parameters document)], applied in order (later ones win).
-    ``boundary``: linked templates are read only from inside this folder.
+    ``boundary``: linked templates and parameters links are read only from inside it.
     """
     result = ArmResult(template_path, parameters[-1][0] if parameters else None)
-    result.files.append(template_path)
     ev = Evaluation(result, boundary, os.path.dirname(template_path) or ".")
+    ev.read(template_path)
     inputs: dict = {}
     for path, pdoc in parameters or []:
         inputs.update(parameter_inputs(pdoc, path))
-        result.files.append(path)
+        ev.read(path)
     artifacts = inputs.get("_artifactslocation")
     if artifacts is not None and isinstance(artifacts.value, str) and "://" in artifacts.value:
         base = artifacts.value.split("?", 1)[0]
