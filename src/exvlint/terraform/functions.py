@@ -38,8 +38,8 @@ from typing import Any, Callable, Iterable, Optional
 
 import yaml
 
-from .values import (_NUMBER_RE, EvalError, Unknown, collect_refs, contains_unknown, merge_unknown, number_text,
-                     parse_number_text, type_name)
+from .values import (_NUMBER_RE, EvalError, Unknown, collect_refs, contains_unknown, hole, merge_unknown,
+                     number_text, parse_number_text, type_name, with_holes)
 
 try:  # Python 3.11+
     from re import _constants as _sre_c  # type: ignore[attr-defined]
@@ -2101,8 +2101,11 @@ def _b64decode(text: str) -> bytes:
         raise EvalError("failed to decode base64 data") from None
 
 
-@_fn("base64encode", 1)
-def _base64encode(s: Any) -> str:
+@_fn("base64encode", 1, unknowns=True)
+def _base64encode(s: Any) -> Any:
+    if contains_unknown(s):  # keep the readable text of a partly known script (custom_data)
+        unknown = merge_unknown([s])
+        return Unknown(unknown.reason, unknown.refs, text=hole(s) if isinstance(s, Unknown) else None)
     return base64.b64encode(_to_str(s).encode("utf-8")).decode("ascii")
 
 
@@ -2195,8 +2198,11 @@ def _json_encode(v: Any) -> str:
     raise EvalError(f"cannot serialize {type_name(v)} as JSON")
 
 
-@_fn("jsonencode", 1, nulls=_all_nulls)
-def _jsonencode(v: Any) -> str:
+@_fn("jsonencode", 1, nulls=_all_nulls, unknowns=True)
+def _jsonencode(v: Any) -> Any:
+    if contains_unknown(v):  # unknown, but its text stays readable with holes (extension settings)
+        unknown = merge_unknown([v])
+        return Unknown(unknown.reason, unknown.refs, text=_json_encode(with_holes(v)))
     return _json_encode(v)
 
 

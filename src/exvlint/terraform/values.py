@@ -16,7 +16,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,10 @@ class Unknown:
     # an object whose keys are not all known keeps its entries here, as (key, value) pairs
     # (vSphere custom_attributes are keyed by ids known only after apply)
     entries: tuple = field(default=(), compare=False, hash=False)
+    # a string built from known text and unknown parts reads as that text with each unknown part
+    # written as a hole (see ``hole``), so an adapter can still read a script whose storage key or
+    # address is known only after apply; for base64encode() it is the text before encoding
+    text: Optional[str] = field(default=None, compare=False, hash=False)
 
     def __repr__(self) -> str:  # short, for debugging and messages
         return f"<unknown: {self.reason}>"
@@ -55,6 +59,29 @@ def plain(value: Any) -> Any:
         return int(value)
     if isinstance(value, float):
         return float(value)
+    return value
+
+
+def hole(value: Any) -> str:
+    """How an unknown part reads inside a partly known string: its own text, ``${<address>.<attr>}``
+    when it comes from one resource attribute, else ``${?}``."""
+    if isinstance(value, Unknown) and value.text is not None:
+        return value.text
+    refs = collect_refs(value)
+    if len(refs) == 1:
+        ref = next(iter(refs))
+        return "${" + (f"{ref.address}.{ref.attr}" if ref.attr else ref.address) + "}"
+    return "${?}"
+
+
+def with_holes(value: Any) -> Any:
+    """``value`` with every unknown inside replaced by its hole text (for partial rendering)."""
+    if isinstance(value, Unknown):
+        return hole(value)
+    if isinstance(value, list):
+        return [with_holes(v) for v in value]
+    if isinstance(value, dict):
+        return {k: with_holes(v) for k, v in value.items()}
     return value
 
 
