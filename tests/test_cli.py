@@ -38,6 +38,11 @@ GOOD = textwrap.dedent('''\
     variable "db_type" {
       default = "Premium_LRS"
     }
+    # outbound mail leaves through Azure Communication Services (SMTP relay, EXV501)
+    resource "azurerm_email_communication_service" "mail" {
+      name          = "exch-mail"
+      data_location = "Europe"
+    }
     ''')
 
 

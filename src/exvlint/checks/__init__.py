@@ -147,4 +147,4 @@ def disk_label(disk) -> str:
     return f"{disk.role} disk {disk.address}"
 
 
-from . import cpu, guest, memory, state, storage  # noqa: E402,F401  (registers the checks)
+from . import cpu, guest, mail, memory, state, storage  # noqa: E402,F401  (registers the checks)
