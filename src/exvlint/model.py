@@ -179,6 +179,7 @@ class FileMount:
     drive: Val  # the drive letter it is mapped to ("Z:"); Val(None, DEFAULT) when used by its UNC path only
     datastore: Optional[Datastore] = None  # the share or volume of this configuration it is, when known
     exchange_paths: list = field(default_factory=list)  # list[ExchangePath] on this mount (an unknown path may be)
+    paths_elsewhere: list = field(default_factory=list)  # list[ExchangePath] the VM's code puts on other drives
 
 
 # --------------------------------------------------------------------------- network (EXV501, EXV502)

@@ -395,7 +395,7 @@ def _custom_data(inst: ResourceInstance, guest_code: dict) -> None:
             attr = block.attrs.get(name) if block is not None else None
             if attr is not None and attr.value is not None:
                 guest_code.setdefault(inst.address, []).append(
-                    (guest_scripts.decode_custom_data(attr.value), attr.location, name))
+                    (guest_scripts.decode_custom_data(attr.value), attr.location, f"the VM's {name}"))
 
 
 def _extension(inst: ResourceInstance, index: InstanceIndex, vms: dict, guest_code: dict) -> None:

@@ -117,6 +117,9 @@ class _Files:
                 elif on is None:
                     reason = f"{data_path.setting} {data_path.path} may be on {mapping.target}"
                     mount.exchange_paths.append(ExchangePath(data_path.setting, unknown(location, reason), what))
+                else:
+                    mount.paths_elsewhere.append(ExchangePath(data_path.setting, Val(data_path.path, EXPLICIT, location),
+                                                              what))
         return [mount for mount, _ in found]
 
     def _mount(self, mapping: gs.Mapping, location, what: str) -> FileMount:

@@ -15,6 +15,7 @@ with the 1.x/2.x inline attributes that older code still uses (``network_securit
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Optional
 
 from ..findings import Location
@@ -278,7 +279,7 @@ class _Network:
     def _inline_subnets(self, inst: ResourceInstance) -> None:
         for sub in objects_of(inst.body, "subnet"):
             name = sub.val("name", as_str)
-            key = f"{inst.address}.subnet[{name.value!r}]" if name.known else f"{inst.address}.subnet"
+            key = f"{inst.address}.subnet[{json.dumps(name.value)}]" if name.known else f"{inst.address}.subnet"
             subnet = Subnet(address=key, kind=f"{VNET}.subnet", platform=PLATFORM, location=sub.location,
                             call_sites=inst.call_sites, name=name,
                             address_prefixes=self._list(sub, ("address_prefixes", "address_prefix")))
@@ -399,7 +400,7 @@ class _Network:
         label = name.value if name.known else "?"
         where = f" of {group.description}" if group is not None else ""
         rule = NetworkRule(
-            address=inst.address if standalone else f"{inst.address}.security_rule[{label!r}]",
+            address=inst.address if standalone else f"{inst.address}.security_rule[{json.dumps(label)}]",
             kind=inst.type if standalone else f"{inst.type}.security_rule", platform=PLATFORM,
             location=fields.location, call_sites=inst.call_sites, origins=inst.origins if standalone else (),
             name=name, direction=fields.val("direction", _lower), access=fields.val("access", _lower),
@@ -688,8 +689,8 @@ class _Network:
         sources = self._list(fields, ("source_addresses", "source_ip_groups"))
         owner = rule_set.description if rule_set is not None else "a firewall that is not known"
         rule = NetworkRule(
-            address=f"{inst.address}.{kind}[{collection!r}].rule[{label!r}]" if not standalone
-            else f"{inst.address}.rule[{label!r}]",
+            address=f"{inst.address}.{kind}[{json.dumps(collection)}].rule[{json.dumps(label)}]" if not standalone
+            else f"{inst.address}.rule[{json.dumps(label)}]",
             kind=f"{inst.type}.{kind}", platform=PLATFORM, location=fields.location, call_sites=inst.call_sites,
             name=name, direction=Val("any", DEFAULT, fields.location), access=action, protocols=protocols,
             destination_ports=ports, destinations=destinations, sources=sources, precedence=precedence,

@@ -78,8 +78,11 @@ def _collect(value: Any, out: list, depth: int) -> None:
         else:
             out.append(text)
     elif isinstance(value, dict):
-        for v in value.values():
-            _collect(v, out, depth + 1)
+        for k, v in value.items():
+            if str(k).lower() in EXCHANGE_SETTINGS and isinstance(v, str):
+                out.append(f'{k} = "{v}"')  # a DSC argument or hashtable entry: the key is the setting
+            else:
+                _collect(v, out, depth + 1)
     elif isinstance(value, list):
         for v in value:
             _collect(v, out, depth + 1)

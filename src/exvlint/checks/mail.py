@@ -45,7 +45,7 @@ def missing_smtp_relay(deployment, ctx: RuleContext) -> None:
         if found is True:
             return
         if found is None:
-            maybe.append((rule, _why(rule), None))
+            maybe.append((rule, _why(rule), vms[0]))
     if maybe:
         subject, val, vm = maybe[0]
         ctx.unresolved(subject, val, "whether the deployment has an SMTP relay (smart host)", vm=vm)
@@ -154,7 +154,8 @@ def direct_smtp_egress(deployment, ctx: RuleContext) -> None:
                 _note(notes, rule, why, vms[0])
     for rule, val, vm in notes.values():
         if id(rule) not in found:
-            ctx.unresolved(rule, val, "whether it lets Exchange VMs send TCP 25 to the Internet", vm=vm)
+            ctx.unresolved(rule, val, f"whether {rule.description} lets Exchange VMs send TCP 25 to the Internet",
+                           vm=vm)
     for rule, affected, related, unattached in found.values():
         _report(ctx, rule, affected, tuple(related), unattached, len(vms))
 
@@ -173,13 +174,14 @@ def _note(notes: dict, rule, val: Val, vm) -> None:
 def _report(ctx: RuleContext, rule, affected: list, related: tuple, unattached: bool, total: int) -> None:
     names = ", ".join(vm_label(vm) for vm in affected[:5]) + (f" and {len(affected) - 5} more" if len(affected) > 5 else "")
     wide = [d for d in rule.destinations.value if str(d).strip().lower() in ("*", "any", "internet", "0.0.0.0/0", "::/0")]
-    ports = ", ".join(str(p) for p in rule.destination_ports.value)
-    protocols = "/".join(str(p).upper() if p != "*" else "any protocol" for p in rule.protocols.value)
+    ports = [str(p) for p in rule.destination_ports.value]
+    ports = "any port" if "*" in ports else f"port{'s' if len(ports) > 1 or '-' in ports[0] else ''} {', '.join(ports)}"
+    protocols = "any protocol" if "*" in rule.protocols.value else "/".join(str(p).upper() for p in rule.protocols.value)
     how = (f"; {rule.rule_set.description} is applied to nothing in this configuration, which holds Exchange VMs"
            if unattached else "")
     fix = words(rule.platform, "smtp-egress-fix", "allow only the relay's address and port (usually 587)")
     at = rule.destinations if rule.destinations.location is not None else rule.location
-    ctx.report(rule, f"{rule.description} allows {protocols} port {ports} to {', '.join(wide)} outbound, so "
+    ctx.report(rule, f"{rule.description} allows {protocols} on {ports} to {', '.join(wide)} outbound, so "
                f"{names} can send mail (TCP 25) straight to the Internet{how}; Exchange in Azure must send external "
                f"mail through an SMTP relay (smart host): {fix}", at, vm=affected[0], related=related,
                key=rule.address)

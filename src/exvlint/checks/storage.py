@@ -242,6 +242,8 @@ def _guest_mounted_shares(ctx: RuleContext) -> None:
             ds = mount.datastore
             what = ds.description if ds is not None else f"the share {mount.target.value}"
             drive = f" as {mount.drive.value}" if mount.drive.known and mount.drive.value else ""
+            how = f"mapped{drive} by {mount.what}" if mount.drive.value or not mount.drive.known else \
+                f"used by its UNC path in {mount.what}"
             placed = [p for p in mount.exchange_paths if p.path.known]
             if placed:
                 first = placed[0]
@@ -250,13 +252,13 @@ def _guest_mounted_shares(ctx: RuleContext) -> None:
                 if ds is not None and ds.location is not None:
                     related += (Related(ds.location, ds.description),)
                 fix = words(vm.platform, "guest-share-fix", "keep Exchange data on block storage (virtual disks)")
-                ctx.report(vm, f"{settings} put{'s' if len(placed) == 1 else ''} Exchange data on {what}, mapped"
-                           f"{drive} by {mount.what}; network-attached storage is not supported for Exchange data "
+                ctx.report(vm, f"{settings} put{'s' if len(placed) == 1 else ''} Exchange data on {what}, {how}; "
+                           f"network-attached storage is not supported for Exchange data "
                            f"(a file share may hold only virtual disk files); {fix}", first.path, related=related,
                            key=f"share:{mount.target.value}")
             elif mount.exchange_paths:
                 ctx.unresolved(vm, mount.exchange_paths[0].path, f"whether Exchange data is on {what}")
-            else:
+            elif not mount.paths_elsewhere:  # the code sets no Exchange path at all: it may use the share
                 ctx.unresolved(vm, unknown(mount.location, f"{mount.what} maps {mount.target.value}{drive}, but the code "
                                                            "does not show what the guest keeps there"),
                                f"whether Exchange data is on {what}")

@@ -670,7 +670,7 @@ class ModuleInstance:
             inst = ResourceInstance(address, mode, rtype, name, inst_key, self.address, body, loc,
                                     self.call_sites, provider, origins, provider_module, provider_reason)
             self.evaluator.instances.append(inst)
-            results[inst_key] = ResourceObject(address, block_object(body))
+            results[inst_key] = ResourceObject(address, block_object(body, address))
         return _shape(block, items, results)
 
     def expansion(self, block: hcl.Block, scope: Scope, address: str) -> "Expansion":
@@ -1169,7 +1169,7 @@ def get_attr(obj: Any, name: str, trace: list) -> Any:
         return obj.get(name, trace)
     if isinstance(obj, Unknown):
         return obj
-    if isinstance(obj, ResourceObject):
+    if isinstance(obj, (ResourceObject, BlockObject)):
         return obj.get_attr(name)
     if isinstance(obj, dict):
         if name in obj:
@@ -1268,13 +1268,30 @@ def _norm(n: Any) -> Any:
 # --------------------------------------------------------------------------- helpers
 
 
-def block_object(body: EvalBlock) -> dict:
-    """An evaluated block as an expression value: attributes plus nested blocks as lists."""
+def block_object(body: EvalBlock, address: str = "", attr: str = "") -> dict:
+    """An evaluated block as an expression value: attributes plus nested blocks as lists. Nested blocks
+    of resource ``address`` know it: what they do not configure is known only after apply."""
     out = {name: a.value for name, a in body.attrs.items()}
     for child in body.blocks:
         if not child.synthetic:
-            out.setdefault(child.type, []).append(block_object(child))
-    return out
+            out.setdefault(child.type, []).append(block_object(child, address, attr or child.type))
+    return BlockObject(address, attr, out) if address and attr else out
+
+
+class BlockObject(dict):
+    """A resource's nested block as a value (``azurerm_firewall.fw.ip_configuration[0]``): reading an
+    attribute it does not configure (``private_ip_address``) is an Unknown that refers to the resource."""
+
+    def __init__(self, address: str, attr: str, data: dict):
+        super().__init__(data)
+        self.address = address
+        self.attr = attr  # the resource's top-level block this is (inside)
+
+    def get_attr(self, name: str) -> Any:
+        if name in self:
+            return self[name]
+        return Unknown(f"{self.address}.{self.attr}[...].{name} is known only after apply",
+                       frozenset({Ref(self.address, self.attr)}))
 
 
 def _shape(block: hcl.Block, keys: list, results: dict) -> Any:

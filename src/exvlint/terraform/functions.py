@@ -767,8 +767,14 @@ def _indent(spaces: Any, s: Any) -> str:
     return text.replace("\n", "\n" + " " * n)
 
 
-@_fn("join", 2, None)
-def _join(sep: Any, *lists: Any) -> str:
+@_fn("join", 2, None, unknowns=True)
+def _join(sep: Any, *lists: Any) -> Any:
+    if contains_unknown([sep, *lists]):
+        # unknown, but a script joined from lines keeps its readable text (holes for the unknown parts)
+        unknown = merge_unknown([sep, *lists])
+        if isinstance(sep, Unknown) or any(isinstance(lst, Unknown) for lst in lists):
+            return unknown
+        return Unknown(unknown.reason, unknown.refs, text=_join(sep, *with_holes(list(lists))))
     separator = _to_str(sep)
     items: list = []
     for li, lst in enumerate(lists):
