@@ -51,7 +51,7 @@ def missing_smtp_relay(deployment, ctx: RuleContext) -> None:
         ctx.unresolved(subject, val, "whether the deployment has an SMTP relay (smart host)", vm=vm)
         return
     first = vms[0]
-    names = ", ".join(vm_label(vm) for vm in vms[:5]) + (f" and {len(vms) - 5} more" if len(vms) > 5 else "")
+    names = _names(vms)
     fix = words(first.platform, "relay-fix", "record the relay in the code or the configuration")
     ctx.report(first, f"no SMTP relay (smart host) for outbound mail in this deployment of {len(vms)} Exchange "
                f"VM{'s' if len(vms) > 1 else ''} ({names}): mail to external domains from Azure is supported only "
@@ -95,8 +95,8 @@ def _firewall_reach(rs, place, deployment, path=None) -> tuple:
         return True, ()
     path = path or path_of(place, deployment.rule_sets, deployment.route_tables)
     if path.route is not None and path.route.appliance is rs:
-        related = (Related(path.route.location, f"sends {vm_label(place.vm)}'s Internet traffic to {rs.description}"),
-                   Related(path.route_attachment.location, "applies that route to the VM's subnet"))
+        related = ((path.route.location, f"sends the Internet traffic of {{vms}} to {rs.description}"),
+                   (path.route_attachment.location, "applies that route to the subnet of {vms}"))
         return True, related
     if path.route is None and not place.subnets_complete:
         return None, ()
@@ -120,7 +120,7 @@ def direct_smtp_egress(deployment, ctx: RuleContext) -> None:
             if rs.filter_kind == "security-group":
                 if rs.attachments:
                     reach, atts = attachment_reaches(rs, place)
-                    related = tuple(Related(a.location, f"puts {vm_label(vm)} behind {rs.description}") for a in atts)
+                    related = tuple((a.location, f"puts {{vms}} behind {rs.description}") for a in atts)
                 else:
                     reach, related = True, ()
                 if reach is not False and diverted(path):
@@ -141,10 +141,11 @@ def direct_smtp_egress(deployment, ctx: RuleContext) -> None:
             if blocked_by_other(path, place, rs, strays["security-group"]):
                 continue  # another security group on its way denies TCP 25 to the Internet
             for rule in verdict.allows:
-                entry = found.setdefault(id(rule), (rule, [], [], not rs.attachments and rs.filter_kind == "security-group"
+                entry = found.setdefault(id(rule), (rule, [], {}, not rs.attachments and rs.filter_kind == "security-group"
                                                     or (rs.filter_kind == "firewall" and not _routed(rs, deployment))))
                 entry[1].append(vm)
-                entry[2].extend(related)
+                for location, text in related:
+                    entry[2].setdefault((location.path, location.line, location.col), (location, text, []))[2].append(vm)
     for kind, rules in strays.items():
         for rule in rules:
             may = and3(covers_smtp(rule), None if not rule.access.known else rule.access.value == "allow")
@@ -156,8 +157,9 @@ def direct_smtp_egress(deployment, ctx: RuleContext) -> None:
         if id(rule) not in found:
             ctx.unresolved(rule, val, f"whether {rule.description} lets Exchange VMs send TCP 25 to the Internet",
                            vm=vm)
-    for rule, affected, related, unattached in found.values():
-        _report(ctx, rule, affected, tuple(related), unattached, len(vms))
+    for rule, affected, places_, unattached in found.values():
+        related = tuple(Related(location, text.format(vms=_names(vms_))) for location, text, vms_ in places_.values())
+        _report(ctx, rule, affected, related, unattached)
 
 
 def _attachment_unknown(rs) -> Val:
@@ -171,8 +173,12 @@ def _note(notes: dict, rule, val: Val, vm) -> None:
     notes.setdefault((id(rule), val.reason), (rule, val, vm))
 
 
-def _report(ctx: RuleContext, rule, affected: list, related: tuple, unattached: bool, total: int) -> None:
-    names = ", ".join(vm_label(vm) for vm in affected[:5]) + (f" and {len(affected) - 5} more" if len(affected) > 5 else "")
+def _names(vms: list) -> str:
+    return ", ".join(vm_label(vm) for vm in vms[:5]) + (f" and {len(vms) - 5} more" if len(vms) > 5 else "")
+
+
+def _report(ctx: RuleContext, rule, affected: list, related: tuple, unattached: bool) -> None:
+    names = _names(affected)
     wide = [d for d in rule.destinations.value if str(d).strip().lower() in ("*", "any", "internet", "0.0.0.0/0", "::/0")]
     ports = [str(p) for p in rule.destination_ports.value]
     ports = "any port" if "*" in ports else f"port{'s' if len(ports) > 1 or '-' in ports[0] else ''} {', '.join(ports)}"
