@@ -56,6 +56,7 @@ def adapt(evaluated, deployment: Deployment) -> None:
     instances = evaluated.instances
     mine = [i for i in instances if i.type in HANDLED and i.mode == "managed"]
     if not mine:
+        azurerm_network.adapt(evaluated, deployment, {})  # a network without VMs (a hub, a landing zone)
         return
     deployment.platforms.add(PLATFORM)
     index = InstanceIndex(instances)
