@@ -124,7 +124,15 @@ def direct_smtp_egress(deployment, ctx: RuleContext) -> None:
                 else:
                     reach, related = True, ()
                 if reach is not False and diverted(path):
-                    continue  # its Internet traffic goes to an appliance: that decides (firewalls below)
+                    # its Internet traffic goes elsewhere first: a firewall of this configuration decides below;
+                    # an appliance the code does not describe may or may not let TCP 25 out
+                    if path.route.next_hop.value == "appliance" and path.route.appliance is None:
+                        why = unknown(path.route.location, f"the subnet sends Internet traffic to the appliance at "
+                                      f"{path.route.next_hop_address.value if path.route.next_hop_address.known else '?'}"
+                                      ", which this configuration does not describe", path.route.next_hop.origins)
+                        for rule in evaluate(rs, rs.rules, place, strays[rs.filter_kind]).allows:
+                            _note(notes, rule, why, vm)
+                    continue
             else:
                 reach, related = _firewall_reach(rs, place, deployment, path)
             if reach is False:
