@@ -2,20 +2,18 @@
 from __future__ import annotations
 
 import os
-import re
 import traceback
 from dataclasses import dataclass, field
 
 from . import suppress
-from .adapters import TERRAFORM_ADAPTERS
 from .catalog import load_catalog
 from .checks import CHECKS, RuleContext
 from .config import Config
 from .discover import discover
 from .findings import LEVEL_RANK, Finding, Location
 from .model import Deployment
-from .paths import git_root, is_within, repo_relative, repository_root
-from .terraform.evaluate import Evaluator, load_modules_json
+from .files import FileCache
+from .paths import Boundary, repo_relative, repository_root
 
 INPUT_ERRORS = {"EXV000", "EXV003"}
 
@@ -41,40 +39,19 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
     config = config or Config()
     levels = {rid: doc.level for rid, doc in load_catalog().items()}
     findings: list = list(config.errors)
-    parse_cache: dict = {}
-    units = discover(list(paths) or ["."], parse_cache, config.exclude_paths)
-    diagnostics = list(units.diagnostics)
+    paths = list(paths) or ["."]
+    cache = FileCache(Boundary.for_paths(paths))  # nothing outside the scanned tree is read
+    units, diagnostics, scan = discover(paths, cache, config.exclude_paths)
     deployments = []
-    plans = []
-    for path in units.json_files:
-        plan, diag = _read_plan(path, parse_cache)
-        if diag is not None:
-            diagnostics.append(diag)
-        elif plan is not None:
-            plans.append(plan)
-    planned_dirs = {os.path.normpath(p.config_dir) for p in plans}
-    for plan in plans:  # a plan is the resolved form of the module beside it: each resource once
-        deployment = Deployment(name=plan.path)
+    for unit in units:
+        deployment = Deployment(name=unit.name)
         try:
-            for adapter in TERRAFORM_ADAPTERS:
-                adapter.adapt(plan, deployment)
+            result, unit_diagnostics = unit.frontend.load(unit, scan, config)
+            diagnostics.extend(unit_diagnostics)
+            for adapter in unit.frontend.adapters:
+                adapter.adapt(result, deployment)
         except Exception as exc:  # never a traceback: an internal error is a finding
-            findings.append(_internal_error("reading the plan", exc, Location(plan.path)))
-        diagnostics.extend(plan.diagnostics)
-        deployments.append(deployment)
-    for root in units.terraform_roots:
-        if os.path.normpath(root) in planned_dirs:
-            continue
-        evaluator = Evaluator(root, parse_cache, load_modules_json(root), tuple(config.cli_inputs),
-                              boundary=_boundary(root, paths))
-        deployment = Deployment(name=root)
-        try:
-            evaluator.run()
-            for adapter in TERRAFORM_ADAPTERS:
-                adapter.adapt(evaluator, deployment)
-        except Exception as exc:  # never a traceback: an internal error is a finding
-            findings.append(_internal_error("evaluating the module", exc, Location(root)))
-        diagnostics.extend(evaluator.diagnostics)
+            findings.append(_internal_error(f"reading {unit.name}", exc, Location(unit.name)))
         deployments.append(deployment)
     rule_findings = [f for d in deployments for f in run_checks(d, config, levels)]
     # an evaluator note is dropped where a rule already says what it could not decide there
@@ -84,35 +61,12 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
     findings.extend(rule_findings)
     findings = suppress.apply(_dedupe(findings), config)
     findings.sort(key=Finding.sort_key)
-    root = repository_root(list(paths)[0] if paths else ".")
+    root = repository_root(paths[0])
     for f in findings:
         f.fingerprint = f.make_fingerprint(repo_relative(f.location.path, root),
                                            repo_relative(f.unit, root) if f.unit else "")
-    files = sorted({os.path.realpath(f) for f in list(parse_cache) + list(units.files)})
+    files = sorted({os.path.realpath(f) for f in list(cache) + sorted(scan.claimed) if not os.path.isdir(f)})
     return LintResult(findings, files, deployments, root)
-
-
-def _read_plan(path: str, parse_cache: dict) -> tuple:
-    """(PlanResult, None) for a Terraform plan JSON, (None, None) for other JSON, or an input error."""
-    from .terraform.evaluate import read_text
-    from .terraform.plan import is_plan, load_plan
-
-    text, diag = read_text(path)
-    if diag is not None:
-        return None, diag
-    if '"format_version"' not in text[:4096] and '"planned_values"' not in text:
-        return None, None  # not a plan (package.json, ARM templates are read elsewhere)
-    plan, diag = load_plan(path, text, parse_cache)
-    if diag is not None or not is_plan(plan.doc):
-        return None, diag
-    parse_cache[path] = (None, None)  # listed among the files read
-    return plan, None
-
-
-def _boundary(root: str, paths: list):
-    """Local module sources may not leave the git repository; outside git they are followed
-    wherever they lead, as Terraform does (a cycle is still an input error)."""
-    return git_root(root)
 
 
 def run_checks(deployment: Deployment, config: Config, levels: dict) -> list:
@@ -137,23 +91,11 @@ def _internal_error(what: str, exc: Exception, location: Location) -> Finding:
     return Finding("EXV002", "error", message, location, key=what)
 
 
-def _relevant(address: str) -> bool:
-    """An evaluator note matters when it hides a module or a resource that an adapter reads."""
-    rest = _MODULE_PREFIX.sub("", address or "")
-    if not rest:  # the address of a module call: its resources may be anything
-        return True
-    rtype = rest[len("data."):] if rest.startswith("data.") else rest
-    return any(adapter.reads_type(rtype.split(".")[0]) for adapter in TERRAFORM_ADAPTERS)
-
-
-_MODULE_PREFIX = re.compile(r'^(?:module\.[A-Za-z0-9_-]+(?:\[(?:"(?:[^"\\]|\\.)*"|\d+)\])?(?:\.|$))+')
-
-
 def _from_diagnostics(diagnostics: list, config: Config) -> list:
     out = []
     for d in diagnostics:
         if d.rule_id == "EXV001":
-            if not config.strict or not _relevant(d.address):
+            if not config.strict:
                 continue
             out.append(Finding("EXV001", config.levels.get("EXV001", "note"), f"unresolved: {d.message}",
                                d.location, address=d.address, key=d.message))

@@ -18,7 +18,7 @@ from typing import Optional
 from ..findings import Location
 from ..model import (DEFAULT, EXPLICIT, MIB, Datastore, Deployment, Disk, Evidence, Host, Val, VirtualMachine, register_words,
                      unknown)
-from ..terraform.evaluate import EvalBlock, ResourceInstance
+from ..terraform.results import EvalBlock, ResourceInstance
 from .terraform_values import as_bool, as_int, as_str, first_block, raw
 from .terraform_values import attr_val
 

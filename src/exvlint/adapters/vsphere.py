@@ -13,7 +13,7 @@ from typing import Optional
 from ..findings import Related
 from ..model import (DEFAULT, EXPLICIT, GIB, Datastore, Deployment, Disk, Evidence, Host, Snapshot, Val, register_words,
                      VirtualMachine, unknown)
-from ..terraform.evaluate import EvalBlock, ResourceInstance
+from ..terraform.results import EvalBlock, ResourceInstance
 from ..terraform.values import collect_refs
 from .terraform_values import InstanceIndex, as_bool, as_int, as_str, first_block, raw
 from .terraform_values import attr_val

@@ -11,9 +11,9 @@ import re
 from typing import Any, Optional
 
 from .. import jsonpos
-from ..findings import Location
-from .evaluate import (Diagnostic, EvalAttr, EvalBlock, ProviderConfig, ResourceBlock, ResourceInstance,
-                       attr_location, block_location, load_module)
+from ..findings import Diagnostic, Location
+from .loader import attr_location, block_location, load_module
+from .results import EvalAttr, EvalBlock, ProviderConfig, ResourceBlock, ResourceInstance, TerraformResult
 from .values import Ref, Unknown, plain
 
 _REF = re.compile(r'^((?:data\.)?[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*)(\[[^\]]+\])?')
@@ -24,20 +24,22 @@ def is_plan(doc: Any) -> bool:
         "planned_values" in doc or "resource_changes" in doc)
 
 
-class PlanResult:
-    """What the Terraform adapters read: instances, resource blocks and provider configurations."""
+class PlanReader:
+    """Reads one plan into a :class:`TerraformResult`, as the evaluator does for source code. A plan
+    carries its provider settings, so no environment applies."""
 
     def __init__(self, path: str, doc: dict, parse_cache: dict):
         self.path = path
         self.doc = doc
         self.parse_cache = parse_cache
-        self.instances: list = []
-        self.resource_blocks: list = []
-        self.providers: list = []
-        self.diagnostics: list = []
-        self.environ: dict = {}  # a plan carries its provider settings; no environment applies
+        self.result = TerraformResult()
+        self.instances = self.result.instances
+        self.resource_blocks = self.result.resource_blocks
+        self.providers = self.result.providers
+        self.diagnostics = self.result.diagnostics
         self.config_dir = os.path.dirname(path) or "."
         self._sources: dict = {}
+        self._outside: set = set()
 
     # -- configuration (for references and source locations)
     def _module_config(self, module_address: str) -> Optional[dict]:
@@ -61,7 +63,16 @@ class PlanResult:
 
     def _source_block(self, module_address: str, mode: str, rtype: str, name: str):
         directory = self._module_dir(module_address)
-        if directory is None or not os.path.isdir(directory):
+        if directory is None:
+            return None
+        boundary = getattr(self.parse_cache, "boundary", None)
+        if boundary is None or not boundary.contains(directory):  # locations then stay in the plan
+            if directory not in self._outside:
+                self._outside.add(directory)
+                self.diagnostics.append(Diagnostic("EXV000", Location(self.path, 1), f"the plan's module source for "
+                                                   f"{module_address} is outside the scanned tree; not read"))
+            return None
+        if not os.path.isdir(directory):
             return None
         if directory not in self._sources:
             self._sources[directory] = load_module(directory, self.parse_cache)
@@ -90,12 +101,13 @@ class PlanResult:
                 return module_path, provider
         return "", rtype.split("_")[0]
 
-    def run(self) -> "PlanResult":
+    def run(self) -> TerraformResult:
         self._read_providers()
         planned = (self.doc.get("planned_values") or {}).get("root_module") or {}
         changes = {c.get("address"): c for c in self.doc.get("resource_changes") or [] if isinstance(c, dict)}
         self._walk(planned, "", changes)
-        return self
+        self.resolve_refs()
+        return self.result
 
     def _walk(self, module: dict, module_address: str, changes: dict) -> None:
         resources = module.get("resources") or []
@@ -226,12 +238,13 @@ def _key_text(key: Any) -> str:
     return str(key) if isinstance(key, int) else json.dumps(key)
 
 
-def load_plan(path: str, text: str, parse_cache: dict) -> tuple:
-    """(PlanResult, None) or (None, Diagnostic)."""
+def parse_plan(path: str, text: str) -> tuple:
+    """(document, None) for a plan JSON, (None, None) for other JSON, (None, Diagnostic) when the
+    text is not JSON."""
+    if '"format_version"' not in text[:4096] and '"planned_values"' not in text:
+        return None, None  # not a plan (package.json; ARM templates are another front end's)
     try:
         doc = jsonpos.loads(text)
     except jsonpos.JSONPosError as exc:
         return None, Diagnostic("EXV000", Location(path, exc.line, exc.col), f"invalid JSON: {exc.message}")
-    result = PlanResult(path, doc, parse_cache).run()
-    result.resolve_refs()
-    return result, None
+    return (doc, None) if is_plan(doc) else (None, None)
