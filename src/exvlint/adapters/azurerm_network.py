@@ -15,6 +15,7 @@ with the 1.x/2.x inline attributes that older code still uses (``network_securit
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any, Optional
 
@@ -59,8 +60,7 @@ _NEXT_HOP = {"virtualappliance": "appliance", "internet": "internet", "virtualne
 
 def adapt(evaluated, deployment: Deployment, vms: dict) -> None:
     """Add the network of ``evaluated`` to ``deployment``; ``vms`` maps VM addresses to their model VMs."""
-    instances = [i for i in evaluated.instances if i.type in HANDLED or i.type == "azurerm_subnet"]
-    managed = [i for i in instances if i.mode == "managed"]
+    managed = [i for i in evaluated.instances if i.type in HANDLED and i.mode == "managed"]
     if not managed and not vms:
         return
     net = _Network(evaluated, deployment, vms)
@@ -545,8 +545,6 @@ class _Network:
                                                  EXPLICIT, address.location, address.origins)
 
     def _firewall_at(self, address: str) -> Optional[RuleSet]:
-        import ipaddress
-
         try:
             ip = ipaddress.ip_address(address.strip())
         except ValueError:
@@ -728,8 +726,6 @@ class _Network:
 
 
 def _in(ip, prefix: str) -> bool:
-    import ipaddress
-
     try:
         return ip in ipaddress.ip_network(prefix.strip(), strict=False)
     except ValueError:

@@ -161,7 +161,7 @@ def attachment_reaches(rule_set: RuleSet, place: Place) -> tuple:
     return (None if maybe else False), []
 
 
-def source_covers(sources: Val, place: Place, groups: Optional[list] = None) -> Optional[bool]:
+def source_covers(sources: Val, place: Place) -> Optional[bool]:
     """Whether a rule's sources include the VM's addresses."""
     items = _items(sources)
     if items is None:
