@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLE
+from exvlint.catalog import load_catalog
 
 GOOD = textwrap.dedent('''\
     resource "azurerm_windows_virtual_machine" "exch01" {
@@ -170,7 +171,7 @@ def test_json_document(tree, run_cli):
 def test_rules_and_explain(run_cli):
     code, out, _ = run_cli("rules")
     assert code == 0
-    assert len(out.strip().splitlines()) == 21
+    assert len(out.strip().splitlines()) == len(load_catalog())
     assert "EXV301  non-premium-storage" in out
     code, out, _ = run_cli("explain", "non-premium-storage")
     assert code == 0 and out.startswith("EXV301 non-premium-storage (error)") and "## How to fix" in out

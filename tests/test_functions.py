@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import time
 
 import pytest
 
@@ -20,6 +19,7 @@ from exvlint.terraform.functions import (
     FunctionContext,
     call_function,
 )
+from exvlint.limits import LimitExceeded
 from exvlint.paths import Boundary
 from exvlint.terraform.values import EvalError, Ref, Unknown
 
@@ -717,7 +717,7 @@ def test_range_is_bounded():
 
 def test_setproduct_is_bounded():
     big = list(range(200))
-    with pytest.raises(EvalError):
+    with pytest.raises(LimitExceeded, match="limits.collection_size"):
         call("setproduct", big, big, big, big)
 
 

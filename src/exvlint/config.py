@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 from .findings import Finding, Location
+from .limits import Limits
 
 CONFIG_NAMES = (".exvlint.yaml", ".exvlint.yml")
 LEVEL_NAMES = ("error", "warning", "note", "none")
 
 SCHEMA: dict = {
     "exchange": {"vms": list, "exclude": list, "name_patterns": list, "scope": str,
-                 "transport_queue_on_os_disk": bool},
+                 "transport_queue_on_os_disk": bool, "version": (str, int), "cu": (int, str)},
     "rules": {"select": list, "ignore": list, "level": dict},
     "hosts": list,
     "vsphere": {"nas_datastores": list},
@@ -26,6 +27,7 @@ SCHEMA: dict = {
     "baseline": str,
     "fail_level": str,
     "paths": {"exclude": list},
+    "limits": {name: int for name in Limits.names()},
 }
 HOST_KEYS = {"name": str, "physical_cores": int, "other_vcpus": int, "os": str}
 
@@ -37,6 +39,8 @@ class Config:
     name_patterns: list = field(default_factory=lambda: ["*exch*", "*mbx*"])
     all_vms: bool = False
     transport_queue_on_os_disk: bool = True
+    exchange_version: Optional[str] = None  # 2013 | 2016 | 2019 | SE, for VMs whose code does not say
+    exchange_cu: Optional[int] = None
     select: list = field(default_factory=list)  # rule ids; empty = all
     ignore: list = field(default_factory=list)
     levels: dict = field(default_factory=dict)  # rule id -> level
@@ -47,10 +51,12 @@ class Config:
     baseline: Optional[str] = None
     fail_level: str = "warning"
     exclude_paths: list = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)
     strict: bool = False
     cli_inputs: list = field(default_factory=list)  # ordered ("file", path) / ("var", "n=v")
     source: Optional[str] = None  # the file this came from
     errors: list = field(default_factory=list)  # EXV003 findings
+    key_lines: dict = field(default_factory=dict)  # (key, sub key) -> line in the file, for locations
 
 
 def find_config(start: str) -> Optional[str]:
@@ -110,6 +116,9 @@ def _load_yaml(text: str, shown: str, config: Config) -> Optional[dict]:
         line = mark.line + 1 if mark is not None else 1
         config.errors.append(_error(shown, line, f"invalid YAML: {getattr(exc, 'problem', None) or exc}"))
         return None
+    except RecursionError:
+        config.errors.append(_error(shown, 1, "the configuration is nested too deeply to read"))
+        return None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -128,7 +137,12 @@ def _load_toml(text: str, shown: str, config: Config) -> Optional[dict]:
     except tomllib.TOMLDecodeError as exc:
         config.errors.append(_error(shown, getattr(exc, "lineno", 1) or 1, f"invalid TOML: {exc}"))
         return None
-    return data.get("tool", {}).get("exvlint", {})
+    tool = data.get("tool", {})
+    section = tool.get("exvlint", {}) if isinstance(tool, dict) else {}
+    if not isinstance(section, dict):
+        config.errors.append(_error(shown, 1, "[tool.exvlint] must be a table"))
+        return None
+    return section
 
 
 def _error(path: str, line: int, message: str) -> Finding:
@@ -146,7 +160,7 @@ class _Lines:
 
             try:
                 self.root = yaml.compose(text, Loader=yaml.SafeLoader)
-            except yaml.YAMLError:
+            except (yaml.YAMLError, RecursionError):
                 self.root = None
 
     def line(self, *path) -> int:
@@ -181,6 +195,9 @@ def _apply(data: dict, text: str, shown: str, config: Config) -> None:
         config.errors.append(_error(shown, lines.line(*path), message))
 
     for key, value in data.items():
+        if isinstance(value, dict):
+            for sub in value:
+                config.key_lines[(key, str(sub))] = lines.line(key, str(sub))
         if key not in SCHEMA:
             err(key, f"unknown configuration key {key!r} (allowed: {', '.join(sorted(SCHEMA))})")
             continue
@@ -218,6 +235,24 @@ def _set(config: Config, key: str, sub: Optional[str], value: Any, err) -> None:
             config.all_vms = value == "all"
         elif sub == "transport_queue_on_os_disk":
             config.transport_queue_on_os_disk = value
+        elif sub == "version":
+            from .versions import parse_version
+
+            parsed = parse_version(str(value))
+            if parsed is None:
+                err((), "exchange.version must be 2013, 2016, 2019 or SE")
+            else:
+                config.exchange_version = parsed[0]
+                if parsed[1] is not None and config.exchange_cu is None:
+                    config.exchange_cu = parsed[1]
+        elif sub == "cu":
+            from .versions import parse_cu
+
+            cu = parse_cu(value)
+            if cu is None:
+                err((), "exchange.cu must be the number of a cumulative update, such as 14 or CU14")
+            else:
+                config.exchange_cu = cu
     elif key == "rules":
         if sub in ("select", "ignore"):
             ids = []
@@ -259,7 +294,11 @@ def _set(config: Config, key: str, sub: Optional[str], value: Any, err) -> None:
     elif key == "azure":
         config.smtp_relay = value
     elif key == "guest_os":
-        config.guest_os = {str(k): str(v) for k, v in value.items()}
+        for vm, os_name in value.items():
+            if not isinstance(os_name, str):  # never stringify what an alias may have blown up
+                err((str(vm),), f"guest_os.{vm} must be the name of an operating system")
+            else:
+                config.guest_os[str(vm)] = os_name
     elif key == "baseline":
         config.baseline = value
     elif key == "fail_level":
@@ -269,3 +308,8 @@ def _set(config: Config, key: str, sub: Optional[str], value: Any, err) -> None:
             config.fail_level = value
     elif key == "paths":
         config.exclude_paths = value
+    elif key == "limits":
+        if isinstance(value, bool) or value <= 0:
+            err((), f"limits.{sub} must be a positive whole number")
+        else:
+            config.limits = replace(config.limits, **{sub: value})

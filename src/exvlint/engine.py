@@ -5,7 +5,7 @@ import os
 import traceback
 from dataclasses import dataclass, field
 
-from . import suppress
+from . import limits, suppress, vmfacts
 from .catalog import load_catalog
 from .checks import CHECKS, RuleContext
 from .config import Config
@@ -15,7 +15,8 @@ from .model import Deployment
 from .files import FileCache
 from .paths import Boundary, repo_relative, repository_root
 
-INPUT_ERRORS = {"EXV000", "EXV003"}
+# input and configuration errors, and internal errors: exit 2, never 1 (which means "findings")
+INPUT_ERRORS = {"EXV000", "EXV002", "EXV003"}
 
 
 @dataclass
@@ -37,9 +38,13 @@ class LintResult:
 def lint(paths: list, config: Config | None = None) -> LintResult:
     """Lint ``paths`` (files or directories) and return every finding."""
     config = config or Config()
+    with limits.use(config.limits):
+        return _lint(list(paths) or ["."], config)
+
+
+def _lint(paths: list, config: Config) -> LintResult:
     levels = {rid: doc.level for rid, doc in load_catalog().items()}
     findings: list = list(config.errors)
-    paths = list(paths) or ["."]
     cache = FileCache(Boundary.for_paths(paths))  # nothing outside the scanned tree is read
     units, diagnostics, scan = discover(paths, cache, config.exclude_paths)
     deployments = []
@@ -71,6 +76,10 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
 
 def run_checks(deployment: Deployment, config: Config, levels: dict) -> list:
     ctx = RuleContext(deployment, config, levels)
+    try:
+        vmfacts.complete(deployment, config)  # the Exchange version and configured guest OS of every VM
+    except Exception as exc:  # the rules still run: what could not be completed stays unknown
+        ctx.findings.append(_internal_error("completing the model", exc, Location(deployment.name)))
     for rule_id, fn in sorted(CHECKS.items()):
         if not suppress.selected(rule_id, config):
             continue

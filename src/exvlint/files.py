@@ -11,9 +11,8 @@ import os
 import stat
 from typing import Optional
 
+from . import limits
 from .paths import Boundary
-
-MAX_FILE_BYTES = 10 * 1024 * 1024  # the interface's limit for any input file
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 
@@ -31,9 +30,11 @@ def check_inside(path: str, boundary: Optional[Boundary]) -> str:
     return real
 
 
-def read_bytes(path: str, boundary: Optional[Boundary], limit: int = MAX_FILE_BYTES) -> bytes:
+def read_bytes(path: str, boundary: Optional[Boundary], limit: Optional[int] = None) -> bytes:
     """The bytes of a regular file inside ``boundary`` (None: a file the user named), at most
-    ``limit`` of them. Raises InputError otherwise; never anything else, never blocks."""
+    ``limit`` of them (limits.file_bytes). Raises InputError otherwise; never anything else, never
+    blocks."""
+    limit = limits.current().file_bytes if limit is None else limit
     real = check_inside(path, boundary)
     try:
         fd = os.open(real, _OPEN_FLAGS)
@@ -46,7 +47,7 @@ def read_bytes(path: str, boundary: Optional[Boundary], limit: int = MAX_FILE_BY
         if not stat.S_ISREG(info.st_mode):
             raise InputError("not a regular file (a device, FIFO or socket); not read")
         if info.st_size > limit:
-            raise InputError(f"file is larger than {_size(limit)} ({info.st_size} bytes); not read")
+            raise InputError(f"file is larger than {_size(limit)} ({info.st_size} bytes, limits.file_bytes); not read")
         chunks, total = [], 0
         while True:  # the cap holds for files that grow while they are read, too
             chunk = os.read(fd, min(1 << 20, limit + 1 - total))
@@ -55,7 +56,7 @@ def read_bytes(path: str, boundary: Optional[Boundary], limit: int = MAX_FILE_BY
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:
-                raise InputError(f"file is larger than {_size(limit)}; not read")
+                raise InputError(f"file is larger than {_size(limit)} (limits.file_bytes); not read")
         return b"".join(chunks)
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}") from None
@@ -80,13 +81,13 @@ class _DecodeError(InputError):
         self.line = line
 
 
-def read_text(path: str, boundary: Optional[Boundary], limit: int = MAX_FILE_BYTES) -> str:
+def read_text(path: str, boundary: Optional[Boundary], limit: Optional[int] = None) -> str:
     return decode_text(read_bytes(path, boundary, limit))
 
 
 def error_line(exc: InputError) -> int:
     """The line an InputError points at (1 when the whole file is meant)."""
-    return getattr(exc, "line", 0) or 0
+    return getattr(exc, "line", 0) or 1
 
 
 def list_dir(directory: str, boundary: Optional[Boundary]) -> list:

@@ -39,6 +39,8 @@ register_words(PLATFORM, {
     "add-data-disk": "attach a data VHDX (or a pass-through disk) in another hard_disk_drives block",
     "separate-storage": "store the data VHDX on another volume or share than the boot VHD",
     "smb-fix": "use a local, SAN or Cluster Shared Volume path",
+    "smb-fixed-fix": "set vhd_type = \"Fixed\" (or move the disk to a local, SAN or Cluster Shared Volume path)",
+    "memory-fix": "set memory_startup_bytes (or memory_maximum_bytes with dynamic memory)",
     "differencing-fix": "use a fixed or dynamic VHDX",
     "dynamic-vhd-fix": "use a .vhdx path or vhd_type = \"Fixed\"",
     "boot-disk": "the VM boots from this disk",
@@ -194,10 +196,16 @@ def _vhd(inst: ResourceInstance, hosts: _ProviderHosts, volumes: dict) -> Disk:
             size = unknown(body.attrs["parent_path"].location, "a differencing VHD has the size of its parent")
     provisioning, shown = _vhd_type(body, path, ext, source_attr, inst)
     disk = Disk(**_resource_kw(inst), name=path, role="data", size_bytes=size, provisioning=provisioning,
-                storage_type=shown, file_format=_file_format(path, ext, inst.location), datastore=ds,
+                differencing=_differencing(provisioning), storage_type=shown, file_format=_file_format(path, ext, inst.location), datastore=ds,
                 placement=placement)
     disk.host = hosts.for_instance(inst)
     return disk
+
+
+def _differencing(provisioning: Val) -> Val:
+    if not provisioning.known:
+        return provisioning
+    return Val(provisioning.value == "differencing", provisioning.state, provisioning.location, provisioning.origins)
 
 
 def _file_format(path: Val, ext: str, where: Location) -> Val:
@@ -250,7 +258,8 @@ def _drive_disk(vm: VirtualMachine, inst: ResourceInstance, block: EvalBlock, i:
     path = attr_val(block, "path", "", as_str)
     if path.known and not path.value.strip():
         if not number.known:
-            disk = Disk(**common, name=number, provisioning=number, storage_type=number, placement=number)
+            disk = Disk(**common, name=number, provisioning=number, differencing=number, storage_type=number,
+                        placement=number)
             deployment.disks.append(disk)
             return disk
         return None
@@ -268,7 +277,8 @@ def _drive_disk(vm: VirtualMachine, inst: ResourceInstance, block: EvalBlock, i:
     else:
         prov = shown = unknown(path.location or block.location, reason + "; its type is not in the code", path.origins)
     disk = Disk(**common, name=path, size_bytes=unknown(path.location or block.location, reason + "; its size is not in the code"),
-                provisioning=prov, storage_type=shown, file_format=_file_format(path, ext, block.location),
+                provisioning=prov, differencing=_differencing(prov), storage_type=shown,
+                file_format=_file_format(path, ext, block.location),
                 datastore=ds, placement=placement)
     deployment.disks.append(disk)
     return disk
@@ -333,12 +343,13 @@ def _vm(inst: ResourceInstance, hosts: _ProviderHosts, volumes: dict, vhds: dict
     vm.stop_action = attr_val(body, "automatic_stop_action", "Save", as_str)
     vm.hibernation = Val(False, DEFAULT, inst.location)
     reason = "the hyperv provider has no guest OS attribute; map the VM to its OS with guest_os in .exvlint.yaml"
-    vm.guest_os = vm.guest_os_supported = vm.image = unknown(inst.location, reason)
+    vm.guest_os = vm.image = unknown(inst.location, reason)
     vm.host = hosts.for_instance(inst)
     for dvd in body.blocks_of("dvd_drives"):
         path = raw(dvd, "path")
         if isinstance(path, str) and "exchange" in path.lower():
-            vm.exchange_evidence.append(Evidence(path, dvd.attrs["path"].location, f"DVD drive ISO {path}"))
+            attr = dvd.attrs["path"]
+            vm.exchange_evidence.append(Evidence(path, attr.location, f"DVD drive ISO {path}", attr.origins))
     drives = body.blocks_of("hard_disk_drives")
     if "hard_disk_drives" in body.unknown_blocks:
         vm.data_disks_complete = unknown(inst.location, "the dynamic hard_disk_drives blocks are not known")

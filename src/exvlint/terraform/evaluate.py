@@ -12,11 +12,11 @@ import os
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .. import files
+from .. import files, limits
 from ..findings import Diagnostic, Location, Related, brief
 from ..paths import Boundary
 from . import hcl
-from .expressions import ORIGINS, Expressions, Scope
+from .expressions import ORIGINS, Budget, Expressions, Scope
 from .hcl import Body, Expr, GetAttr, Literal, Name, ObjectExpr, Template
 from .inputs import RootInputs, root_inputs
 from .loader import (
@@ -50,7 +50,6 @@ from .values import (
 
 RESOURCE_META = {"count", "for_each", "depends_on", "lifecycle", "provider", "provisioner", "connection"}
 MODULE_META = {"source", "version", "count", "for_each", "providers", "depends_on"}
-MAX_INSTANCES = 10_000
 
 
 @dataclass
@@ -75,6 +74,7 @@ class Evaluator:
         self.cli_inputs = cli_inputs  # ordered ("file", path) / ("var", "name=value"), as on the command line
         self.environ = os.environ if environ is None else environ
         self.result = TerraformResult(diagnostics=diagnostics, environ=self.environ)
+        self.budget = Budget()
         # the result's lists, filled as modules are evaluated
         self.instances = self.result.instances
         self.resource_blocks = self.result.resource_blocks
@@ -86,6 +86,7 @@ class Evaluator:
         if directory not in self.sources:
             src = load_module(directory, self.parse_cache)
             self.sources[directory] = src
+            self.budget.grow(src.files)
             self.diagnostics.extend(src.errors)
         return self.sources[directory]
 
@@ -93,7 +94,11 @@ class Evaluator:
         src = self.source(self.root_dir)
         root = ModuleInstance(self, src, "", None, (), (os.path.normpath(self.root_dir),), module_key="")
         root.root_inputs = root_inputs(src, self.environ, self.cli_inputs, self.parse_cache, self.diagnostics)
-        root.evaluate_all()
+        try:
+            root.evaluate_all()
+        except limits.LimitExceeded as exc:  # past every item's own handling: what was evaluated stands
+            self.budget.where = self.budget.where or Location(self.root_dir)
+            self.budget.overrun(exc, self.diagnostics)
         return self.result
 
     def module_dir_for(self, caller: "ModuleInstance", call_name: str, source: Any) -> Optional[str]:
@@ -141,7 +146,7 @@ class ModuleInstance(Expressions):
             alias_attr = block.body.attributes.get("alias")
             alias = ""
             if alias_attr is not None:
-                alias = self.safe_eval(alias_attr.expr, Scope(self, path), [])
+                alias = self.top_eval(alias_attr.expr, Scope(self, path), [])
             pname = block.labels[0] + ("." + alias if isinstance(alias, str) and alias else "")
             body = self.eval_block(block, Scope(self, path), skip=set())
             self.evaluator.providers.append(ProviderConfig(pname, self.address, body))
@@ -173,7 +178,7 @@ class ModuleInstance(Expressions):
         if value is _MISSING:
             default = block.body.attributes.get("default")
             if default is not None:
-                value = self.safe_eval(default.expr, scope, [])
+                value = self.top_eval(default.expr, scope, [])
                 origins = (Related(attr_location(path, default), f"default of variable {name}"),)
             else:
                 return Unknown(f"variable {name} has no value"), ()
@@ -187,14 +192,14 @@ class ModuleInstance(Expressions):
         if kind == "value":
             return raw[1]
         if kind == "expr":
-            return self.safe_eval(raw[1], Scope(self, raw[2]), [])
+            return self.top_eval(raw[1], Scope(self, raw[2]), [])
         text = raw[1]  # "raw": from TF_VAR_ or --var; strings stay strings for primitive types
         type_attr = block.body.attributes.get("type")
         type_name_ = _primitive_type(type_attr.expr) if type_attr is not None else "string"
         if type_name_ in ("string", "number", "bool"):
             return text
         try:
-            return plain(self.safe_eval(hcl.parse_expression(text), Scope(self, "<command line>"), []))
+            return plain(self.top_eval(hcl.parse_expression(text), Scope(self, "<command line>"), []))
         except hcl.HCLSyntaxError:
             return text
 
@@ -213,7 +218,7 @@ class ModuleInstance(Expressions):
         attr, path = decl
         local_trace: list = []
         try:
-            value = self.safe_eval(attr.expr, Scope(self, path), local_trace)
+            value = self.top_eval(attr.expr, Scope(self, path), local_trace)
         finally:
             self._in_progress.discard(key)
         origins = tuple(_dedupe(local_trace))
@@ -277,13 +282,19 @@ class ModuleInstance(Expressions):
         attr = attrs[meta]
         where = attr_location(scope.path, attr)
         trace: list = []
-        value = self.safe_eval(attr.expr, scope, trace)
+        value = self.top_eval(attr.expr, scope, trace)
         origins = (Related(where, f"{meta} of {address}"),) + tuple(_dedupe(trace))
-        keys = self._keys(meta, value, origins[1:])
+        try:
+            keys = self._keys(meta, value, origins[1:])
+            if not isinstance(keys, str) and len(keys) > limits.current().instances:
+                raise _TooMany(len(keys))
+        except _TooMany as many:
+            self.limit_hit(where, address, "instances", f"{meta} of {address} makes {many.count:,} instances")
+            return Expansion(None, origins, "more instances than exvlint expands")
         if isinstance(keys, str):  # why the instances are unknown
             self.unresolved(where, address, f"{meta} of {address}: {keys}")
             return Expansion(None, origins, keys)
-        return Expansion(keys[:MAX_INSTANCES], origins)
+        return Expansion(keys, origins)
 
     @staticmethod
     def _keys(meta: str, value: Any, origins: tuple) -> Any:
@@ -295,8 +306,8 @@ class ModuleInstance(Expressions):
                 count = int(to_number(value))
             except EvalError:
                 return "count is not a number"
-            if count > MAX_INSTANCES:
-                return f"count is {count}, more instances than exvlint expands ({MAX_INSTANCES})"
+            if count > limits.current().instances:  # never listed: it could be 10**18
+                raise _TooMany(count)
             return [(i, {"count": {"index": i}, ORIGINS + "count": origins}) for i in range(max(0, count))]
         if value is None:
             return []
@@ -334,6 +345,11 @@ class ModuleInstance(Expressions):
     def unresolved(self, location: Location, address: str, what: str) -> None:
         self.evaluator.diagnostics.append(Diagnostic("EXV001", location, what, address))
 
+    def limit_hit(self, location: Location, address: str, limit: str, what: str) -> None:
+        """A limit stops the expansion here: an input error, and what it creates stays unknown."""
+        error = limits.LimitExceeded(limit, what)
+        self.evaluator.diagnostics.append(Diagnostic("EXV000", location, str(error), address))
+
     # -- modules
     def module_value(self, name: str) -> Any:
         if name in self._modules:
@@ -357,7 +373,7 @@ class ModuleInstance(Expressions):
         base = self.prefix() + f"module.{name}"
         call_loc = block_location(path, block)
         source_attr = block.body.attributes.get("source")
-        source = self.safe_eval(source_attr.expr, scope, []) if source_attr is not None else None
+        source = self.top_eval(source_attr.expr, scope, []) if source_attr is not None else None
         directory = self.evaluator.module_dir_for(self, name, source)
         if directory is None:
             self.unresolved(call_loc, base, f"module {base} (source {source!r}) is not installed: run terraform init, or its resources are unknown")
@@ -387,7 +403,7 @@ class ModuleInstance(Expressions):
                 if arg in MODULE_META:
                     continue
                 trace: list = []
-                value = self.safe_eval(attr.expr, arg_scope, trace)
+                value = self.top_eval(attr.expr, arg_scope, trace)
                 origin = Related(attr_location(path, attr), f"argument {arg} of {address}")
                 inputs[arg] = (value, tuple(_dedupe([origin] + trace)))
             child = ModuleInstance(self.evaluator, child_src, address, inputs, self.call_sites + (call_loc,),
@@ -401,7 +417,7 @@ class ModuleInstance(Expressions):
         out = {}
         for name, (block, path) in self.source.outputs.items():
             value_attr = block.body.attributes.get("value")
-            out[name] = self.safe_eval(value_attr.expr, Scope(self, path), []) if value_attr is not None else None
+            out[name] = self.top_eval(value_attr.expr, Scope(self, path), []) if value_attr is not None else None
         return out
 
     # -- blocks
@@ -414,7 +430,7 @@ class ModuleInstance(Expressions):
             if name in skip:
                 continue
             trace: list = []
-            value = self.safe_eval(attr.expr, Scope(scope.mod, attr.path, scope.names) if attr.path else scope, trace)
+            value = self.top_eval(attr.expr, Scope(scope.mod, attr.path, scope.names) if attr.path else scope, trace)
             where = attr_location(scope.path, attr)
             written = literal_origin(value, where)
             if written is not None and not any(
@@ -444,7 +460,7 @@ class ModuleInstance(Expressions):
         if "for_each" not in attrs or content is None:
             return
         dyn_trace: list = []
-        coll = self.safe_eval(attrs["for_each"].expr, scope, dyn_trace)
+        coll = self.top_eval(attrs["for_each"].expr, scope, dyn_trace)
         origins = tuple(_dedupe(dyn_trace))
         loc = block_location(scope.path, block)
         if isinstance(coll, Unknown):
@@ -461,17 +477,28 @@ class ModuleInstance(Expressions):
         else:
             out.unknown_blocks.add(label)
             return
-        for k, v in items[:MAX_INSTANCES]:
+        if len(items) > limits.current().instances:
+            out.unknown_blocks.add(label)
+            self.limit_hit(attr_location(scope.path, attrs["for_each"]), self._current_address, "instances",
+                           f"dynamic \"{label}\" makes {len(items):,} blocks")
+            return
+        for k, v in items:
             inner = scope.with_names(**{iterator: {"key": k, "value": v}, ORIGINS + iterator: origins})
             labels_attr = attrs.get("labels")
             labels = []
             if labels_attr is not None:
-                lv = self.safe_eval(labels_attr.expr, inner, [])
+                lv = self.top_eval(labels_attr.expr, inner, [])
                 labels = [x for x in lv if isinstance(x, str)] if isinstance(lv, list) else []
             child = self.eval_body(content.body, inner, label, labels, Location(loc.path, content.line, content.col, content.line))
             out.blocks.append(child)
 
 _MISSING = object()
+
+
+class _TooMany(Exception):
+    def __init__(self, count: int):
+        super().__init__(count)
+        self.count = count
 # --------------------------------------------------------------------------- helpers
 
 

@@ -1,10 +1,12 @@
 """Evaluating one HCL expression in a scope: the expression half of a module instance."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..findings import Location
+from .. import limits
+from ..findings import Diagnostic, Location
 from . import hcl
 from .hcl import (
     Binary,
@@ -96,10 +98,51 @@ class Scope:
 
 
 
+GRACE_STEPS = 10_000  # what each item of a unit may still take once the limit is hit
+
+
+class Budget:
+    """Expression steps taken for one unit, against limits.evaluation_steps."""
+
+    def __init__(self) -> None:
+        self.steps = 0
+        self.max_steps = limits.current().evaluation_steps
+        self.where: Location | None = None  # the expression that went over
+        self.reported = False
+
+    def overrun(self, exc: "limits.LimitExceeded", diagnostics: list) -> None:
+        """Report the first limit hit in a unit (EXV000 where it happened); allow each later item
+        GRACE_STEPS more."""
+        if not self.reported:
+            self.reported = True
+            diagnostics.append(Diagnostic("EXV000", self.where or Location("<unknown>"),
+                                          f"evaluation stopped here: {exc}"))
+        self.where = None
+        self.max_steps = self.steps + GRACE_STEPS
+
+    def grow(self, paths: list) -> None:
+        """More configuration read: more steps allowed."""
+        for path in paths:
+            try:
+                self.max_steps += limits.STEPS_PER_BYTE * os.path.getsize(path)
+            except OSError:
+                pass
+
+
 class Expressions:
     """Mixed into ModuleInstance: ``eval`` and one method per expression type."""
 
     # -- expressions
+    def top_eval(self, expr: Expr, scope: Scope, trace: list) -> Any:
+        """``safe_eval`` for one item of a module (an attribute, a local, a variable, a count): past the
+        step limit its value is unknown and the next item may take a few steps, so one expensive
+        expression costs only itself and the rest of the unit is still read."""
+        try:
+            return self.safe_eval(expr, scope, trace)
+        except limits.LimitExceeded as exc:
+            self.evaluator.budget.overrun(exc, self.evaluator.diagnostics)
+            return Unknown(f"not evaluated: limits.{exc.name}")
+
     def safe_eval(self, expr: Expr, scope: Scope, trace: list) -> Any:
         try:
             return self.eval(expr, scope, trace)
@@ -109,6 +152,11 @@ class Expressions:
             return Unknown("expression too deeply nested")
 
     def eval(self, expr: Expr, scope: Scope, trace: list) -> Any:
+        budget = self.evaluator.budget
+        budget.steps += 1
+        if budget.steps > budget.max_steps:  # one bound for every way a small input can loop
+            budget.where = Location(scope.path, getattr(expr, "line", 0), getattr(expr, "col", 0))
+            raise limits.LimitExceeded("evaluation_steps", "evaluation takes too many steps")
         method = _DISPATCH.get(type(expr))
         if method is None:
             raise EvalError(f"cannot evaluate {type(expr).__name__}")
@@ -252,7 +300,11 @@ class Expressions:
         if self.fctx is None:
             self.fctx = FunctionContext(module_dir=self.source.directory, render_template=self._render_template_file,
                                         boundary=self.evaluator.boundary)
-        return call_function(name, args, self.fctx)
+        try:
+            return call_function(name, args, self.fctx)
+        except limits.LimitExceeded:
+            self.evaluator.budget.where = Location(scope.path, expr.line, expr.col)
+            raise
 
     def _render_template_file(self, text: str, variables: dict) -> Any:
         try:
@@ -340,6 +392,7 @@ class Expressions:
         else:
             raise EvalError(f"cannot iterate over a {type_name(coll)}")
         is_object = expr.key is not None
+        budget_size = limits.current().collection_size
         out_list: list = []
         out_obj: dict = {}
         for k, v in items:
@@ -367,6 +420,9 @@ class Expressions:
                     out_obj[key] = value
             else:
                 out_list.append(value)
+            if len(out_obj if is_object else out_list) > budget_size:
+                self.evaluator.budget.where = Location(scope.path, expr.line, expr.col)
+                raise limits.LimitExceeded("collection_size", "a for expression makes too many elements")
         return out_obj if is_object else out_list
 
 

@@ -36,7 +36,7 @@ from decimal import Decimal, localcontext
 from typing import Any, Callable, Iterable, Optional
 
 
-from .. import files
+from .. import files, limits
 from ..paths import Boundary
 from .graphemes import _glen, _graphemes
 from .values import (EvalError, Unknown, collect_refs, contains_unknown, equal, hole, merge_unknown,
@@ -52,8 +52,6 @@ __all__ = [
     "TERRAFORM_FUNCTION_NAMES",
 ]
 
-MAX_FILE_SIZE = 10 * 1024 * 1024  # file(), templatefile(), file hashes
-MAX_COLLECTION_SIZE = 1_000_000  # setproduct() and similar generated collections
 MAX_STRING_SIZE = 50 * 1024 * 1024  # indent(), format() padding and the like
 MAX_FILESET_ENTRIES = 100_000  # files visited by one fileset() call
 RANGE_LIMIT = 1024  # Terraform's own limit for range()
@@ -160,7 +158,9 @@ def call_function(name: str, args: list, ctx: FunctionContext) -> Any:
         return merge_unknown(args, f"{name}(): {exc}")
     except RecursionError:
         raise EvalError(f"{name}(): value is nested too deeply") from None
-    except Exception as exc:  # never leak anything but EvalError
+    except limits.LimitExceeded:
+        raise
+    except Exception as exc:  # never leak anything but EvalError or a limit
         raise EvalError(f"{name}(): {exc.__class__.__name__}: {exc}") from None
 
 
@@ -1147,8 +1147,8 @@ def _setproduct(*sets: Any) -> Any:
     total = 1
     for lst in lists:
         total *= len(lst)
-    if total > MAX_COLLECTION_SIZE:
-        raise EvalError(f"the product would have {total} elements, more than {MAX_COLLECTION_SIZE}")
+    if total > limits.current().collection_size:
+        raise limits.LimitExceeded("collection_size", f"setproduct() would make {total:,} elements")
     return [list(combo) for combo in itertools.product(*lists)]
 
 
@@ -1396,7 +1396,7 @@ def _csvdecode(s: Any) -> list:
 def _yamldecode(s: Any) -> Any:
     from .ctyyaml import decode  # deferred: PyYAML is imported only when a configuration needs it
 
-    return decode(_to_str(s), MAX_COLLECTION_SIZE)
+    return decode(_to_str(s), limits.current().collection_size)
 
 
 @_fn("yamlencode", 1, nulls=_all_nulls)
@@ -1472,7 +1472,7 @@ def _read_file(ctx: FunctionContext, path: Any) -> bytes:
             "in this configuration you must instead obtain this result from an attribute of that resource"
         )
     try:
-        return files.read_bytes(full, ctx.boundary, MAX_FILE_SIZE)
+        return files.read_bytes(full, ctx.boundary)
     except files.InputError as exc:
         raise EvalError(f"failed to read {name}: {exc}") from None
 
