@@ -357,6 +357,8 @@ class _File:
             if literals and len(literals) == len([m for m in members if not (m.kind == "literal" and m.value is None)]):
                 _put(out, "type", _json_type(literals[0].value), t)
                 allowed = _pl(t.line, t.col)
+                if all(isinstance(m.value, str) for m in literals):  # the compiler lists them sorted
+                    literals = sorted(literals, key=lambda m: m.value)
                 for m in literals:
                     _add(allowed, m.value, m)
                 _put(out, "allowedValues", allowed, t)
@@ -766,7 +768,12 @@ class _File:
                 return self.module_name(mod, index, env)
             if node.name == "outputs":
                 ref = fn("reference", self.module_symbol(mod, index, env))
-                return fn("tryGet", ref, "outputs") if node.safe else append(ref, "outputs")
+                if node.safe:
+                    _, _, cond = self.module_body(mod)
+                    if cond is not None:  # a module that may not be deployed has no outputs then
+                        ref = fn("if", self.x(cond, env), ref, fn("null"))
+                    return fn("tryGet", ref, "outputs")
+                return append(ref, "outputs")
             return unknown(f"module property {node.name}")
         base = node.base
         if isinstance(base, Member):
@@ -851,10 +858,11 @@ class _File:
         name = body.get("name")
         if name is not None:
             return self.x(name.value, menv)
+        unique = fn("uniqueString", mod.name, append(fn("deployment"), "name"))
         if loop is not None:
             idx = self.x(index, env) if index is not None else fn("copyIndex")
-            return fn("format", "{0}-{1}-{2}", mod.name, idx, fn("uniqueString", mod.name, append(fn("deployment"), "name")))
-        return fn("format", "{0}-{1}", mod.name, fn("uniqueString", mod.name, append(fn("deployment"), "name")))
+            return fn("format", mod.name + "-{0}-{1}", idx, unique)
+        return fn("format", mod.name + "-{0}", unique)
 
     # -- resource ids and names
     def name_segments(self, res: _Res, index: Any, env: dict) -> list:
@@ -1071,8 +1079,11 @@ class _File:
             batch_arg = batch.args[0] if isinstance(batch, Call) and batch.args else None
             _put(out, "copy", self.copy_spec(res.symbol, res.loop, env, None, batch_arg), res.loop)
             env = self.loop_env(res.loop, env, fn("copyIndex"))
-        if res.cond is not None:
-            _put(out, "condition", _expr_string(self.x(res.cond, env)), res.cond)
+        conds = [(r.cond, r) for r in self._nested_chain(res) if r.cond is not None]
+        if conds:  # a nested resource is deployed only where its parents are, as Bicep emits it
+            exprs = [self.x(c, env) for c, _ in conds]
+            cond = exprs[0] if len(exprs) == 1 else Fn("and", exprs)
+            _put(out, "condition", _expr_string(cond), conds[-1][0])
         if res.existing:
             _put(out, "existing", True, decl)
         _put(out, "type", res.type, decl.path)
@@ -1124,6 +1135,12 @@ class _File:
         if deps:
             _put(out, "dependsOn", deps, explicit or decl)
         return out
+
+    def _nested_chain(self, res: _Res) -> list:
+        chain = [res]
+        while chain[-1].nested_parent is not None and len(chain) < 64:
+            chain.append(chain[-1].nested_parent)
+        return list(reversed(chain))
 
     def _dep_symbols(self, node: Any) -> list:
         res, _ = self.resource_of(node)
@@ -1205,12 +1222,13 @@ class _File:
         elif params_prop is not None:  # params: someObject
             _put(params, "__all__", _expr_string(self.x(params_prop.value, env)), params_prop)
         _put(props, "parameters", params, params_prop or decl)
-        template = self.module_template(decl, out)
-        if isinstance(template, PosDict):
+        template = self.module_template(decl)
+        if isinstance(template, PosDict) and "$schema" in template:
             _put(props, "template", template, decl.path)
-            scope_of_module = str(template.get("$schema", "")).lower()
-            if "deploymenttemplate.json" in scope_of_module and "/2019-04-01/deploymenttemplate" not in scope_of_module \
-                    and not scope_of_module.endswith("/deploymenttemplate.json#"):
+            schema = str(template.get("$schema", "")).lower()
+            if "subscriptiondeploymenttemplate" in schema or "managementgroupdeploymenttemplate" in schema \
+                    or "tenantdeploymenttemplate" in schema:
+                # a deployment to another scope needs a location, as Bicep supplies it
                 where = append(fn("resourceGroup" if self.target_scope == "resourceGroup" else "deployment"), "location")
                 _put(out, "location", _expr_string(where), decl)
         elif template is not None:
@@ -1255,7 +1273,7 @@ class _File:
             _put(ref, "secretVersion", self.json(node.args[1], env), node.args[1])
         return ref
 
-    def module_template(self, decl: Decl, out: PosDict) -> Any:
+    def module_template(self, decl: Decl) -> Any:
         """The module's template (a PosDict with ``path``), a templateLink for registry modules, or None."""
         path = decl.path.value if isinstance(decl.path, Lit) else None
         if path is None:
