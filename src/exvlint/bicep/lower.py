@@ -135,8 +135,9 @@ class _Context:
         self.templates: dict = {}  # realpath -> lowered template of a module (the same for every caller)
 
     def diag(self, path: str, node: Any, message: str, rule: str = "EXV000") -> None:
-        self.diagnostics.append(Diagnostic(rule, Location(path, getattr(node, "line", 0), getattr(node, "col", 0)),
-                                           message))
+        d = Diagnostic(rule, Location(path, getattr(node, "line", 0), getattr(node, "col", 0)), message)
+        if d not in self.diagnostics:  # an expression may be lowered twice (variable inlining)
+            self.diagnostics.append(d)
 
     def load(self, path: str, params_file: bool = False):
         real = os.path.realpath(path)
