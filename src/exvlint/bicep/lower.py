@@ -306,7 +306,7 @@ class _File:
             _put(t, "functions", funcs, None)
         params = _pd(1, 1)
         for name, decl in self.params.items():
-            _put(params, name, self.parameter(decl), decl)
+            _put(params, name, self.parameter(decl), _name_at(decl))
         _put(t, "parameters", params, None)
         variables = self.variables_section()
         if variables:
@@ -319,7 +319,7 @@ class _File:
         _put(t, "resources", resources, None)
         outputs = _pd(1, 1)
         for decl in self.outputs:
-            _put(outputs, decl.name, self.output(decl), decl)
+            _put(outputs, decl.name, self.output(decl), _name_at(decl))
         _put(t, "outputs", outputs, None)
         return t
 
@@ -442,7 +442,7 @@ class _File:
                 value = owner.json(decl.value, {})
                 if owner is not self and isinstance(value, (PosDict, PosList)):
                     value.path = owner.path
-                _put(out, name, value, decl)
+                _put(out, name, value, _name_at(decl))
         if copies:
             out["copy"] = copies
             out.key_lines["copy"] = (copies.item_lines[0] if copies.item_lines else (1, 1))
@@ -1342,6 +1342,11 @@ class _File:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _name_at(decl: Decl) -> Lit:
+    """Where a declaration's name is written: the key position of its entry."""
+    return Lit(decl.name, decl.name_line, decl.name_col)
 
 
 def _dname(d: Any) -> str:
