@@ -35,17 +35,14 @@ MAX_DEPTH = 200  # nesting of expressions; deeper input is an error, never a Rec
 _PUNCT = ["...", "??", "::", "==", "!=", "=~", "!~", "<=", ">=", "&&", "||", "=>",
           "{", "}", "(", ")", "[", "]", "@", ",", ".", "?", ":", ";", "=", "<", ">",
           "+", "-", "*", "/", "%", "!", "|", "^"]
-_TOKEN = re.compile(r"""
-    (?P<ws>[ \t]+)
-  | (?P<nl>(?:\r\n|\r|\n)+)
-  | (?P<lc>//[^\r\n]*)
-  | (?P<bc>/\*)
-  | (?P<id>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<int>[0-9]+)
-  | (?P<ml>\$*''')
-  | (?P<q>')
-  | (?P<p>""" + "|".join(re.escape(p) for p in _PUNCT) + r""")
-""", re.VERBOSE)
+_PUNCT3 = {p for p in _PUNCT if len(p) == 3}
+_PUNCT2 = {p for p in _PUNCT if len(p) == 2}
+_PUNCT1 = {p for p in _PUNCT if len(p) == 1}
+_WS = re.compile(r"[ \t]+")
+_NL = re.compile(r"[\r\n]+")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_INT = re.compile(r"[0-9]+")
+_ML_DOLLAR = re.compile(r"\$+'''")
 _PRAGMA = re.compile(r"#[a-z][a-z-]*[^\r\n]*")
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", "'": "'", "$": "$"}
 _SINGLE_SEG = re.compile(r"[^'\\$\r\n]+")
@@ -81,62 +78,87 @@ class _Lexer:
 
     def run(self) -> list:
         text, n, pos = self.text, len(self.text), 0
+        tokens = self.tokens
         at_line_start = True
         while pos < n:
-            if at_line_start and text[pos] == "#":
+            ch = text[pos]
+            if ch == " " or ch == "\t":
+                pos = _WS.match(text, pos).end()
+                continue
+            if ch == "\n" or ch == "\r":
+                if self.stack and self.stack[-1] != "brace":
+                    self.fail("a string must end on the line where it starts", pos)
+                tokens.append(Token("nl", None, pos))
+                pos = _NL.match(text, pos).end()
+                at_line_start = True
+                continue
+            if ch == "#" and at_line_start:
                 m = _PRAGMA.match(text, pos)
                 if m:  # #disable-next-line and friends: trivia
                     pos = m.end()
                     continue
-            m = _TOKEN.match(text, pos)
-            if m is None:
-                self.fail(f"unexpected character {text[pos]!r}", pos)
-            kind = m.lastgroup
-            at_line_start = kind == "nl" or (at_line_start and kind == "ws")
-            if kind == "ws" or kind == "lc":
+            at_line_start = False
+            if ch.isalpha() or ch == "_":
+                m = _IDENT.match(text, pos)
+                if m is None:
+                    self.fail(f"unexpected character {ch!r}", pos)
+                tokens.append(Token("id", m.group(0), pos))
                 pos = m.end()
                 continue
-            if kind == "nl":
-                if self.stack and self.stack[-1] != "brace":
-                    self.fail("a string must end on the line where it starts", pos)
-                self.tokens.append(Token("nl", None, pos))
+            if "0" <= ch <= "9":
+                m = _INT.match(text, pos)
+                tokens.append(Token("int", int(m.group(0)), pos))
                 pos = m.end()
                 continue
-            if kind == "bc":
-                end = text.find("*/", pos + 2)
-                if end < 0:
-                    self.fail("unterminated /* comment", pos)
-                pos = end + 2
+            if ch == "'":
+                if text.startswith("'''", pos):
+                    pos = self.multiline(pos, pos + 3, 0)
+                else:
+                    pos = self.single(pos, pos + 1, True)
                 continue
-            if kind == "id":
-                self.tokens.append(Token("id", m.group(0), pos))
-            elif kind == "int":
-                self.tokens.append(Token("int", int(m.group(0)), pos))
-            elif kind == "ml":
+            if ch == "/" and pos + 1 < n and text[pos + 1] in "/*":
+                if text[pos + 1] == "/":
+                    end = text.find("\n", pos)
+                    pos = n if end < 0 else end
+                    if text[pos - 1:pos] == "\r":
+                        pos -= 1
+                else:
+                    end = text.find("*/", pos + 2)
+                    if end < 0:
+                        self.fail("unterminated /* comment", pos)
+                    pos = end + 2
+                continue
+            if ch == "$":
+                m = _ML_DOLLAR.match(text, pos)
+                if m is None:
+                    self.fail("unexpected character '$'", pos)
                 pos = self.multiline(pos, m.end(), len(m.group(0)) - 3)
                 continue
-            elif kind == "q":
-                pos = self.single(pos, pos + 1, True)
-                continue
-            else:
-                p = m.group(0)
-                if p == "{" and self.stack:
-                    self.stack.append("brace")
-                elif p == "}" and self.stack:
-                    top = self.stack.pop()
-                    if top != "brace":  # the end of an interpolation hole: the string goes on
-                        _, multiline, dollars = top
-                        if multiline:
-                            pos = self.multiline(pos, pos + 1, dollars, piece=True)
-                        else:
-                            pos = self.single(pos, pos + 1, False)
-                        continue
-                self.tokens.append(Token(p, p, pos))
-            pos = m.end()
+            p = text[pos:pos + 3]
+            if p not in _PUNCT3:
+                if p[:2] in _PUNCT2:
+                    p = p[:2]
+                elif ch in _PUNCT1:
+                    p = ch
+                else:
+                    self.fail(f"unexpected character {ch!r}", pos)
+            if p == "{" and self.stack:
+                self.stack.append("brace")
+            elif p == "}" and self.stack:
+                top = self.stack.pop()
+                if top != "brace":  # the end of an interpolation hole: the string goes on
+                    _, multiline, dollars = top
+                    if multiline:
+                        pos = self.multiline(pos, pos + 1, dollars, piece=True)
+                    else:
+                        pos = self.single(pos, pos + 1, False)
+                    continue
+            tokens.append(Token(p, p, pos))
+            pos += len(p)
         if self.stack and self.stack[-1] != "brace":
             self.fail("unterminated string", n)
-        self.tokens.append(Token("eof", None, n))
-        return self.tokens
+        tokens.append(Token("eof", None, n))
+        return tokens
 
     def single(self, start: int, pos: int, first: bool) -> int:
         """Scan a '...' string (or its part after a hole) from ``pos``; returns the end."""
