@@ -15,3 +15,16 @@ def read_in_tree(path: str, boundary: Optional[str]) -> tuple:
     if boundary is not None and not is_within(os.path.realpath(path), boundary):
         return None, Diagnostic("EXV000", Location(path), "file is outside the scanned tree; not read")
     return read_text(path)
+
+
+def read_bytes_in_tree(path: str, boundary: Optional[str], limit: int = 10 * 1024 * 1024) -> Optional[bytes]:
+    """The bytes of ``path`` (loadFileAsBase64), or None when outside ``boundary``, too large or unreadable."""
+    if boundary is not None and not is_within(os.path.realpath(path), boundary):
+        return None
+    try:
+        if os.path.getsize(path) > limit:
+            return None
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None

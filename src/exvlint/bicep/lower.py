@@ -31,12 +31,13 @@ from ..jsonpos import PosDict, PosList
 from ..terraform.evaluate import Diagnostic
 from . import armexpr as A
 from .armexpr import Fn, Tok, append, fn
-from .files import read_in_tree
+from .files import read_bytes_in_tree, read_in_tree
 from .parse import BicepSyntaxError, parse
 from .syntax import (ArrayLit, Binary, Call, Decl, For, Ident, If, Index, Interp, Lambda, Lit, Member, ObjectLit,
                      Prop, ResourceAccess, Spread, Ternary, TypeExpr, Unary)
 
 UNKNOWN_FUNCTION = "exvlint.unknown"
+_NESTED = "\x00nested:"  # env key prefix: a nested resource's short name inside its parent's body
 NESTED_DEPLOYMENT_API = "2025-04-01"  # what current Bicep emits for modules
 DEPLOYMENTS_TYPE = "Microsoft.Resources/deployments"
 SCHEMAS = {
@@ -265,7 +266,10 @@ class _File:
         program = self.ctx.load(target)
         if program is None:
             return None
-        return _File(self.ctx, target, program, self.stack)
+        other = _File(self.ctx, target, program, self.stack)
+        # the importing template has none of the imported file's variables: their values are inlined
+        other._inline = {name: True for name in other.vars}
+        return other
 
     def _inside(self, target: str, node: Any, what: str) -> bool:
         if self.ctx.boundary is not None and not _within(target, self.ctx.boundary):
@@ -471,6 +475,9 @@ class _File:
         for alias, (kind, other, name) in self.imported.items():
             if kind == "func":
                 owners.append((alias, other.funcs[name], other))
+                # the functions an imported function may call come along under their own names
+                owners += [(n, d, other) for n, d in other.funcs.items()
+                           if n != name and n not in self.funcs and n not in self.imported]
         for alias, other in self.wildcards.items():
             for name, decl in other.funcs.items():
                 owners.append((f"{alias}_{name}", decl, other))
@@ -687,8 +694,9 @@ class _File:
             if self.inlined(name):
                 return self.inline_var(name, env)
             return fn("variables", name)
-        if name in self.resources:  # the resource object itself
-            res = self.resources[name]
+        if _NESTED + name in env or name in self.resources:  # the resource object itself
+            res = self.resources[env.get(_NESTED + name, name)]
+            name = res.symbol
             if res.loop is not None:
                 return fn("references", name, "full")
             return fn("reference", name, res.api, "full")
@@ -720,6 +728,8 @@ class _File:
         index = None
         if isinstance(node, Index) and not node.safe and not node.from_end:
             index, node = node.index, node.base
+        if isinstance(node, Ident) and env and _NESTED + node.name in env:
+            return self.resources[env[_NESTED + node.name]], index
         if isinstance(node, Ident) and node.name in self.resources and not (env and node.name in env):
             return self.resources[node.name], index
         if isinstance(node, ResourceAccess):
@@ -998,7 +1008,7 @@ class _File:
                           "EXV001")
             return unknown(f"{name}() reads a file outside the scanned tree")
         if name == "loadFileAsBase64":
-            data = _read_bytes(target, self.ctx.boundary)
+            data = read_bytes_in_tree(target, self.ctx.boundary)
             if data is None:
                 return unknown(f"{name}(): {node.args[0].value} cannot be read")
             return Tok(base64.b64encode(data).decode("ascii"))
@@ -1023,7 +1033,7 @@ class _File:
         return value if as_value else A.from_value(value)
 
     # ------------------------------------------------------------------ resources
-    def dependencies(self, nodes: list, own: Optional[_Res], env_names: set) -> list:
+    def dependencies(self, nodes: list, own: Optional[_Res], env_names: set, scope: Optional[dict] = None) -> list:
         """Symbols of the resources and modules the given expressions refer to (Bicep's dependsOn)."""
         found: list = []
         seen_vars: set = set()
@@ -1036,7 +1046,7 @@ class _File:
                     visit(i, shadow)
                 return
             if isinstance(n, (Ident, ResourceAccess, Index)):
-                res, _ = self.resource_of(n)
+                res, _ = self.resource_of(n, scope)
                 if res is not None and not (isinstance(n, Ident) and n.name in shadow):
                     if res is not own and not res.existing and res.symbol not in found:
                         found.append(res.symbol)
@@ -1072,7 +1082,7 @@ class _File:
     def resource(self, res: _Res) -> PosDict:
         decl = res.decl
         out = _pd(decl.line, decl.col)
-        env: dict = {}
+        env: dict = self.nested_names(res)
         if res.nested_parent is not None and res.nested_parent.loop is not None:
             env.update(self.res_env(res.nested_parent, None, {}))
         if res.loop is not None:
@@ -1128,13 +1138,22 @@ class _File:
         if res.cond is not None:
             body_nodes.append(res.cond)
         loop_names = {n for n in ((res.loop.item, res.loop.index) if res.loop else ()) if n}
-        for sym in self.dependencies(body_nodes, res, loop_names):
+        for sym in self.dependencies(body_nodes, res, loop_names, self.nested_names(res)):
             if sym not in symbols:
                 symbols.append(sym)
         for sym in symbols:
             _add(deps, sym, explicit or decl)
         if deps:
             _put(out, "dependsOn", deps, explicit or decl)
+        return out
+
+    def nested_names(self, res: _Res) -> dict:
+        """Inside a resource body, its nested resources (and its parents') are known by their short names."""
+        out: dict = {}
+        for r in self._nested_chain(res):
+            for item in r.body.items:
+                if isinstance(item, Decl) and item.kind == "resource":
+                    out[_NESTED + item.name] = r.symbol + "::" + item.name
         return out
 
     def _nested_chain(self, res: _Res) -> list:
@@ -1381,18 +1400,6 @@ def _is_access(node: Any) -> bool:
 def _within(path: str, root: str) -> bool:
     real = os.path.realpath(path)
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
-
-
-def _read_bytes(path: str, boundary: Optional[str]) -> Optional[bytes]:
-    if boundary is not None and not _within(path, boundary):
-        return None
-    try:
-        if os.path.getsize(path) > 10 * 1024 * 1024:
-            return None
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError:
-        return None
 
 
 _MISSING = object()
