@@ -401,17 +401,7 @@ class _Parser:
     def decl_func(self, line: int, col: int) -> Decl:
         decl = self._named("func", line, col)
         self.expect("(", "'('")
-        self.newlines()
-        while not self.check(")"):
-            pname = self.ident("a parameter name")
-            decl.params.append((pname.value, self.type_or_resource(False)))
-            self.newlines()
-            if self.check(","):
-                self.next()
-                self.newlines()
-            elif not self.check(")"):
-                self.fail("expected ',' or ')'")
-        self.next()
+        decl.params = self.comma_list(")", lambda: (self.ident("a parameter name").value, self.type_or_resource(False)))
         decl.type = self.type_or_resource(False)
         self.expect("=>", "'=>'")
         self.newlines()
@@ -634,18 +624,7 @@ class _Parser:
 
     def type_args(self) -> list:
         self.expect("<", "'<'")
-        args = []
-        self.newlines()
-        while not self.check(">"):
-            args.append(self.type_expression())
-            self.newlines()
-            if self.check(","):
-                self.next()
-                self.newlines()
-            elif not self.check(">"):
-                self.fail("expected ',' or '>'")
-        self.next()
-        return args
+        return self.comma_list(">", self.type_expression)
 
     def primary_type(self) -> TypeExpr:
         tok = self.peek()
@@ -704,6 +683,21 @@ class _Parser:
             else:
                 props.append((key, ptype) + self.pos(ktok))
         return TypeExpr("object", line, col, props=props, additional=additional)
+
+    def comma_list(self, close: str, item) -> list:
+        """``item()`` separated by commas (newlines allowed around them) up to ``close``, consumed."""
+        out = []
+        self.newlines()
+        while not self.check(close):
+            out.append(item())
+            self.newlines()
+            if self.check(","):
+                self.next()
+                self.newlines()
+            elif not self.check(close):
+                self.fail(f"expected ',' or '{close}'")
+        self.next()
+        return out
 
     # -- element lists: newline- or comma-separated, trailing comma allowed
     def elements(self, close: str):
@@ -901,17 +895,7 @@ class _Parser:
     def paren_or_lambda(self):
         open_tok = self.next()
         line, col = self.pos(open_tok)
-        items = []
-        self.newlines()
-        while not self.check(")"):
-            items.append(self.expression())
-            self.newlines()
-            if self.check(","):
-                self.next()
-                self.newlines()
-            elif not self.check(")"):
-                self.fail("expected ',' or ')'")
-        self.next()
+        items = self.comma_list(")", self.expression)
         if self.check("=>"):
             if not all(isinstance(x, Ident) for x in items):
                 self.fail("lambda parameters must be names", open_tok)

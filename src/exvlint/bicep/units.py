@@ -45,16 +45,9 @@ def bicep_roots(files: list, read) -> list:
         for target in module_targets(f, text):
             if target in scanned and target != f:
                 called.setdefault(target, set()).add(f)
-    roots = [f for f in scanned if f not in called]
-    reachable = set(roots)
-    changed = True
-    while changed:
-        changed = False
-        for target, callers in called.items():
-            if target not in reachable and callers & reachable:
-                reachable.add(target)
-                changed = True
-    return roots + [f for f in scanned if f not in reachable]
+    from ..discover import callers_first
+
+    return callers_first(scanned, called)
 
 
 def compiled_from_bicep(json_path: str, text: Optional[str] = None) -> bool:
