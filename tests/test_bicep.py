@@ -147,3 +147,21 @@ def test_cli_accepts_bicep_files_and_reports_broken_ones(tmp_path, capsys):
     assert main(["check", str(tmp_path)]) == 2
     out = capsys.readouterr().out
     assert "broken.bicep:1:18: EXV000" in out
+
+
+def test_compiled_json_beside_its_bicep_is_recognised(tmp_path):
+    from exvlint.bicep.units import compiled_twins
+
+    (tmp_path / "main.bicep").write_text("param a string = 'x'\n")
+    (tmp_path / "azuredeploy.json").write_text(json.dumps({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "metadata": {"_generator": {"name": "bicep", "version": "0.30.3.12046"}}, "resources": []}))
+    (tmp_path / "main.json").write_text(json.dumps({"metadata": {"_generator": {"name": "someone-else"}}}))
+    assert compiled_twins(str(tmp_path / "main.bicep")) == [str(tmp_path / "azuredeploy.json")]
+
+
+def test_bicepparam_naming_a_missing_template(tmp_path):
+    (tmp_path / "dev.bicepparam").write_text("using './nope.bicep'\nparam a = 1\n")
+    params, diags = parse_bicepparam(str(tmp_path / "dev.bicepparam"))
+    assert params.template is None
+    assert [(d.rule_id, d.location.line, d.location.col) for d in diags] == [("EXV000", 1, 7)]

@@ -1502,6 +1502,8 @@ def parse_bicepparam(path: str, boundary: Optional[str] = None) -> tuple:
                 ctx.diag(path, decl, f"using {decl.path.value}: registry templates are not read", "EXV001")
             elif ctx.boundary is not None and not _within(target, ctx.boundary):
                 ctx.diag(path, decl, "using path leaves the scanned tree; not followed")
+            elif not os.path.isfile(target):
+                ctx.diag(path, decl.path, f"using {decl.path.value}: the file does not exist")
             else:
                 result.template = target
     doc = _pd(1, 1, path)

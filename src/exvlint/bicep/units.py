@@ -61,3 +61,13 @@ def compiled_from_bicep(json_path: str, text: Optional[str] = None) -> bool:
         return False
     gen = ((doc.get("metadata") or {}).get("_generator") or {}) if isinstance(doc, dict) else {}
     return isinstance(gen, dict) and gen.get("name") == "bicep"
+
+
+def compiled_twins(bicep_path: str) -> list:
+    """JSON files beside ``bicep_path`` that the Bicep compiler made from it: ``x.json`` for ``x.bicep``
+    (and ``azuredeploy.json`` for ``main.bicep``, as the quickstart templates name them)."""
+    folder, name = os.path.split(bicep_path)
+    stem = name[: -len(".bicep")]
+    candidates = [stem + ".json"] + (["azuredeploy.json"] if stem == "main" else [])
+    return [os.path.join(folder, c) for c in candidates
+            if os.path.isfile(os.path.join(folder, c)) and compiled_from_bicep(os.path.join(folder, c))]
