@@ -165,3 +165,12 @@ def test_bicepparam_naming_a_missing_template(tmp_path):
     params, diags = parse_bicepparam(str(tmp_path / "dev.bicepparam"))
     assert params.template is None
     assert [(d.rule_id, d.location.line, d.location.col) for d in diags] == [("EXV000", 1, 7)]
+
+
+def test_deep_nesting_is_an_input_error_not_a_crash(tmp_path):
+    path = tmp_path / "deep.bicep"
+    path.write_text("var a = " + "[" * 3000 + "1" + "]" * 3000 + "\n")
+    template, diags = lower(str(path))
+    assert template is None
+    assert [(d.rule_id, d.location.line) for d in diags] == [("EXV000", 1)]
+    assert "nested too deeply" in diags[0].message

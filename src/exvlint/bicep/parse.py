@@ -28,7 +28,7 @@ class BicepSyntaxError(ValueError):
         self.col = col
 
 
-MAX_DEPTH = 200  # nesting of expressions; deeper input is an error, never a RecursionError
+MAX_DEPTH = 100  # nesting of expressions; deeper input is an error with a location, never a RecursionError
 
 # token kinds: "id", "int", "str" (a whole string: value), "strl"/"strm"/"strr" (pieces of an
 # interpolated string: text before/between/after holes), "nl", "eof", and punctuation as itself
