@@ -59,6 +59,11 @@ def unknown(reason: str) -> Fn:
     return Fn(UNKNOWN_FUNCTION, [Tok(reason)])
 
 
+def _literal_string(v: str) -> str:
+    """A string value as JSON: ARM reads '[...]' as an expression, so such a literal gets '[[' (as Bicep writes it)."""
+    return "[" + v if v.startswith("[") and v.endswith("]") else v
+
+
 def _pd(line: int, col: int, path: str = "") -> PosDict:
     d = PosDict()
     d.line, d.col = line, col
@@ -86,10 +91,7 @@ def _add(lst: PosList, value: Any, node: Any) -> None:
 def _expr_string(e: Any) -> Any:
     """An expression as a JSON value: literals stay literals, everything else is '[...]'."""
     if isinstance(e, Tok):
-        v = e.value
-        if isinstance(v, str):
-            return "[" + v if v.startswith("[") else v
-        return v
+        return _literal_string(e.value) if isinstance(e.value, str) else e.value
     if isinstance(e, Fn) and not e.args and not e.props and e.name in ("true", "false", "null"):
         return {"true": True, "false": False, "null": None}[e.name]
     return "[" + A.text(e) + "]"
@@ -539,8 +541,8 @@ class _File:
         """A Bicep value in a JSON position: objects and arrays stay JSON, property loops become copy."""
         if isinstance(node, Lit):
             v = node.value
-            if isinstance(v, str) and v.startswith("["):
-                return "[" + v
+            if isinstance(v, str):
+                return _literal_string(v)
             if isinstance(v, int) and not isinstance(v, bool) and not (-2**31 <= v < 2**31):
                 return "[" + A.text(fn("json", str(v))) + "]"
             return v
@@ -927,6 +929,8 @@ class _File:
         segs = self.name_segments(res, index, env)
         top = self.top_of(res)
         scope = top.prop("scope")
+        if scope is not None:  # the scope is read where the top-level resource's loop item is known
+            env = {**env, **self.res_env(top, index if top is res else None, env)}
         if scope is None:
             if self.target_scope == "subscription":
                 return Fn("subscriptionResourceId", [Tok(res.type)] + segs)
@@ -1434,8 +1438,8 @@ def _positioned(value: Any, node: Any) -> Any:
         for v in value:
             _add(out, _positioned(v, node), node)
         return out
-    if isinstance(value, str) and value.startswith("["):
-        return "[" + value
+    if isinstance(value, str):
+        return _literal_string(value)
     return value
 
 
