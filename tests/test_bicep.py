@@ -12,7 +12,6 @@ from exvlint.bicep.lower import lower, parse_bicepparam
 from exvlint.bicep.parse import BicepSyntaxError, parse
 from exvlint.bicep.units import bicep_roots
 from exvlint.cli import main
-from exvlint.terraform.evaluate import read_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bicep"
 
@@ -136,7 +135,7 @@ def test_module_cycle_and_paths_leaving_the_tree(tmp_path):
 def test_callers_first_roots(tmp_path):
     shutil.copytree(FIXTURES / "module_nested", tmp_path / "m")
     files = [str(tmp_path / "m" / "modules" / "disk.bicep"), str(tmp_path / "m" / "main.bicep")]
-    assert bicep_roots(files, read_text) == [os.path.normpath(files[1])]
+    assert bicep_roots(files, lambda p: (Path(p).read_text(), None)) == [os.path.normpath(files[1])]
 
 
 def test_cli_accepts_bicep_files_and_reports_broken_ones(tmp_path, capsys):

@@ -1,30 +1,34 @@
-"""The one place the Bicep front end opens files: sources, modules, imports and the files that
-``loadTextContent`` and friends read. Nothing outside the scanned tree is opened."""
+"""How the Bicep front end opens files: sources, modules, imports and the files that
+``loadTextContent`` and friends read, all through the central boundary-checked reader
+(:mod:`exvlint.files`), so nothing outside the scanned tree is opened."""
 from __future__ import annotations
 
 import os
-from typing import Optional
+from typing import Optional, Union
 
-from ..findings import Location
-from ..paths import is_within
-from ..terraform.evaluate import Diagnostic, read_text
-
-
-def read_in_tree(path: str, boundary: Optional[str]) -> tuple:
-    """(text, None) or (None, Diagnostic): ``path`` must resolve (symlinks followed) inside ``boundary``."""
-    if boundary is not None and not is_within(os.path.realpath(path), boundary):
-        return None, Diagnostic("EXV000", Location(path), "file is outside the scanned tree; not read")
-    return read_text(path)
+from .. import files
+from ..findings import Diagnostic, Location
+from ..paths import Boundary
 
 
-def read_bytes_in_tree(path: str, boundary: Optional[str], limit: int = 10 * 1024 * 1024) -> Optional[bytes]:
-    """The bytes of ``path`` (loadFileAsBase64), or None when outside ``boundary``, too large or unreadable."""
-    if boundary is not None and not is_within(os.path.realpath(path), boundary):
-        return None
+def as_boundary(boundary: Union[Boundary, str, None], path: str) -> Boundary:
+    """A :class:`Boundary` from what a caller gave: a Boundary, a directory, or None (the file's folder)."""
+    if isinstance(boundary, Boundary):
+        return boundary
+    return Boundary([boundary if boundary is not None else (os.path.dirname(os.path.abspath(path)) or ".")])
+
+
+def read_in_tree(path: str, boundary: Boundary) -> tuple:
+    """(text, None) or (None, Diagnostic) for ``path`` inside ``boundary``."""
     try:
-        if os.path.getsize(path) > limit:
-            return None
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError:
+        return files.read_text(path, boundary), None
+    except files.InputError as exc:
+        return None, Diagnostic("EXV000", Location(path, files.error_line(exc)), str(exc))
+
+
+def read_bytes_in_tree(path: str, boundary: Boundary) -> Optional[bytes]:
+    """The bytes of ``path`` (loadFileAsBase64), or None when it cannot or may not be read."""
+    try:
+        return files.read_bytes(path, boundary)
+    except files.InputError:
         return None

@@ -23,15 +23,15 @@ from __future__ import annotations
 import base64
 import json
 import os
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from .. import jsonpos
-from ..findings import Location
+from ..findings import Diagnostic, Location
 from ..jsonpos import PosDict, PosList
-from ..terraform.evaluate import Diagnostic
+from ..paths import Boundary
 from . import armexpr as A
 from .armexpr import Fn, Tok, append, fn
-from .files import read_bytes_in_tree, read_in_tree
+from .files import as_boundary, read_bytes_in_tree, read_in_tree
 from .parse import BicepSyntaxError, parse
 from .syntax import (ArrayLit, Binary, Call, Decl, For, Ident, If, Index, Interp, Lambda, Lit, Member, ObjectLit,
                      Prop, ResourceAccess, Spread, Ternary, TypeExpr, Unary)
@@ -131,8 +131,8 @@ class _Res:
 class _Context:
     """What the lowering of one root file and its modules share."""
 
-    def __init__(self, boundary: Optional[str]):
-        self.boundary = os.path.realpath(boundary) if boundary else None
+    def __init__(self, boundary: Boundary):
+        self.boundary = boundary
         self.diagnostics: list = []
         self.programs: dict = {}  # realpath -> (Program | None)
         self.templates: dict = {}  # realpath -> lowered template of a module (the same for every caller)
@@ -274,7 +274,7 @@ class _File:
         return other
 
     def _inside(self, target: str, node: Any, what: str) -> bool:
-        if self.ctx.boundary is not None and not _within(target, self.ctx.boundary):
+        if not self.ctx.boundary.contains(target):
             self.ctx.diag(self.path, node, f"{what} path leaves the scanned tree; not followed")
             return False
         if not os.path.isfile(target):
@@ -1007,7 +1007,7 @@ class _File:
         if name == "loadDirectoryFileInfo":
             return unknown(f"{name}() is not read by exvlint")
         target = os.path.normpath(os.path.join(self.dir, node.args[0].value))
-        if self.ctx.boundary is not None and not _within(target, self.ctx.boundary):
+        if not self.ctx.boundary.contains(target):
             self.ctx.diag(self.path, node, f"{name}(): {node.args[0].value} is outside the scanned tree; not read",
                           "EXV001")
             return unknown(f"{name}() reads a file outside the scanned tree")
@@ -1310,7 +1310,7 @@ class _File:
                           "its resources are unknown", "EXV001")
             return link
         target = os.path.normpath(os.path.join(self.dir, path))
-        if self.ctx.boundary is not None and not _within(target, self.ctx.boundary):
+        if not self.ctx.boundary.contains(target):
             self.ctx.diag(self.path, decl.path, f"module {decl.name}: {path} leaves the scanned tree; not followed")
             return None
         real = os.path.realpath(target)
@@ -1401,11 +1401,6 @@ def _is_access(node: Any) -> bool:
     return False
 
 
-def _within(path: str, root: str) -> bool:
-    real = os.path.realpath(path)
-    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
-
-
 _MISSING = object()
 
 
@@ -1446,14 +1441,14 @@ def _positioned(value: Any, node: Any) -> Any:
 # ----------------------------------------------------------------------------- entry points
 
 
-def lower(path: str, boundary: Optional[str] = None) -> tuple:
+def lower(path: str, boundary: Union[Boundary, str, None] = None) -> tuple:
     """(positioned template or None, diagnostics) for the Bicep file ``path``.
 
-    ``boundary`` is the scanned tree: modules, imports and compile-time file functions may not
-    leave it (default: the file's own directory). A syntax error gives no template and an EXV000
+    ``boundary`` is the scanned tree (a :class:`~exvlint.paths.Boundary` or a directory): modules,
+    imports and compile-time file functions may not leave it (default: the file's own directory). A syntax error gives no template and an EXV000
     diagnostic at the line and column where parsing stopped.
     """
-    ctx = _Context(boundary if boundary is not None else (os.path.dirname(os.path.abspath(path)) or "."))
+    ctx = _Context(as_boundary(boundary, path))
     program = ctx.load(path)
     if program is None:
         return None, ctx.diagnostics
@@ -1488,9 +1483,9 @@ class BicepParams:
 _NOT_CONSTANT = object()
 
 
-def parse_bicepparam(path: str, boundary: Optional[str] = None) -> tuple:
+def parse_bicepparam(path: str, boundary: Union[Boundary, str, None] = None) -> tuple:
     """(BicepParams or None, diagnostics) for the ``.bicepparam`` file ``path``."""
-    ctx = _Context(boundary if boundary is not None else (os.path.dirname(os.path.abspath(path)) or "."))
+    ctx = _Context(as_boundary(boundary, path))
     program = ctx.load(path, params_file=True)
     if program is None:
         return None, ctx.diagnostics
@@ -1504,7 +1499,7 @@ def parse_bicepparam(path: str, boundary: Optional[str] = None) -> tuple:
             result.using_location = Location(path, decl.line, decl.col)
             if decl.path.value.startswith(REGISTRY_PREFIXES):
                 ctx.diag(path, decl, f"using {decl.path.value}: registry templates are not read", "EXV001")
-            elif ctx.boundary is not None and not _within(target, ctx.boundary):
+            elif not ctx.boundary.contains(target):
                 ctx.diag(path, decl, "using path leaves the scanned tree; not followed")
             elif not os.path.isfile(target):
                 ctx.diag(path, decl.path, f"using {decl.path.value}: the file does not exist")
