@@ -9,6 +9,7 @@ the configuration beside it before the Terraform source front end looks).
 from __future__ import annotations
 
 from .arm.frontend import ArmFrontEnd
+from .bicep.frontend import BicepFrontEnd
 from .terraform.frontend import PlanFrontEnd, TerraformFrontEnd
 
-FRONTENDS = (PlanFrontEnd(), ArmFrontEnd(), TerraformFrontEnd())
+FRONTENDS = (PlanFrontEnd(), ArmFrontEnd(), TerraformFrontEnd(), BicepFrontEnd())

@@ -27,6 +27,13 @@ register_words(PLATFORM, {
     "hibernation-fix": "set hibernation_enabled = false (ARM/Bicep: additionalCapabilities.hibernationEnabled)",
     "memory-fix": "choose a size with more memory",
     "guest-os-fix": "choose the image SKU of a supported release (a new VM: Windows is not upgraded in place under Exchange)",
+    "relay-fix": "record the relay where exvlint sees it: an Azure Communication Services email resource "
+                 "(azurerm_email_communication_service, Microsoft.Communication/emailServices), an outbound NSG or "
+                 "firewall rule for TCP 587 to the relay's address, the tag smtp-relay on the Exchange VMs, or "
+                 "azure.smtp_relay in .exvlint.yaml",
+    "smtp-egress-fix": "allow only the relay's address and port (usually 587), or remove the rule",
+    "guest-share-fix": "keep Exchange databases, logs and queues on Premium managed disks (see EXV301), not on "
+                       "Azure Files or Azure NetApp Files",
 })
 
 _BLOB_HOST = re.compile(r"^https?://([a-z0-9]+)\.blob\.", re.I)

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..model import DEFAULT, EXPLICIT, Datastore, Deployment, Disk, Evidence, Snapshot, Val, VirtualMachine, unknown
+from ..model import DEFAULT, EXPLICIT, Datastore, Deployment, Disk, Snapshot, Val, VirtualMachine, unknown
 from ..terraform.results import EvalBlock, ResourceInstance
 from . import azure
 from . import azure_catalog as catalog
 from .azure import PLATFORM
+from . import azurerm_files, azurerm_network, guest_scripts
 from .terraform_values import (InstanceIndex, as_bool, as_int, as_str, attr_val, first_block, raw,
                                refs_of, resource_label, string_map)
+
 VM_TYPES = ("azurerm_windows_virtual_machine", "azurerm_virtual_machine")
 DISK_TYPES = ("azurerm_managed_disk",)
 EXTENSION_TYPES = ("azurerm_virtual_machine_extension", "azurerm_virtual_machine_run_command")
@@ -21,10 +23,9 @@ HANDLED = set(VM_TYPES) | set(DISK_TYPES) | set(EXTENSION_TYPES) | {
     "azurerm_virtual_machine_data_disk_attachment", "azurerm_snapshot", "azurerm_storage_account",
     "azurerm_virtual_machine_restore_point_collection"}
 
-
 def reads_type(rtype: str) -> bool:
     """Whether this adapter reads resources of ``rtype`` (unresolved ones deserve a --strict note)."""
-    return rtype in HANDLED
+    return rtype in HANDLED or rtype in azurerm_network.HANDLED or rtype in azurerm_files.HANDLED
 
 
 def handles(instance: ResourceInstance) -> bool:
@@ -36,6 +37,7 @@ def adapt(evaluated, deployment: Deployment) -> None:
     instances = evaluated.instances
     mine = [i for i in instances if i.type in HANDLED and i.mode == "managed"]
     if not mine:
+        azurerm_network.adapt(evaluated, deployment, {})  # a network without VMs (a hub, a landing zone)
         return
     deployment.platforms.add(PLATFORM)
     index = InstanceIndex(instances)
@@ -57,13 +59,18 @@ def adapt(evaluated, deployment: Deployment) -> None:
             _attach(inst, index, vms, disks)
     _attachment_blocks(evaluated.resource_blocks, vms)
     azure.own_storage(deployment.disks + [d for vm in vms.values() for d in vm.data_disks])
+    guest_code: dict = {}  # VM address -> [(texts, location, what)]: what runs inside the guest
+    for address, vm in vms.items():
+        _custom_data(index.by_address[address], guest_code)
     for inst in mine:
         if inst.type in EXTENSION_TYPES:
-            _extension(inst, index, vms)
+            _extension(inst, index, vms, guest_code)
         elif inst.type == "azurerm_snapshot":
             deployment.snapshots.append(_snapshot(inst, index, disks))
         elif inst.type == "azurerm_virtual_machine_restore_point_collection":
             deployment.snapshots.append(_restore_points(inst, index, vms))
+    azurerm_network.adapt(evaluated, deployment, vms)
+    azurerm_files.adapt(evaluated, deployment, vms, accounts, guest_code)
 
 
 def _resource_kw(inst: ResourceInstance) -> dict:
@@ -296,18 +303,39 @@ def _attachment_blocks(blocks: list, vms: dict) -> None:
                 vm.data_disk_origins += block.origins
 
 
-def _extension(inst: ResourceInstance, index: InstanceIndex, vms: dict) -> None:
+def _custom_data(inst: ResourceInstance, guest_code: dict) -> None:
+    """Custom data and user data run in the guest (Windows: a script the VM's setup reads)."""
+    profile = first_block(inst.body, "os_profile")  # the legacy VM keeps it in os_profile, as plain text
+    for block in (inst.body, profile):
+        for name in ("custom_data", "user_data"):
+            attr = block.attrs.get(name) if block is not None else None
+            if attr is not None and attr.value is not None:
+                guest_code.setdefault(inst.address, []).append(
+                    (guest_scripts.decode_custom_data(attr.value), attr.location, f"the VM's {name}"))
+
+
+def _extension(inst: ResourceInstance, index: InstanceIndex, vms: dict, guest_code: dict) -> None:
     body = inst.body
     targets = index.targets(body, "virtual_machine_id", VM_TYPES)
     if not targets or targets[0].address not in vms:
         return
     vm = vms[targets[0].address]
+    kind = "VM extension" if inst.type == "azurerm_virtual_machine_extension" else "run command"
+    for name in ("settings", "protected_settings"):
+        attr = body.attrs.get(name)
+        if attr is not None and attr.value is not None:
+            guest_code.setdefault(vm.address, []).append(
+                (guest_scripts.texts_of(attr.value), attr.location, f"{kind} {resource_label(inst)}"))
+    source = first_block(body, "source")
+    if source is not None and "script" in source.attrs:
+        attr = source.attrs["script"]
+        guest_code.setdefault(vm.address, []).append(
+            (guest_scripts.texts_of(attr.value), attr.location, f"{kind} {resource_label(inst)}"))
     settings = [(attr.value, attr.location, attr.origins) for attr in
                 (body.attrs.get(n) for n in ("settings", "protected_settings")) if attr is not None]
     name = body.attrs.get("name")
     named = (name.value, name.location, name.origins) if name is not None else None
     vm.exchange_evidence.extend(azure.extension_evidence(settings, named, f"VM extension {resource_label(inst)}"))
-    source = first_block(body, "source")
     if source is not None:
         parts = [({n: attr.value}, attr.location, attr.origins) for n, attr in
                  ((n, source.attrs.get(n)) for n in ("script", "script_uri")) if attr is not None]

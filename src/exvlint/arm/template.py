@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from .. import files, jsonpos, limits
 from ..findings import Diagnostic, Location, Related
@@ -1246,12 +1246,14 @@ def _tree(node: Any, path: str, where: Location, string, trace: list, copies=Non
 
 
 def evaluate(template_path: str, doc: Any, parameters: Optional[list] = None, *,
-             boundary: Optional[Boundary] = None) -> ArmResult:
+             boundary: Union[Boundary, str, None] = None) -> ArmResult:
     """Evaluate the positioned template ``doc`` (from ``template_path``) as one deployment.
 
     ``parameters``: [(path, positioned parameters document)], applied in order (later ones win).
     ``boundary``: linked templates and parameters links are read only from inside it.
     """
+    if isinstance(boundary, str):  # a directory
+        boundary = Boundary([boundary])
     result = ArmResult(template_path, parameters[-1][0] if parameters else None)
     ev = Evaluation(result, boundary, os.path.dirname(template_path) or ".")
     ev.read(template_path)
