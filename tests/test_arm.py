@@ -365,6 +365,21 @@ def test_resources_object_of_symbolic_names_and_existing(tmp_path):
     assert vm.get("properties.x").value.endswith("/providers/Microsoft.Network/virtualNetworks/hub")
 
 
+def test_parameter_values_given_as_expressions(tmp_path):
+    """A .bicepparam value that calls a function reaches the evaluator as an expression."""
+    from exvlint.findings import Location
+
+    path = tmp_path / "main.json"
+    path.write_text(json.dumps({"$schema": TEMPLATE_SCHEMA, "parameters": {"name": {"type": "string"}},
+                                "resources": [{"type": "Microsoft.Compute/disks", "apiVersion": "2023-04-02",
+                                               "name": "[parameters('name')]"}]}))
+    where = Location(str(tmp_path / "main.bicepparam"), 3, 1)
+    result = evaluate(str(path), jsonpos.loads(path.read_text()), boundary=str(tmp_path),
+                      parameter_expressions={"name": ("[toLower(concat('EXCH', '-DB'))]", where)})
+    assert [r.name for r in result.resources] == ["exch-db"]
+    assert result.resources[0].get("name").all_origins()[0].location == where
+
+
 def test_a_huge_copy_count_is_unknown_and_quick(tmp_path):
     result = _evaluate(tmp_path, {"resources": [
         {"type": "Microsoft.Compute/disks", "apiVersion": "2023-04-02", "name": "[concat('d', copyIndex())]",

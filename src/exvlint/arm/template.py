@@ -1246,10 +1246,12 @@ def _tree(node: Any, path: str, where: Location, string, trace: list, copies=Non
 
 
 def evaluate(template_path: str, doc: Any, parameters: Optional[list] = None, *,
-             boundary: Union[Boundary, str, None] = None) -> ArmResult:
+             boundary: Union[Boundary, str, None] = None, parameter_expressions: Optional[dict] = None) -> ArmResult:
     """Evaluate the positioned template ``doc`` (from ``template_path``) as one deployment.
 
     ``parameters``: [(path, positioned parameters document)], applied in order (later ones win).
+    ``parameter_expressions``: name -> (ARM expression text, Location) for parameter values that
+    need evaluating (a ``.bicepparam`` value that calls a function); they win over the documents.
     ``boundary``: linked templates and parameters links are read only from inside it.
     """
     if isinstance(boundary, str):  # a directory
@@ -1266,5 +1268,10 @@ def evaluate(template_path: str, doc: Any, parameters: Optional[list] = None, *,
         base = artifacts.value.split("?", 1)[0]
         ev.artifact_bases.append((base[: base.rfind("/") + 1], ev.root_dir))
     frame = Frame(ev, doc, template_path, inputs=inputs, stack=(os.path.realpath(template_path),))
+    for name, (text, where) in (parameter_expressions or {}).items():
+        trace: list = []
+        value = frame.eval_string(text, frame.ctx(trace), where)
+        origin = Related(where, f"parameter {name} set in {os.path.basename(where.path)}")
+        frame.inputs[name.lower()] = _Input(value, (origin,) + _dedupe(trace))
     frame.run()
     return result
