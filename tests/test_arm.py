@@ -365,6 +365,17 @@ def test_resources_object_of_symbolic_names_and_existing(tmp_path):
     assert vm.get("properties.x").value.endswith("/providers/Microsoft.Network/virtualNetworks/hub")
 
 
+def test_doubling_values_stop_at_the_collection_limit(tmp_path):
+    """concat() in a reduce() doubles an array or string each step: a limit, never a memory blow-up."""
+    for seed in ("createArray(1)", "'ab'"):
+        result = _evaluate(tmp_path, {"resources": [
+            {"type": "Microsoft.Compute/disks", "apiVersion": "2023-04-02", "name": "d", "properties": {
+                "x": f"[reduce(range(0, 60), {seed}, lambda('a', 'b', concat(lambdaVariables('a'), "
+                     "lambdaVariables('a'))))]"}}]})
+        assert isinstance(result.resources[0].get("properties.x").value, Unknown)
+        assert any("limits.collection_size" in d.message for d in result.diagnostics)
+
+
 def test_parameter_values_given_as_expressions(tmp_path):
     """A .bicepparam value that calls a function reaches the evaluator as an expression."""
     from exvlint.findings import Location

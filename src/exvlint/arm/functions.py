@@ -21,6 +21,7 @@ import urllib.parse
 import uuid
 from typing import Any, Callable, Optional
 
+from .. import limits
 from ..function_registry import FunctionRegistry, NotOffline, all_nulls, nulls_from
 from ..terraform.values import EvalError, Unknown, contains_unknown, merge_unknown, plain
 
@@ -92,6 +93,15 @@ def _num(value: Any) -> Any:
     return value
 
 
+def _bounded(value: Any) -> Any:
+    """A built string or array, refused when a few doubling steps would make it huge (never a memory blow-up)."""
+    if isinstance(value, str) and len(value) > MAX_STRING:
+        raise limits.LimitExceeded("collection_size", f"a string of {len(value):,} characters")
+    if isinstance(value, (list, dict)) and len(value) > limits.current().collection_size:
+        raise limits.LimitExceeded("collection_size", f"a collection of {len(value):,} elements")
+    return value
+
+
 def _top_unknown(*values: Any) -> Optional[Unknown]:
     """An Unknown when one of ``values`` itself is unknown (not just something inside it)."""
     if any(isinstance(v, Unknown) for v in values):
@@ -136,6 +146,21 @@ def equal(a: Any, b: Any) -> bool:
     return a is None and b is None
 
 
+def _canon(value: Any) -> Any:
+    """A hashable key that two values share exactly when :func:`equal` holds (for linear-time sets)."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, (int, float, str)) or value is None:
+        return value
+    if isinstance(value, list):
+        return ("list",) + tuple(_canon(v) for v in value)
+    if isinstance(value, dict):
+        return ("object",) + tuple(sorted((str(k).lower(), _canon(v)) for k, v in value.items()))
+    return ("other", id(value))
+
+
 def _get_key(obj: dict, key: str) -> Any:
     if key in obj:
         return obj[key]
@@ -154,14 +179,22 @@ def _has_key(obj: dict, key: str) -> bool:
         return False
 
 
-def _set_key(out: dict, key: str, value: Any) -> None:
-    """Set ``key`` in ``out``, replacing a key that differs only in case."""
-    for k in list(out):
-        if isinstance(k, str) and k.lower() == key.lower() and k != key:
-            del out[k]
-            out[k] = value
-            return
-    out[key] = value
+class _Object:
+    """Builds an object whose keys compare without case: a later key replaces the value of an earlier
+    one and keeps its spelling and place (in linear time)."""
+
+    def __init__(self, base: Optional[dict] = None):
+        self.out: dict = dict(base or {})
+        self.keys = {str(k).lower(): k for k in self.out}
+
+    def find(self, key: str) -> Optional[str]:
+        return self.keys.get(str(key).lower())
+
+    def set(self, key: str, value: Any) -> None:
+        k = self.find(key)
+        if k is None:
+            k = self.keys[str(key).lower()] = key
+        self.out[k] = value
 
 
 # --------------------------------------------------------------------------- logical and comparison
@@ -355,6 +388,9 @@ def _concat(*args: Any) -> Any:
     if any(isinstance(a, list) for a in args) and all(isinstance(a, (list, Unknown)) or a is None for a in args):
         if any(isinstance(a, Unknown) for a in args):
             return merge_unknown(args)
+        total = sum(len(a or []) for a in args)
+        if total > limits.current().collection_size:
+            raise limits.LimitExceeded("collection_size", f"concat() would make {total:,} elements")
         out: list = []
         for a in args:
             out.extend(a or [])
@@ -363,7 +399,7 @@ def _concat(*args: Any) -> Any:
         return merge_unknown(args)
     if any(isinstance(a, list) for a in args):
         raise EvalError("cannot concatenate arrays with strings")
-    return "".join(text(a) for a in args)
+    return _bounded("".join(text(a) for a in args))
 
 
 _FORMAT_ITEM = re.compile(r"\{\{|\}\}|\{(\d+)\s*(?:,\s*(-?\d+))?\s*(?::([^{}]*))?\}|[{}]")
@@ -391,7 +427,7 @@ def _format(fmt: Any, *args: Any) -> str:
             out = out.rjust(width) if width > 0 else out.ljust(-width)
         return out
 
-    return _FORMAT_ITEM.sub(item, fmt)
+    return _bounded(_FORMAT_ITEM.sub(item, fmt))
 
 
 def _format_value(value: Any, spec: Optional[str]) -> str:
@@ -470,7 +506,10 @@ def _replace(value: Any, old: Any, new: Any) -> str:
     old = _str(old, "oldString")
     if old == "":
         raise EvalError("oldString must not be empty")
-    return _str(value).replace(old, _str(new, "newString"))
+    value, new = _str(value), _str(new, "newString")
+    if len(new) > len(old) and value.count(old) * (len(new) - len(old)) + len(value) > MAX_STRING:
+        raise limits.LimitExceeded("collection_size", "replace() would make a string too long")
+    return value.replace(old, new)
 
 
 @fn("split", 2)
@@ -600,7 +639,7 @@ def _json(value: Any) -> Any:
 def _join(values: Any, delimiter: Any) -> str:
     if not isinstance(values, list):
         raise EvalError("inputArray must be an array")
-    return _str(delimiter, "delimiter").join(text(v) for v in values)
+    return _bounded(_str(delimiter, "delimiter").join(text(v) for v in values))
 
 
 # MurmurHash64 variant of ARM's uniqueString(): the arguments joined with '-', UTF-8, hashed, the
@@ -708,13 +747,13 @@ def _create_array(*args: Any) -> list:
 def _create_object(*args: Any) -> Any:
     if len(args) % 2:
         raise EvalError("needs an even number of arguments (key, value pairs)")
-    out: dict = {}
+    out = _Object()
     for i in range(0, len(args), 2):
         key = args[i]
         if isinstance(key, Unknown):
             return merge_unknown(args)
-        _set_key(out, _str(key, "key"), args[i + 1])
-    return out
+        out.set(_str(key, "key"), args[i + 1])
+    return out.out
 
 
 @fn("empty", 1, nulls=all_nulls, unknowns=True)
@@ -824,16 +863,14 @@ def _try_index_from_end(value: Any, index: Any) -> Any:
 
 
 def _merge_deep(into: dict, other: dict) -> dict:
-    out = dict(into)
+    out = _Object(into)
     for key, value in other.items():
-        k = next((e for e in out if isinstance(e, str) and e.lower() == str(key).lower()), None)
-        if k is not None and isinstance(out[k], dict) and isinstance(value, dict):
-            out[k] = _merge_deep(out[k], value)
-        elif k is not None:
-            out[k] = value
+        k = out.find(key)
+        if k is not None and isinstance(out.out[k], dict) and isinstance(value, dict):
+            out.set(k, _merge_deep(out.out[k], value))
         else:
-            out[key] = value
-    return out
+            out.set(key, value)
+    return out.out
 
 
 @fn("union", 1, None, nulls=all_nulls, unknowns=True)
@@ -846,14 +883,17 @@ def _union(*args: Any) -> Any:
         out: dict = {}
         for a in present:
             out = _merge_deep(out, a)  # nested objects are merged as well (ARM's union)
-        return out
+        return _bounded(out)
     if all(isinstance(a, list) for a in present):
         items: list = []
+        seen: set = set()
         for a in present:
             for v in a:
-                if isinstance(v, Unknown) or not any(equal(v, e) for e in items if not isinstance(e, Unknown)):
+                key = _canon(v) if not contains_unknown(v) else ("unknown", id(v))
+                if key not in seen:
+                    seen.add(key)
                     items.append(v)
-        return items
+        return _bounded(items)
     raise EvalError("union() takes only arrays or only objects")
 
 
@@ -864,9 +904,13 @@ def _intersection(*args: Any) -> Any:
         return {k: v for k, v in first.items()
                 if all(_has_key(o, k) and equal(_get_key(o, k), v) for o in args[1:])}
     if all(isinstance(a, list) for a in args):
+        others = [{_canon(e) for e in o} for o in args[1:]]
         out: list = []
+        seen: set = set()
         for v in args[0]:
-            if all(any(equal(v, e) for e in o) for o in args[1:]) and not any(equal(v, e) for e in out):
+            key = _canon(v)
+            if key not in seen and all(key in o for o in others):
+                seen.add(key)
                 out.append(v)
         return out
     raise EvalError("intersection() takes only arrays or only objects")
@@ -885,7 +929,7 @@ def _flatten(value: Any) -> Any:
         if not isinstance(item, list):
             raise EvalError("flatten() takes an array of arrays")
         out.extend(item)
-    return out
+    return _bounded(out)
 
 
 @fn("objectKeys", 1)
@@ -910,15 +954,15 @@ def _shallow_merge(value: Any) -> Any:
         return value
     if not isinstance(value, list):
         raise EvalError("shallowMerge() takes an array of objects")
-    out: dict = {}
+    out = _Object()
     for item in value:
         if isinstance(item, Unknown):
             return merge_unknown([value])
         if not isinstance(item, dict):
             raise EvalError("shallowMerge() takes an array of objects")
         for k, v in item.items():
-            _set_key(out, k, v)
-    return out
+            out.set(k, v)
+    return _bounded(out.out)
 
 
 def _lookup(value: Any, key: Any) -> Any:
@@ -1020,13 +1064,13 @@ def _to_object(value: Any, key_fn: Any, value_fn: Any = None) -> Any:
         return value
     key_fn = _lambda(key_fn, "keySelector")
     value_fn = _lambda(value_fn, "valueSelector") if value_fn is not None else None
-    out: dict = {}
+    out = _Object()
     for item in _array_arg(value, "toObject"):
         key = key_fn(item)
         if isinstance(key, Unknown):
             return merge_unknown([key, value])
-        _set_key(out, text(key), value_fn(item) if value_fn is not None else item)
-    return out
+        out.set(text(key), value_fn(item) if value_fn is not None else item)
+    return out.out
 
 
 @fn("groupBy", 2, unknowns=True)
