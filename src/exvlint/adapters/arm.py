@@ -26,13 +26,23 @@ EXTENSION = "microsoft.compute/virtualmachines/extensions"
 RUN_COMMAND = "microsoft.compute/virtualmachines/runcommands"
 DEPLOYMENT = "microsoft.resources/deployments"
 HANDLED = {VM, DISK, SNAPSHOT, RESTORE_POINTS, ACCOUNT, EXTENSION, RUN_COMMAND}
+# Azure Communication Services email resources: an SMTP relay for EXV501 (providers.md, R5)
+RELAY_TYPES = {
+    "microsoft.communication/emailservices": "Azure Communication Services email service",
+    "microsoft.communication/emailservices/domains": "Azure Communication Services email domain",
+    "microsoft.communication/communicationservices/smtpusernames": "Azure Communication Services SMTP user name",
+}
+# Network rules that could allow the relay; not mapped yet (see the end of adapt)
+NETWORK_RULE_TYPES = {"microsoft.network/networksecuritygroups", "microsoft.network/networksecuritygroups/securityrules",
+                      "microsoft.network/azurefirewalls", "microsoft.network/firewallpolicies",
+                      "microsoft.network/firewallpolicies/rulecollectiongroups"}
 
 _NO_DEFAULT = object()
 
 
 def reads_type(rtype: str) -> bool:
     """Whether this adapter reads resources of ``rtype`` (unresolved ones deserve a --strict note)."""
-    return rtype.lower() in HANDLED or rtype.lower() == DEPLOYMENT
+    return rtype.lower() in HANDLED or rtype.lower() in RELAY_TYPES or rtype.lower() == DEPLOYMENT
 
 
 def val(view: View, name: str, default: Any = _NO_DEFAULT, convert: Optional[Callable[[Any], Any]] = None) -> Val:
@@ -121,9 +131,26 @@ def adapt(result: ArmResult, deployment: Deployment) -> None:
             deployment.snapshots.append(_snapshot(r, index, disks))
         elif r.type_lower == RESTORE_POINTS:
             deployment.snapshots.append(_restore_points(r, index, vms))
-    # Network interfaces, NSGs and subnets (for the SMTP rules EXV501/EXV502) are mapped here once the
-    # neutral model has network rules for Azure: Microsoft.Network/networkInterfaces,
-    # networkSecurityGroups(/securityRules) and virtualNetworks/subnets.
+    _relay(result, deployment)
+
+
+def _relay(result: ArmResult, deployment: Deployment) -> None:
+    """SMTP relay evidence (EXV501).
+
+    Network interfaces, NSGs, firewalls and subnets are to be mapped into the model's network here
+    (for EXV502, and the relay rules of EXV501), as the azurerm adapter does. Until then an NSG or
+    firewall of the template may hold the relay's allow rule, so it makes the relay unknown rather
+    than missing: never a false EXV501.
+    """
+    for r in result.resources:
+        what = RELAY_TYPES.get(r.type_lower)
+        if what is not None:
+            deployment.relay_evidence.append(Evidence(what, r.location, f"{what} {_label(r)}", r.origins))
+    rules = [r for r in result.resources if r.type_lower in NETWORK_RULE_TYPES]
+    if rules:
+        deployment.relay_evidence.append(Evidence(
+            "network rules", rules[0].location, f"{_label(rules[0])} (network rules of ARM templates are not read "
+            "yet; it may allow the relay)", rules[0].origins, certain=False))
 
 
 def _resource_kw(r: ArmResource) -> dict:
