@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLE, ROOT
+from exvlint.catalog import load_catalog
 
 GOOD = textwrap.dedent('''\
     resource "azurerm_windows_virtual_machine" "exch01" {
@@ -142,7 +143,7 @@ def test_json_document(tree, run_cli):
 def test_rules_and_explain(run_cli):
     code, out, _ = run_cli("rules")
     assert code == 0
-    assert len(out.strip().splitlines()) == 21
+    assert len(out.strip().splitlines()) == len(load_catalog())
     assert "EXV301  non-premium-storage" in out
     code, out, _ = run_cli("explain", "non-premium-storage")
     assert code == 0 and out.startswith("EXV301 non-premium-storage (error)") and "## How to fix" in out
@@ -207,10 +208,9 @@ def test_parse_error_line_is_inside_the_file(tmp_path, run_cli):
 def test_overlapping_paths_count_files_once(run_cli):
     _, out_one, _ = run_cli("check", "examples/azure-exchange")
     _, out_two, _ = run_cli("check", "examples/azure-exchange", "examples/azure-exchange/modules/../modules")
-    assert out_one.splitlines()[-1] == out_two.splitlines()[-1]
+    assert out_one.splitlines()[-1].rsplit(";", 1)[0] == out_two.splitlines()[-1].rsplit(";", 1)[0]
 
 
 def test_options_not_built_yet_are_refused_not_ignored(tree, run_cli):
-    for option in ("--baseline", "--write-baseline", "--parameters"):
-        code, _, err = run_cli("check", tree, option, "x.json")
-        assert code == 2 and "not supported" in err
+    code, _, err = run_cli("check", tree, "--parameters", "x.json")
+    assert code == 2 and "not supported" in err

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Callable, Optional
 
-from . import suppress
+from . import baseline, suppress
 from .adapters import TERRAFORM_ADAPTERS
 from .catalog import load_catalog
 from .checks import CHECKS, RuleContext
@@ -15,9 +17,23 @@ from .discover import discover
 from .findings import LEVEL_RANK, Finding, Location
 from .model import Deployment
 from .paths import git_root, is_within, repo_relative, repository_root
+from .scope import vm_label
+from .terraform import suppressions as tf_suppressions
 from .terraform.evaluate import Evaluator, load_modules_json
 
 INPUT_ERRORS = {"EXV000", "EXV003"}
+
+
+@dataclass
+class VmSeen:
+    """A VM the run found, and why it is treated as an Exchange server (None: it is not)."""
+
+    unit: str
+    address: str
+    name: str
+    platform: str
+    location: Location
+    reason: Optional[str]
 
 
 @dataclass
@@ -26,8 +42,20 @@ class LintResult:
     files: list = field(default_factory=list)  # input files read
     deployments: list = field(default_factory=list)
     root: str = "."  # the repository root: SARIF URIs and fingerprints are relative to it
+    vms: list = field(default_factory=list)  # list[VmSeen]
+    # decisions the checks could not make (with or without --strict): (unit, rule id, VM address, subject, what)
+    undecided: list = field(default_factory=list)
+    rules_run: set = field(default_factory=set)  # rules whose check ran (and EXV001 under --strict)
+    checked_rules: frozenset = frozenset()  # rules this version checks; the others are only documented
+    suppressed: int = 0  # findings left out by suppressions and the baseline
+    baseline_stale: int = 0  # baseline entries that matched no finding
+    elapsed: float = 0.0  # seconds
+    notices: list = field(default_factory=list)  # what the run saw that a user should know (not findings)
 
-    def exit_code(self, fail_level: str = "warning") -> int:
+    fail_level: str = "warning"  # from the configuration and the command line
+
+    def exit_code(self, fail_level: Optional[str] = None) -> int:
+        fail_level = fail_level or self.fail_level
         if any(f.rule_id in INPUT_ERRORS for f in self.findings if not f.suppressed):
             return 2
         threshold = LEVEL_RANK.get(fail_level, 2)
@@ -36,15 +64,21 @@ class LintResult:
         return 0
 
 
-def lint(paths: list, config: Config | None = None) -> LintResult:
-    """Lint ``paths`` (files or directories) and return every finding."""
+def lint(paths: list, config: Config | None = None, progress: Optional[Callable] = None) -> LintResult:
+    """Lint ``paths`` (files or directories) and return every finding.
+
+    ``progress(done, total, unit)`` is called before each unit is evaluated (for a progress bar).
+    """
+    started = time.monotonic()
     config = config or Config()
     levels = {rid: doc.level for rid, doc in load_catalog().items()}
     findings: list = list(config.errors)
     parse_cache: dict = {}
-    units = discover(list(paths) or ["."], parse_cache, config.exclude_paths)
+    paths = [os.path.normpath(p) for p in (list(paths) or ["."])]
+    units = discover(paths, parse_cache, config.exclude_paths)
     diagnostics = list(units.diagnostics)
     deployments = []
+    evaluated = []  # (deployment, what the front end produced), for suppression directives
     plans = []
     for path in units.json_files:
         plan, diag = _read_plan(path, parse_cache)
@@ -53,7 +87,11 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
         elif plan is not None:
             plans.append(plan)
     planned_dirs = {os.path.normpath(p.config_dir) for p in plans}
+    roots = [r for r in units.terraform_roots if os.path.normpath(r) not in planned_dirs]
+    total = len(plans) + len(roots)
     for plan in plans:  # a plan is the resolved form of the module beside it: each resource once
+        if progress:
+            progress(len(deployments), total, plan.path)
         deployment = Deployment(name=plan.path)
         try:
             for adapter in TERRAFORM_ADAPTERS:
@@ -62,9 +100,10 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
             findings.append(_internal_error("reading the plan", exc, Location(plan.path)))
         diagnostics.extend(plan.diagnostics)
         deployments.append(deployment)
-    for root in units.terraform_roots:
-        if os.path.normpath(root) in planned_dirs:
-            continue
+        evaluated.append(plan)
+    for root in roots:
+        if progress:
+            progress(len(deployments), total, root)
         evaluator = Evaluator(root, parse_cache, load_modules_json(root), tuple(config.cli_inputs),
                               boundary=_boundary(root, paths))
         deployment = Deployment(name=root)
@@ -76,20 +115,80 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
             findings.append(_internal_error("evaluating the module", exc, Location(root)))
         diagnostics.extend(evaluator.diagnostics)
         deployments.append(deployment)
-    rule_findings = [f for d in deployments for f in run_checks(d, config, levels)]
+        evaluated.append(evaluator)
+    result = LintResult(deployments=deployments)
+    rule_findings = [f for d in deployments for f in run_checks(d, config, levels, result)]
     # an evaluator note is dropped where a rule already says what it could not decide there
     explained = {(f.location.path, f.location.line) for f in rule_findings if f.rule_id == "EXV001"}
     findings.extend(f for f in _from_diagnostics(diagnostics, config)
                     if not (f.rule_id == "EXV001" and (f.location.path, f.location.line) in explained))
     findings.extend(rule_findings)
-    findings = suppress.apply(_dedupe(findings), config)
+    result.rules_run = {rid for rid in CHECKS if suppress.runs(rid, config)} | ({"EXV001"} if config.strict else set())
+    result.checked_rules = checked_rules()
+    directives = [d for unit in evaluated
+                  for d in tf_suppressions.directives(tf_suppressions.unit_files(unit), parse_cache)]
+    findings = suppress.apply([_tidy(f) for f in _dedupe(findings)], config, directives, result.rules_run)
     findings.sort(key=Finding.sort_key)
-    root = repository_root(list(paths)[0] if paths else ".")
+    root = repository_root(paths[0])
     for f in findings:
         f.fingerprint = f.make_fingerprint(repo_relative(f.location.path, root),
                                            repo_relative(f.unit, root) if f.unit else "")
-    files = sorted({os.path.realpath(f) for f in list(parse_cache) + list(units.files)})
-    return LintResult(findings, files, deployments, root)
+    if config.baseline:
+        prints, error = baseline.read(config.baseline)
+        if error is not None:
+            findings.append(error)
+        else:
+            result.baseline_stale = baseline.apply(findings, prints, config.baseline)
+    result.suppressed = sum(1 for f in findings if f.suppressed)
+    if not config.show_suppressed:
+        findings = [f for f in findings if not f.suppressed]
+    result.findings = findings
+    result.files = sorted({os.path.realpath(f) for f in list(parse_cache) + list(units.files)})
+    result.root = root
+    result.fail_level = config.fail_level
+    result.notices = _notices(paths, result)
+    result.elapsed = time.monotonic() - started
+    return result
+
+
+def checked_rules() -> frozenset:
+    """Rules this version reports: a registered check, or a rule the core itself reports (tag meta)."""
+    return frozenset(rid for rid, doc in load_catalog().items() if rid in CHECKS or "meta" in doc.tags)
+
+
+def _tidy(f: Finding) -> Finding:
+    """Paths in one style (``main.tf``, not ``./main.tf`` beside ``modules/x/main.tf``)."""
+    f.location = _norm_location(f.location)
+    f.related = tuple(replace(r, location=_norm_location(r.location)) for r in f.related)
+    f.anchors = tuple(_norm_location(a) for a in f.anchors)
+    return f
+
+
+def _norm_location(loc: Location) -> Location:
+    if loc.path.startswith("<"):
+        return loc
+    path = os.path.normpath(loc.path)
+    return loc if path == loc.path else replace(loc, path=path)
+
+
+def _notices(paths: list, result: LintResult) -> list:
+    out = []
+    read = [os.path.realpath(f) for f in result.files]
+    for path in paths:
+        if os.path.exists(path) and not any(is_within(f, path) for f in read):
+            what = "this file" if os.path.isfile(path) else "this directory"
+            out.append(f"{path}: nothing exvlint reads in {what} (Terraform .tf, .tf.json, .tfvars or plan JSON)")
+    exchange = [vm for vm in result.vms if vm.reason]
+    if result.vms and not exchange:
+        n = len(result.vms)
+        out.append(f"found {n} VM{'s' if n != 1 else ''} but none recognised as an Exchange server, so no rule "
+                   "applied; mark them with exchange.vms in .exvlint.yaml (globs over names or addresses), a tag "
+                   "such as role = \"exchange-mailbox\", or run with --all-vms")
+    if result.baseline_stale:
+        n = result.baseline_stale
+        out.append(f"{n} baseline entr{'ies' if n != 1 else 'y'} matched no finding (fixed or changed); "
+                   "refresh the baseline with --write-baseline")
+    return out
 
 
 def _read_plan(path: str, parse_cache: dict) -> tuple:
@@ -115,10 +214,10 @@ def _boundary(root: str, paths: list):
     return git_root(root)
 
 
-def run_checks(deployment: Deployment, config: Config, levels: dict) -> list:
+def run_checks(deployment: Deployment, config: Config, levels: dict, result: Optional[LintResult] = None) -> list:
     ctx = RuleContext(deployment, config, levels)
     for rule_id, fn in sorted(CHECKS.items()):
-        if not suppress.selected(rule_id, config):
+        if not suppress.runs(rule_id, config):
             continue
         ctx.rule_id = rule_id
         try:
@@ -127,6 +226,10 @@ def run_checks(deployment: Deployment, config: Config, levels: dict) -> list:
             ctx.findings.append(_internal_error(f"rule {rule_id}", exc, Location(deployment.name)))
     for f in ctx.findings:
         f.unit = deployment.name
+    if result is not None:
+        result.vms.extend(VmSeen(deployment.name, vm.address, vm_label(vm), vm.platform, vm.location, ctx.reason(vm))
+                          for vm in deployment.vms)
+        result.undecided.extend((deployment.name,) + u for u in ctx.undecided)
     return ctx.findings
 
 
