@@ -152,7 +152,7 @@ class _Progress:
 def _check(args, parser) -> int:
     from . import baseline
     from .api import lint
-    from .formatters import ReportOptions, get_formatter, summary
+    from .formatters import FORMATS, ReportOptions, get_formatter, summary
     from .paths import repo_relative
 
     reports = _reports(getattr(args, "reports", None) or [], parser)
@@ -191,7 +191,7 @@ def _check(args, parser) -> int:
         report = get_formatter(fmt)(result, options)
         if out is None:
             sys.stdout.write(report)
-            stdout_used = fmt == "text"
+            stdout_used = FORMATS[fmt].says_what_was_seen
             continue
         try:
             with open(out, "w", encoding="utf-8", newline="\n") as fh:
@@ -199,7 +199,7 @@ def _check(args, parser) -> int:
         except OSError as exc:
             print(f"exvlint: error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_ERROR
-    if not args.quiet and not stdout_used:  # no text report on the terminal: say what was seen there
+    if not args.quiet and not stdout_used:  # no report on standard output says what was seen: say it here
         print(summary(result), file=sys.stderr)
         for notice in result.notices:
             print(f"note: {notice}", file=sys.stderr)

@@ -19,16 +19,17 @@ class Format:
     name: str
     extension: str  # an --output file with this extension gets this format ("" = none claims it)
     description: str
+    says_what_was_seen: bool = False  # the report ends with the summary and notes itself
 
 
 FORMATS = {f.name: f for f in (
-    Format("text", "", "one line per finding, then a summary (the default)"),
+    Format("text", "", "one line per finding, then a summary (the default)", True),
     Format("json", ".json", "a stable JSON document of findings"),
     Format("sarif", ".sarif", "SARIF 2.1.0 for GitHub code scanning and other code-scanning tools"),
-    Format("github", "", "GitHub Actions workflow commands: annotations on the pull request"),
+    Format("github", "", "GitHub Actions workflow commands: annotations on the pull request", True),
     Format("gitlab", "", "GitLab Code Quality report (merge-request widget)"),
     Format("junit", ".xml", "JUnit XML for the test tabs of Azure DevOps, GitLab and Jenkins"),
-    Format("markdown", ".md", "a deployment review report for pull-request comments and reviews"),
+    Format("markdown", ".md", "a deployment review report for pull-request comments and reviews", True),
 )}
 
 
