@@ -46,8 +46,10 @@ def lint(paths: Iterable[str] = (".",), config: Optional[Config] = None, *, conf
         config.baseline = baseline
     config.show_suppressed = config.show_suppressed or show_suppressed
     from .engine import lint as run
+    from .owners import expand
 
-    return run(paths, config, progress=progress)
+    # a changed file is linted in the units that contain it (a child module through its callers)
+    return run(expand(paths), config, progress=progress)
 
 
 def resolve_config(paths: list, config_file: Optional[str] = None) -> Config:
