@@ -4,6 +4,7 @@ points at this checkout, a commit that breaks an Exchange VM through a child mod
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -66,6 +67,16 @@ def _hook_repo(tmp: Path) -> tuple:
     return repo, _git(repo, "rev-parse", "HEAD").stdout.strip()
 
 
+def _readme_snippet(repo: Path, sha: str) -> str:
+    """The README's pre-commit configuration as written, with repo and rev pointing at ``repo``."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Pre-commit", 1)[1]
+    snippet = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert "id: exvlint" in snippet
+    snippet = re.sub(r"(?m)^(\s*- repo: ).*$", lambda m: m.group(1) + str(repo), snippet)
+    return re.sub(r"(?m)^(\s*rev: )\S+.*$", lambda m: m.group(1) + sha, snippet)
+
+
 @pytest.mark.skipif(shutil.which("git") is None, reason="pre-commit needs git")
 def test_hook_lints_a_child_module_through_its_callers(tmp_path):
     hook_repo, sha = _hook_repo(tmp_path)
@@ -73,13 +84,7 @@ def test_hook_lints_a_child_module_through_its_callers(tmp_path):
     (work / "modules" / "mailbox").mkdir(parents=True)
     (work / "envs" / "prod").mkdir(parents=True)
     _git(work, "init", "-q")
-    (work / ".pre-commit-config.yaml").write_text(textwrap.dedent(f'''\
-        repos:
-          - repo: {hook_repo}
-            rev: {sha}
-            hooks:
-              - id: exvlint
-        '''))
+    (work / ".pre-commit-config.yaml").write_text(_readme_snippet(hook_repo, sha))
     (work / "modules" / "mailbox" / "main.tf").write_text(MODULE)
     (work / "envs" / "prod" / "main.tf").write_text(ROOT_MODULE)
     env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"))
