@@ -72,6 +72,7 @@ def render(result, options=None) -> str:
                 groups.append(group_of(rid))
     groups.sort(key=lambda g: [v for v in ("Memory", "CPU", "Storage", "State and OS", "Mail flow", "Other")].index(g))
     failing = sum(1 for i in items if i.status == FAIL)
+    several = len({i.vm.unit for i in items}) > 1  # then a row says which deployment the VM is in
     out = ["# exvlint deployment review", ""]
     if items:
         out.append(f"**{failing} of {len(items)} Exchange VM{'s' if len(items) != 1 else ''} "
@@ -98,7 +99,8 @@ def render(result, options=None) -> str:
                 status = next(s for s in (FAIL, UNKNOWN, NOTE, PASS) if any(v.status == s for v in verdicts))
                 ids = [v.rule_id for v in verdicts if v.status == status]
                 cells.append(ICON[status] + ("" if status == PASS else f" ({', '.join(ids)})"))
-            out.append(f"| **{cell(vm.name)}**<br>{code(vm.address, True)} | {cell(vm.reason)} | " + " | ".join(cells) + " |")
+            where = f"{code(vm.address, True)}" + (f" in {code(repo_relative(vm.unit, root), True)}" if several else "")
+            out.append(f"| **{cell(vm.name)}**<br>{where} | {cell(vm.reason)} | " + " | ".join(cells) + " |")
         out.append("")
 
     shown = set()
