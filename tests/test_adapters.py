@@ -35,7 +35,7 @@ import yaml
 
 from exvlint.adapters import TERRAFORM_ADAPTERS
 from exvlint.model import UNKNOWN, Datastore, Deployment, Disk, Host, Snapshot, Val, VirtualMachine
-from exvlint.terraform.evaluate import Evaluator, load_modules_json
+from exvlint.terraform.evaluate import Evaluator
 
 CASES = Path(__file__).parent / "fixtures" / "adapters"
 KEYED_SECTIONS = ("vms", "disks", "unattached_disks", "snapshots", "datastores", "hosts")
@@ -51,7 +51,7 @@ KNOWN_BUGS: dict = {}  # case name -> reason, for adapter bugs not fixed yet (st
 def adapt_case(case: Path) -> Deployment:
     root = str(case)
     # environ={}: TF_VAR_* or HYPERV_HOST in the developer's shell must not change a case
-    evaluator = Evaluator(root, {}, load_modules_json(root), environ={})
+    evaluator = Evaluator(root, {}, environ={})
     evaluator.run()
     deployment = Deployment(name=root)
     for adapter in TERRAFORM_ADAPTERS:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import textwrap
 from pathlib import Path
 
@@ -174,15 +173,18 @@ def test_library_entry_point(tree):
     assert result.exit_code() == 1
 
 
-def test_parent_module_outside_git_is_followed(tmp_path, run_cli):
-    """envs/prod -> ../../modules/vm, scanned outside any git checkout (as after a download)."""
+def test_parent_module_outside_git_is_read_within_the_scanned_tree(tmp_path, run_cli):
+    """envs/prod -> ../../modules/vm, outside any git checkout (as after a download): the module is
+    followed when the scanned tree holds it, and never read from outside the scanned tree."""
     (tmp_path / "modules" / "vm").mkdir(parents=True)
     (tmp_path / "envs" / "prod").mkdir(parents=True)
     (tmp_path / "modules" / "vm" / "main.tf").write_text(GOOD.replace('default = "Premium_LRS"', 'default = "Standard_LRS"'))
     (tmp_path / "envs" / "prod" / "main.tf").write_text('module "exch" {\n  source = "../../modules/vm"\n}\n')
-    code, out, _ = run_cli("check", tmp_path / "envs" / "prod", cwd=tmp_path)
+    code, out, _ = run_cli("check", tmp_path, cwd=tmp_path)
     assert code == 1, out
     assert "EXV301" in out and "EXV000" not in out
+    code, out, _ = run_cli("check", tmp_path / "envs" / "prod", cwd=tmp_path)
+    assert code == 2 and "outside the scanned tree" in out and "EXV301" not in out
 
 
 def test_command_line_values_are_not_located_in_a_directory(tree, run_cli):

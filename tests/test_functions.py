@@ -20,6 +20,8 @@ from exvlint.terraform.functions import (
     FunctionContext,
     call_function,
 )
+from exvlint.limits import LimitExceeded
+from exvlint.paths import Boundary
 from exvlint.terraform.values import EvalError, Ref, Unknown
 
 CTX = FunctionContext(module_dir=".", render_template=None)
@@ -716,7 +718,7 @@ def test_range_is_bounded():
 
 def test_setproduct_is_bounded():
     big = list(range(200))
-    with pytest.raises(EvalError):
+    with pytest.raises(LimitExceeded, match="limits.collection_size"):
         call("setproduct", big, big, big, big)
 
 
@@ -726,10 +728,10 @@ def test_setproduct_is_bounded():
     (r"^(\w+\s?)*$", "word " * 400 + "!"),
     ("(x*)*y", "x" * 5000),
 ])
-def test_catastrophic_regexes_finish_quickly(pattern, text):
-    start = time.monotonic()
+def test_catastrophic_regexes_finish(pattern, text):
+    # RE2 runs in linear time: these would take hours in a backtracking engine (no timing is
+    # asserted here; a hang would end the run)
     assert call("regexall", pattern, text) == []
-    assert time.monotonic() - start < 5
 
 
 def test_backtracking_safe_engine_matches_like_go():
@@ -755,7 +757,7 @@ def module(tmp_path):
     (tmp_path / "files" / "sub" / "deep.txt").write_text("deep", encoding="utf-8")
     (tmp_path / "binary.bin").write_bytes(b"\xff\xfe\x00")
     (tmp_path / "tmpl.tftpl").write_text("Hello, ${name}!", encoding="utf-8")
-    return FunctionContext(module_dir=str(tmp_path), render_template=None)
+    return FunctionContext(module_dir=str(tmp_path), render_template=None, boundary=Boundary([tmp_path]))
 
 
 def test_file_reads_relative_to_module_dir(module):
@@ -814,7 +816,7 @@ def test_templatefile(module):
         seen.append((text, variables))
         return text.replace("${name}", variables["name"])
 
-    ctx = FunctionContext(module_dir=module.module_dir, render_template=render)
+    ctx = FunctionContext(module_dir=module.module_dir, render_template=render, boundary=module.boundary)
     assert call("templatefile", "tmpl.tftpl", {"name": "Ander"}, ctx=ctx) == "Hello, Ander!"
     assert seen == [("Hello, ${name}!", {"name": "Ander"})]
     # no renderer: unknown, carrying the refs of the variables
@@ -834,16 +836,56 @@ def test_templatestring_uses_renderer():
     assert isinstance(call("templatestring", "hi", {}), Unknown)
 
 
-def test_abspath_is_absolute_and_slashed(module):
-    result = call("abspath", "files/../hello.txt", ctx=module)
-    assert os.path.isabs(result) and result.endswith("/hello.txt") and ".." not in result
+def test_abspath_is_unknown(module):
+    # an absolute path depends on where the code is checked out, and would put the runner's
+    # directories into published reports
+    assert isinstance(call("abspath", "files/../hello.txt", ctx=module), Unknown)
+
+
+@pytest.mark.parametrize("fn,args", [
+    ("file", ("{outside}/secret.txt",)), ("file", ("../outside/secret.txt",)),
+    ("templatefile", ("{outside}/secret.txt", {})), ("filemd5", ("{outside}/secret.txt",)),
+    ("filebase64", ("{outside}/secret.txt",)), ("filesha256", ("{outside}/secret.txt",)),
+    ("fileexists", ("{outside}/secret.txt",)), ("fileset", ("{outside}", "*")), ("fileset", (".", "../outside/*")),
+    ("fileset", (".", "../*/*")), ("file", ("link.txt",)), ("file", ("/proc/self/environ",)),
+])
+def test_file_functions_never_read_outside_the_tree(tmp_path, fn, args):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("SECRET", encoding="utf-8")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "link.txt").symlink_to(outside / "secret.txt")
+    ctx = FunctionContext(module_dir=str(tree), render_template=lambda t, v: t, boundary=Boundary([tree]))
+    args = tuple(a.format(outside=outside) if isinstance(a, str) else a for a in args)
+    result = call(fn, *args, ctx=ctx)
+    assert isinstance(result, Unknown), result
+    assert "SECRET" not in repr(result)
+
+
+def test_file_functions_read_nothing_without_a_boundary(module):
+    assert isinstance(call("file", f"{module.module_dir}/hello.txt"), Unknown)
+
+
+def test_file_refuses_a_fifo(module):
+    os.mkfifo(os.path.join(module.module_dir, "pipe"))
+    with pytest.raises(EvalError, match="not a regular file"):
+        call("file", "pipe", ctx=module)  # returns at once: a FIFO is never opened for a blocking read
 
 
 def test_relative_module_dir_and_path_module_prefix(module, monkeypatch):
     parent, name = os.path.split(module.module_dir)
     monkeypatch.chdir(parent)
-    ctx = FunctionContext(module_dir=name, render_template=None)
+    ctx = FunctionContext(module_dir=name, render_template=None, boundary=module.boundary)
     assert call("file", "hello.txt", ctx=ctx) == "Hello World"  # relative to the module
     assert call("file", f"{name}/hello.txt", ctx=ctx) == "Hello World"  # "${path.module}/hello.txt"
     assert call("fileset", name, "files/*.txt", ctx=ctx) == ["files/hello.txt", "files/world.txt"]
     assert call("fileexists", f"./{name}/files/hello.txt", ctx=ctx) is True
+
+
+def test_rejected_patterns_are_errors_and_print_nothing(capfd):
+    # RE2 logs every pattern it rejects unless told not to; a linter's stderr must stay clean
+    for pattern in (r"(a)\1", "(?=a)", "a**"):
+        with pytest.raises(EvalError, match="error parsing regexp"):
+            call("regex", pattern, "aa")
+    assert capfd.readouterr().err == ""

@@ -62,6 +62,14 @@ def test_rule_case(rule_id: str, case_dir: Path) -> None:
             assert (rel["file"], rel["line"]) in places, f"related {rel} missing; got {sorted(places)}"
         if "address" in e:
             assert any(f.address == e["address"] for f in match), [f.address for f in match]
+    # findings of other rules that must (not) be there, told apart by their messages
+    for e in case.get("absent") or []:
+        bad = [f for f in result.findings if f.rule_id == e["rule"]
+               and all(t in f.message for t in e.get("message_contains", []))]
+        assert not bad, f"unexpected {e['rule']}: {[f.message for f in bad]}"
+    for e in case.get("present") or []:
+        assert any(f.rule_id == e["rule"] and all(t in f.message for t in e.get("message_contains", []))
+                   for f in result.findings), f"missing {e}:\n{detail}"
 
 
 def test_every_rule_has_document_check_and_cases() -> None:

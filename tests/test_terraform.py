@@ -12,7 +12,7 @@ import yaml
 
 from exvlint.config import Config
 from exvlint.engine import lint
-from exvlint.terraform.evaluate import Evaluator, load_modules_json
+from exvlint.terraform.evaluate import Evaluator
 from exvlint.terraform.values import Unknown
 
 CASES = Path(__file__).parent / "fixtures" / "terraform"
@@ -44,7 +44,7 @@ def _plain(value):
 def test_evaluation_case(case: Path):
     expect = yaml.safe_load((case / "expect.yaml").read_text())
     root = str(case / expect.get("root", "."))
-    ev = Evaluator(root, {}, load_modules_json(root), tuple(("file", str(case / f)) for f in expect.get("var_files", [])))
+    ev = Evaluator(root, {}, tuple(("file", str(case / f)) for f in expect.get("var_files", [])))
     ev.run()
     got = {i.address: i for i in ev.instances if i.type in expect.get("types", [i.type])}
     if "instances" in expect:
@@ -99,7 +99,7 @@ def test_unresolved_dynamic_blocks_name_their_own_resource(tmp_path: Path):
         '  availability_set_id = azurerm_availability_set.as.id\n'
         '  dynamic "storage_data_disk" {\n    for_each = var.keys\n'
         '    content {\n      name = storage_data_disk.value\n    }\n  }\n}\n')
-    ev = Evaluator(str(tmp_path), {}, {}, (), environ={})
+    ev = Evaluator(str(tmp_path), {}, (), environ={})
     ev.run()
     [note] = [d for d in ev.diagnostics if "dynamic" in d.message]
     assert note.address == "azurerm_virtual_machine.exch"

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 from .findings import Finding, Location
+from .limits import Limits
 
 CONFIG_NAMES = (".exvlint.yaml", ".exvlint.yml")
 LEVEL_NAMES = ("error", "warning", "note", "none")
@@ -26,6 +27,7 @@ SCHEMA: dict = {
     "baseline": str,
     "fail_level": str,
     "paths": {"exclude": list},
+    "limits": {name: int for name in Limits.names()},
 }
 HOST_KEYS = {"name": str, "physical_cores": int, "other_vcpus": int, "os": str}
 
@@ -47,6 +49,7 @@ class Config:
     baseline: Optional[str] = None
     fail_level: str = "warning"
     exclude_paths: list = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)
     strict: bool = False
     show_suppressed: bool = False  # keep suppressed and baselined findings in the reports, marked
     selection_invalid: bool = False  # select / ignore named an unknown rule: no check runs
@@ -114,6 +117,9 @@ def _load_yaml(text: str, shown: str, config: Config) -> Optional[dict]:
         line = mark.line + 1 if mark is not None else 1
         config.errors.append(_error(shown, line, f"invalid YAML: {getattr(exc, 'problem', None) or exc}"))
         return None
+    except RecursionError:
+        config.errors.append(_error(shown, 1, "the configuration is nested too deeply to read"))
+        return None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -132,7 +138,12 @@ def _load_toml(text: str, shown: str, config: Config) -> Optional[dict]:
     except tomllib.TOMLDecodeError as exc:
         config.errors.append(_error(shown, getattr(exc, "lineno", 1) or 1, f"invalid TOML: {exc}"))
         return None
-    return data.get("tool", {}).get("exvlint", {})
+    tool = data.get("tool", {})
+    section = tool.get("exvlint", {}) if isinstance(tool, dict) else {}
+    if not isinstance(section, dict):
+        config.errors.append(_error(shown, 1, "[tool.exvlint] must be a table"))
+        return None
+    return section
 
 
 def _error(path: str, line: int, message: str) -> Finding:
@@ -150,7 +161,7 @@ class _Lines:
 
             try:
                 self.root = yaml.compose(text, Loader=yaml.SafeLoader)
-            except yaml.YAMLError:
+            except (yaml.YAMLError, RecursionError):
                 self.root = None
 
     def line(self, *path) -> int:
@@ -271,7 +282,11 @@ def _set(config: Config, key: str, sub: Optional[str], value: Any, err) -> None:
             err((), "azure.smtp_relay has no effect in this version (EXV501 is not checked yet); remove it")
         config.smtp_relay = value
     elif key == "guest_os":
-        config.guest_os = {str(k): str(v) for k, v in value.items()}
+        for vm, os_name in value.items():
+            if not isinstance(os_name, str):  # never stringify what an alias may have blown up
+                err((str(vm),), f"guest_os.{vm} must be the name of an operating system")
+            else:
+                config.guest_os[str(vm)] = os_name
     elif key == "baseline":  # relative to the configuration file, like every path in it
         config.baseline = os.path.join(os.path.dirname(config.source_path or ""), value)
     elif key == "fail_level":
@@ -281,3 +296,8 @@ def _set(config: Config, key: str, sub: Optional[str], value: Any, err) -> None:
             config.fail_level = value
     elif key == "paths":
         config.exclude_paths = value
+    elif key == "limits":
+        if isinstance(value, bool) or value <= 0:
+            err((), f"limits.{sub} must be a positive whole number")
+        else:
+            config.limits = replace(config.limits, **{sub: value})

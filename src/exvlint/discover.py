@@ -1,81 +1,107 @@
-"""discover: paths -> units of evaluation (Terraform root modules, with their children).
+"""discover: paths -> units of evaluation, whatever their format.
 
-A directory that another scanned directory calls as a local module is evaluated through that
-caller (with its arguments), not again on its own. A module library that no scanned file calls
-is evaluated on its own with its defaults.
+The walk is shared: it lists every file under the scanned paths once (skipping version-control and
+tool folders and ``paths.exclude``), then each front end in turn claims the files it reads and
+turns them into units (a Terraform root module with its children, a plan, a template with its
+parameters). A file that a front end claims is not offered to the ones after it; a file named on
+the command line that no front end claims is an input error, other unclaimed files are skipped.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Callable, Optional
 
-from .findings import Location
-from .scope import glob_match
-from .terraform.evaluate import Diagnostic, parse_file, tf_files
+from . import files
+from .findings import Diagnostic, Location
+from .paths import glob_match
 
 SKIP_DIRS = {".git", ".terraform", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox"}
-TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
 
 
 @dataclass
-class Units:
-    terraform_roots: list = field(default_factory=list)  # directories, evaluated as root modules
-    json_files: list = field(default_factory=list)  # other .json files: plans (and templates) by content
-    diagnostics: list = field(default_factory=list)  # EXV000 for paths that do not exist, etc.
-    files: set = field(default_factory=set)  # every input file found
+class Unit:
+    """One unit of evaluation; its findings form one deployment."""
+
+    frontend: Any  # the front end that loads it
+    name: str  # the deployment's name: a root module directory, a plan or template path
+    data: Any = None  # what the front end needs to load it
+    files: set = field(default_factory=set)  # the input files it reads (as far as discovery knows)
 
 
-def discover(paths: list, parse_cache: dict, exclude: Optional[list] = None) -> Units:
-    units = Units()
-    tf_dirs: list = []
+@dataclass
+class Scan:
+    """What the walk found, shared by every front end."""
+
+    paths: list  # as given
+    cache: files.FileCache  # parsed files and the boundary they are read inside
+    files: list = field(default_factory=list)  # every file found, normalised, in walk order
+    named: set = field(default_factory=set)  # files named directly on the command line
+    claimed: set = field(default_factory=set)  # files and directories a front end has taken
+    diagnostics: list = field(default_factory=list)
+    _texts: dict = field(default_factory=dict)
+
+    def unclaimed(self, accept: Callable[[str], bool]) -> list:
+        return [f for f in self.files if f not in self.claimed and accept(f)]
+
+    def text(self, path: str) -> Optional[str]:
+        """A file's text, read once for all front ends; None (and an EXV000) when it cannot be read."""
+        if path not in self._texts:
+            try:
+                self._texts[path] = files.read_text(path, self.cache.boundary)
+            except files.InputError as exc:
+                self._texts[path] = None
+                self.diagnostics.append(Diagnostic("EXV000", Location(path, files.error_line(exc)), str(exc)))
+        return self._texts[path]
+
+
+def scan(paths: list, cache: files.FileCache, exclude: Optional[list] = None) -> Scan:
+    found = Scan(list(paths), cache)
+    seen: set = set()
+
+    def add(path: str) -> None:
+        key = os.path.normpath(path)
+        if key not in seen:
+            seen.add(key)
+            found.files.append(key)
+
     for path in paths:
-        if not os.path.exists(path):
-            units.diagnostics.append(Diagnostic("EXV000", Location(path), "no such file or directory"))
-            continue
-        if os.path.isdir(path):
-            for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
+        if not os.path.lexists(path):
+            found.diagnostics.append(Diagnostic("EXV000", Location(path), "no such file or directory"))
+        elif os.path.isdir(path):
+            def unreadable(err: OSError) -> None:  # never a silently skipped directory
+                found.diagnostics.append(Diagnostic("EXV000", Location(err.filename or path),
+                                                    f"cannot read directory: {err.strerror or err}"))
+
+            for dirpath, dirnames, filenames in os.walk(path, followlinks=False, onerror=unreadable):
                 dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
                 if _excluded(dirpath, exclude):
                     dirnames[:] = []
                     continue
-                if any(f.endswith((".tf", ".tf.json")) for f in filenames):
-                    tf_dirs.append(dirpath)
-                units.files.update(os.path.join(dirpath, f) for f in filenames if f.endswith(TERRAFORM_SUFFIXES))
-                units.json_files.extend(os.path.join(dirpath, f) for f in sorted(filenames) if _other_json(f))
-        elif _other_json(os.path.basename(path)):
-            units.json_files.append(path)
-        elif path.endswith(TERRAFORM_SUFFIXES):
-            directory = os.path.dirname(path) or "."
-            tf_dirs.append(directory)  # Terraform references cross files: read the whole module
-            units.files.add(path)
+                for name in sorted(filenames):
+                    add(os.path.join(dirpath, name))
         else:
-            units.diagnostics.append(Diagnostic("EXV000", Location(path), "not a Terraform file or directory exvlint can read"))
-    seen = set()
-    ordered = []
-    for d in tf_dirs:
-        key = os.path.normpath(d)
-        if key not in seen:
-            seen.add(key)
-            ordered.append(key)
-    called = _called_dirs(ordered, parse_cache)
-    roots = [d for d in ordered if d not in called]
-    # a directory reachable from no root (module cycle) is evaluated on its own; the evaluator
-    # then reports the cycle
-    reachable = set(roots)
-    changed = True
-    while changed:
-        changed = False
-        for target, callers in called.items():
-            if target not in reachable and callers & reachable:
-                reachable.add(target)
-                changed = True
-    units.terraform_roots = roots + [d for d in ordered if d not in reachable]
-    return units
+            add(path)
+            found.named.add(os.path.normpath(path))
+    return found
 
 
-def _other_json(name: str) -> bool:
-    return name.endswith(".json") and not name.endswith((".tf.json", ".tfvars.json"))
+def discover(paths: list, cache: files.FileCache, exclude: Optional[list] = None) -> tuple:
+    """(units, diagnostics, files found) for the scanned paths."""
+    from .frontends import FRONTENDS
+
+    found = scan(paths, cache, exclude)
+    units: list = []
+    for frontend in FRONTENDS:
+        units.extend(frontend.units(found))
+    suffixes = tuple(s for frontend in FRONTENDS for s in frontend.suffixes)
+    for path in sorted(found.named - found.claimed):
+        # a file of a kind some front end reads but none took (a JSON file that is neither a plan nor a
+        # template, as pre-commit hands over every changed one) is skipped; any other kind is an error
+        if not path.endswith(suffixes):
+            found.diagnostics.append(Diagnostic("EXV000", Location(path), "not a file exvlint reads (Terraform, a "
+                                                "Terraform plan, or an ARM or Bicep template)"))
+    return units, found.diagnostics, found
 
 
 def _excluded(dirpath: str, exclude: Optional[list]) -> bool:
@@ -83,32 +109,3 @@ def _excluded(dirpath: str, exclude: Optional[list]) -> bool:
         return False
     norm = os.path.normpath(dirpath).replace("\\", "/")
     return any(glob_match(p.rstrip("/"), norm) or glob_match(p.rstrip("/") + "/*", norm) for p in exclude)
-
-
-def _called_dirs(dirs: list, parse_cache: dict) -> dict:
-    """Scanned directories that another scanned directory calls as a local module -> callers."""
-    scanned = set(dirs)
-    called: dict = {}
-    for d in dirs:
-        for path in tf_files(d):
-            parsed, _ = parse_file(path, parse_cache)
-            if parsed is None:
-                continue
-            for block in parsed.body.blocks:
-                if block.type != "module":
-                    continue
-                source = block.body.attributes.get("source")
-                text = _literal_string(source.expr) if source is not None else None
-                if text and text.startswith(("./", "../")):
-                    target = os.path.normpath(os.path.join(d, text))
-                    if target in scanned and target != d:
-                        called.setdefault(target, set()).add(d)
-    return called
-
-
-def _literal_string(expr) -> Optional[str]:
-    from .terraform.hcl import Template
-
-    if isinstance(expr, Template) and len(expr.parts) == 1 and isinstance(expr.parts[0], str):
-        return expr.parts[0]
-    return None

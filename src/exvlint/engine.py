@@ -2,26 +2,25 @@
 from __future__ import annotations
 
 import os
-import re
 import time
 import traceback
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
-from . import baseline, suppress
-from .adapters import TERRAFORM_ADAPTERS
+from . import baseline, limits, suppress
 from .catalog import load_catalog
 from .checks import CHECKS, RuleContext
 from .config import Config
 from .discover import discover
 from .findings import LEVEL_RANK, Finding, Location
 from .model import Deployment
-from .paths import git_root, is_within, repo_relative, repository_root
+from .files import FileCache
+from .paths import Boundary, is_within, repo_relative, repository_root
 from .scope import vm_label
 from .terraform import suppressions as tf_suppressions
-from .terraform.evaluate import Evaluator, load_modules_json
 
-INPUT_ERRORS = {"EXV000", "EXV003"}
+# input and configuration errors, and internal errors: exit 2, never 1 (which means "findings")
+INPUT_ERRORS = {"EXV000", "EXV002", "EXV003"}
 
 
 @dataclass
@@ -51,7 +50,6 @@ class LintResult:
     baseline_stale: int = 0  # baseline entries that matched no finding
     elapsed: float = 0.0  # seconds
     notices: list = field(default_factory=list)  # what the run saw that a user should know (not findings)
-
     fail_level: str = "warning"  # from the configuration and the command line
 
     def exit_code(self, fail_level: Optional[str] = None) -> int:
@@ -67,55 +65,34 @@ class LintResult:
 def lint(paths: list, config: Config | None = None, progress: Optional[Callable] = None) -> LintResult:
     """Lint ``paths`` (files or directories) and return every finding.
 
-    ``progress(done, total, unit)`` is called before each unit is evaluated (for a progress bar).
+    ``progress(done, total, unit)`` is called before each unit is loaded (for a progress bar).
     """
     started = time.monotonic()
     config = config or Config()
+    with limits.use(config.limits):
+        result = _lint([os.path.normpath(p) for p in (list(paths) or ["."])], config, progress)
+    result.elapsed = time.monotonic() - started
+    return result
+
+
+def _lint(paths: list, config: Config, progress: Optional[Callable]) -> LintResult:
     levels = {rid: doc.level for rid, doc in load_catalog().items()}
     findings: list = list(config.errors)
-    parse_cache: dict = {}
-    paths = [os.path.normpath(p) for p in (list(paths) or ["."])]
-    units = discover(paths, parse_cache, config.exclude_paths)
-    diagnostics = list(units.diagnostics)
+    cache = FileCache(Boundary.for_paths(paths))  # nothing outside the scanned tree is read
+    units, diagnostics, scan = discover(paths, cache, config.exclude_paths)
     deployments = []
-    evaluated = []  # (deployment, what the front end produced), for suppression directives
-    plans = []
-    for path in units.json_files:
-        plan, diag = _read_plan(path, parse_cache)
-        if diag is not None:
-            diagnostics.append(diag)
-        elif plan is not None:
-            plans.append(plan)
-    planned_dirs = {os.path.normpath(p.config_dir) for p in plans}
-    roots = [r for r in units.terraform_roots if os.path.normpath(r) not in planned_dirs]
-    total = len(plans) + len(roots)
-    for plan in plans:  # a plan is the resolved form of the module beside it: each resource once
+    for unit in units:
         if progress:
-            progress(len(deployments), total, plan.path)
-        deployment = Deployment(name=plan.path)
+            progress(len(deployments), len(units), unit.name)
+        deployment = Deployment(name=unit.name)
         try:
-            for adapter in TERRAFORM_ADAPTERS:
-                adapter.adapt(plan, deployment)
+            loaded, unit_diagnostics = unit.frontend.load(unit, scan, config)
+            diagnostics.extend(unit_diagnostics)
+            for adapter in unit.frontend.adapters:
+                adapter.adapt(loaded, deployment)
         except Exception as exc:  # never a traceback: an internal error is a finding
-            findings.append(_internal_error("reading the plan", exc, Location(plan.path)))
-        diagnostics.extend(plan.diagnostics)
+            findings.append(_internal_error(f"reading {unit.name}", exc, Location(unit.name)))
         deployments.append(deployment)
-        evaluated.append(plan)
-    for root in roots:
-        if progress:
-            progress(len(deployments), total, root)
-        evaluator = Evaluator(root, parse_cache, load_modules_json(root), tuple(config.cli_inputs),
-                              boundary=_boundary(root, paths))
-        deployment = Deployment(name=root)
-        try:
-            evaluator.run()
-            for adapter in TERRAFORM_ADAPTERS:
-                adapter.adapt(evaluator, deployment)
-        except Exception as exc:  # never a traceback: an internal error is a finding
-            findings.append(_internal_error("evaluating the module", exc, Location(root)))
-        diagnostics.extend(evaluator.diagnostics)
-        deployments.append(deployment)
-        evaluated.append(evaluator)
     result = LintResult(deployments=deployments)
     rule_findings = [f for d in deployments for f in run_checks(d, config, levels, result)]
     # an evaluator note is dropped where a rule already says what it could not decide there
@@ -125,8 +102,8 @@ def lint(paths: list, config: Config | None = None, progress: Optional[Callable]
     findings.extend(rule_findings)
     result.rules_run = {rid for rid in CHECKS if suppress.runs(rid, config)} | ({"EXV001"} if config.strict else set())
     result.checked_rules = checked_rules()
-    directives = [d for unit in evaluated
-                  for d in tf_suppressions.directives(tf_suppressions.unit_files(unit), parse_cache)]
+    # the directives written in the files this run parsed (every one belongs to a unit it linted)
+    directives = tf_suppressions.directives(sorted(cache), cache)
     findings = suppress.apply([_tidy(f) for f in _dedupe(findings)], config, directives, result.rules_run)
     findings.sort(key=Finding.sort_key)
     root = repository_root(paths[0])
@@ -143,11 +120,10 @@ def lint(paths: list, config: Config | None = None, progress: Optional[Callable]
     if not config.show_suppressed:
         findings = [f for f in findings if not f.suppressed]
     result.findings = findings
-    result.files = sorted({os.path.realpath(f) for f in list(parse_cache) + list(units.files)})
+    result.files = sorted({os.path.realpath(f) for f in list(cache) + sorted(scan.claimed) if not os.path.isdir(f)})
     result.root = root
     result.fail_level = config.fail_level
     result.notices = _notices(paths, result)
-    result.elapsed = time.monotonic() - started
     return result
 
 
@@ -178,8 +154,7 @@ def _notices(paths: list, result: LintResult) -> list:
         if os.path.exists(path) and not any(is_within(f, path) for f in read):
             what = "this file" if os.path.isfile(path) else "this directory"
             out.append(f"{path}: nothing exvlint reads in {what} (Terraform .tf, .tf.json, .tfvars or plan JSON)")
-    exchange = [vm for vm in result.vms if vm.reason]
-    if result.vms and not exchange:
+    if result.vms and not any(vm.reason for vm in result.vms):
         n = len(result.vms)
         out.append(f"found {n} VM{'s' if n != 1 else ''} but none recognised as an Exchange server, so no rule "
                    "applied; mark them with exchange.vms in .exvlint.yaml (globs over names or addresses), a tag "
@@ -189,29 +164,6 @@ def _notices(paths: list, result: LintResult) -> list:
         out.append(f"{n} baseline entr{'ies' if n != 1 else 'y'} matched no finding (fixed or changed); "
                    "refresh the baseline with --write-baseline")
     return out
-
-
-def _read_plan(path: str, parse_cache: dict) -> tuple:
-    """(PlanResult, None) for a Terraform plan JSON, (None, None) for other JSON, or an input error."""
-    from .terraform.evaluate import read_text
-    from .terraform.plan import is_plan, load_plan
-
-    text, diag = read_text(path)
-    if diag is not None:
-        return None, diag
-    if '"format_version"' not in text[:4096] and '"planned_values"' not in text:
-        return None, None  # not a plan (package.json, ARM templates are read elsewhere)
-    plan, diag = load_plan(path, text, parse_cache)
-    if diag is not None or not is_plan(plan.doc):
-        return None, diag
-    parse_cache[path] = (None, None)  # listed among the files read
-    return plan, None
-
-
-def _boundary(root: str, paths: list):
-    """Local module sources may not leave the git repository; outside git they are followed
-    wherever they lead, as Terraform does (a cycle is still an input error)."""
-    return git_root(root)
 
 
 def run_checks(deployment: Deployment, config: Config, levels: dict, result: Optional[LintResult] = None) -> list:
@@ -240,23 +192,11 @@ def _internal_error(what: str, exc: Exception, location: Location) -> Finding:
     return Finding("EXV002", "error", message, location, key=what)
 
 
-def _relevant(address: str) -> bool:
-    """An evaluator note matters when it hides a module or a resource that an adapter reads."""
-    rest = _MODULE_PREFIX.sub("", address or "")
-    if not rest:  # the address of a module call: its resources may be anything
-        return True
-    rtype = rest[len("data."):] if rest.startswith("data.") else rest
-    return any(adapter.reads_type(rtype.split(".")[0]) for adapter in TERRAFORM_ADAPTERS)
-
-
-_MODULE_PREFIX = re.compile(r'^(?:module\.[A-Za-z0-9_-]+(?:\[(?:"(?:[^"\\]|\\.)*"|\d+)\])?(?:\.|$))+')
-
-
 def _from_diagnostics(diagnostics: list, config: Config) -> list:
     out = []
     for d in diagnostics:
         if d.rule_id == "EXV001":
-            if not config.strict or not _relevant(d.address):
+            if not config.strict:
                 continue
             out.append(Finding("EXV001", config.levels.get("EXV001", "note"), f"unresolved: {d.message}",
                                d.location, address=d.address, key=d.message))

@@ -2,10 +2,28 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from typing import Optional
+import re
+from dataclasses import dataclass
+from typing import Any, Optional
 
 LEVEL_RANK = {"none": 0, "note": 1, "warning": 2, "error": 3}
+
+MAX_SHOWN = 80  # characters of one value quoted in a message
+MAX_MESSAGE = 1000  # characters of a whole message
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def brief(value: Any, limit: int = MAX_SHOWN) -> str:
+    """A value as a message shows it: one line, at most ``limit`` characters. Reports are
+    published, and a value may come from a file: never quote much of it."""
+    text = _CONTROL.sub(" ", str(value))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _one_line(message: str) -> str:
+    message = _CONTROL.sub(" ", message)
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
 
 
 @dataclass(frozen=True, order=True)
@@ -42,6 +60,17 @@ class Suppression:
 
 
 @dataclass
+class Diagnostic:
+    """What a front end reports while reading: an input error (EXV000) or, for --strict, a value it
+    could not resolve (EXV001). The engine turns diagnostics into findings."""
+
+    rule_id: str
+    location: Location
+    message: str
+    address: str = ""
+
+
+@dataclass
 class Finding:
     rule_id: str
     level: str  # error | warning | note
@@ -54,7 +83,6 @@ class Finding:
     suppression: Optional[Suppression] = None  # set when a suppression or the baseline applies
     unit: str = ""  # the deployment (root module, plan) it was found in
     fingerprint: str = ""  # set by the engine: see make_fingerprint
-    extra: dict = field(default_factory=dict)
     vm: str = ""  # address of the Exchange VM the finding concerns, "" when none
     # other places whose suppression covers this finding: the resource's own block and the module
     # calls (or nested deployments) that create it
@@ -63,6 +91,9 @@ class Finding:
     @property
     def suppressed(self) -> bool:
         return self.suppression is not None
+
+    def __post_init__(self) -> None:
+        self.message = _one_line(self.message)
 
     def make_fingerprint(self, rel_path: str, rel_unit: str) -> str:
         """Stable across line moves, file moves and machines: rule, deployment, resource address and

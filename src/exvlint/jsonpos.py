@@ -54,8 +54,13 @@ _STRING_END = re.compile(r'["\\\x00-\x1f]')
 _DECODER = json.JSONDecoder()
 
 
-def loads(text: str) -> Any:
+def loads(text: str, max_depth: int = 0) -> Any:
+    """Parse JSON with positions; nesting beyond ``max_depth`` (default limits.nesting_depth, whose
+    levels cost two Python frames each, well inside the recursion limit) is an error."""
+    from .limits import current
+
     parser = _Parser(text)
+    parser.max_depth = max_depth or current().nesting_depth
     value = parser.value()
     parser.skip_ws()
     if parser.pos != len(text):
@@ -83,8 +88,8 @@ class _Parser:
         self.pos = _WS.match(self.text, self.pos).end()
 
     def value(self, depth: int = 0) -> Any:
-        if depth > 500:
-            self.fail("JSON nested too deeply")
+        if depth >= self.max_depth:
+            self.fail(f"JSON nested more than {self.max_depth} levels deep (limits.nesting_depth); not read")
         self.skip_ws()
         if self.pos >= len(self.text):
             self.fail("unexpected end of JSON input")

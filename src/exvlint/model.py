@@ -78,7 +78,10 @@ class Disk(Resource):
     size_bytes: Val = field(default_factory=unknown)
     storage_type: Val = field(default_factory=unknown)  # provider's SKU / type string, for messages
     premium: Val = field(default_factory=unknown)  # Azure: is Premium Storage class
-    provisioning: Val = field(default_factory=unknown)  # fixed | thin | dynamic | differencing | passthrough
+    provisioning: Val = field(default_factory=unknown)  # fixed | thin | thick | dynamic | differencing | passthrough
+    # whether the disk is a delta of a parent disk (a differencing VHD, a checkpoint's .avhdx); a provider
+    # whose disks never are says so by this default (vSphere's delta disks are redo_log / linked clones)
+    differencing: Val = field(default_factory=lambda: Val(False, DEFAULT))
     file_format: Val = field(default_factory=unknown)  # vhd | vhdx | avhd | avhdx | vmdk | managed
     # how writes go to a redo log / delta instead of the disk (e.g. "disk_mode undoable"); None when they do
     # not, which is all a provider without such a mode can do

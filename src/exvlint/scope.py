@@ -6,30 +6,15 @@ VM to Exchange's requirements.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Optional
 
 from .config import Config
+from .findings import brief
+from .paths import glob_match
 from .model import Disk, VirtualMachine
 
 TAG_KEYS = ("role", "workload", "app", "application", "service", "purpose")
 OPT_OUT_TAG = "exvlint-exchange"
-
-
-@lru_cache(maxsize=256)
-def _glob_re(pattern: str) -> re.Pattern:
-    """``*`` and ``?`` are wildcards; everything else, brackets included, is literal.
-
-    Resource addresses contain ``[...]``, so fnmatch's character classes would be wrong here.
-    """
-    out = []
-    for ch in pattern:
-        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
-    return re.compile("^" + "".join(out) + "$", re.I | re.S)
-
-
-def glob_match(pattern: str, text: str) -> bool:
-    return bool(_glob_re(pattern).match(text))
 
 
 def _names(vm: VirtualMachine) -> list:
@@ -90,7 +75,8 @@ def _label_reason(labels: dict, noun: str = "tag") -> Optional[str]:
     for key, val in sorted(labels.items()):
         if not val.known:
             continue
-        value = str(val.value)
+        value = brief(val.value)
+        key = brief(key, 40)
         if key.lower() == "exchange":
             return f"{noun} {key}={value}" if value else f"{noun} {key}"
         if key.lower() in TAG_KEYS and "exchange" in value.lower():
@@ -118,5 +104,5 @@ def disk_reason(disk: Disk, config: Config) -> Optional[str]:
 
 def vm_label(vm: VirtualMachine) -> str:
     if vm.name.known and isinstance(vm.name.value, str) and vm.name.value:
-        return vm.name.value
-    return vm.address
+        return brief(vm.name.value)
+    return brief(vm.address, 200)

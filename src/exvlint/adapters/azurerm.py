@@ -9,11 +9,10 @@ import json
 import re
 from typing import Optional
 
-from ..findings import Location
-from ..model import (DEFAULT, EXPLICIT, GIB, MIB, Datastore, Deployment, Disk, Evidence, Snapshot, Val, register_words,
+from ..model import (DEFAULT, EXPLICIT, GIB, Datastore, Deployment, Disk, Evidence, Snapshot, Val, register_words,
                      VirtualMachine, unknown)
-from ..terraform.evaluate import EvalBlock, ResourceInstance
-from ..terraform.values import Unknown, contains_unknown
+from ..terraform.results import EvalBlock, ResourceInstance
+from ..terraform.values import Unknown
 from . import azure_catalog as catalog
 from .terraform_values import (InstanceIndex, as_bool, as_int, as_str, attr_val, first_block, raw,
                                refs_of, resource_label, string_map)

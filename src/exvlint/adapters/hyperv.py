@@ -18,7 +18,7 @@ from typing import Optional
 from ..findings import Location
 from ..model import (DEFAULT, EXPLICIT, MIB, Datastore, Deployment, Disk, Evidence, Host, Val, VirtualMachine, register_words,
                      unknown)
-from ..terraform.evaluate import EvalBlock, ResourceInstance
+from ..terraform.results import EvalBlock, ResourceInstance
 from .terraform_values import as_bool, as_int, as_str, first_block, raw
 from .terraform_values import attr_val
 
@@ -194,10 +194,16 @@ def _vhd(inst: ResourceInstance, hosts: _ProviderHosts, volumes: dict) -> Disk:
             size = unknown(body.attrs["parent_path"].location, "a differencing VHD has the size of its parent")
     provisioning, shown = _vhd_type(body, path, ext, source_attr, inst)
     disk = Disk(**_resource_kw(inst), name=path, role="data", size_bytes=size, provisioning=provisioning,
-                storage_type=shown, file_format=_file_format(path, ext, inst.location), datastore=ds,
+                differencing=_differencing(provisioning), storage_type=shown, file_format=_file_format(path, ext, inst.location), datastore=ds,
                 placement=placement)
     disk.host = hosts.for_instance(inst)
     return disk
+
+
+def _differencing(provisioning: Val) -> Val:
+    if not provisioning.known:
+        return provisioning
+    return Val(provisioning.value == "differencing", provisioning.state, provisioning.location, provisioning.origins)
 
 
 def _file_format(path: Val, ext: str, where: Location) -> Val:
@@ -250,7 +256,8 @@ def _drive_disk(vm: VirtualMachine, inst: ResourceInstance, block: EvalBlock, i:
     path = attr_val(block, "path", "", as_str)
     if path.known and not path.value.strip():
         if not number.known:
-            disk = Disk(**common, name=number, provisioning=number, storage_type=number, placement=number)
+            disk = Disk(**common, name=number, provisioning=number, differencing=number, storage_type=number,
+                        placement=number)
             deployment.disks.append(disk)
             return disk
         return None
@@ -268,7 +275,8 @@ def _drive_disk(vm: VirtualMachine, inst: ResourceInstance, block: EvalBlock, i:
     else:
         prov = shown = unknown(path.location or block.location, reason + "; its type is not in the code", path.origins)
     disk = Disk(**common, name=path, size_bytes=unknown(path.location or block.location, reason + "; its size is not in the code"),
-                provisioning=prov, storage_type=shown, file_format=_file_format(path, ext, block.location),
+                provisioning=prov, differencing=_differencing(prov), storage_type=shown,
+                file_format=_file_format(path, ext, block.location),
                 datastore=ds, placement=placement)
     deployment.disks.append(disk)
     return disk

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
+from ..findings import brief
 from ..model import DEFAULT, EXPLICIT, Val, unknown
-from ..terraform.evaluate import EvalBlock, ResourceInstance
-from ..terraform.values import Ref, Unknown, collect_refs, contains_unknown
+from ..terraform.results import EvalBlock, ResourceInstance
+from ..terraform.values import EvalError, Ref, Unknown, collect_refs, contains_unknown, to_bool, to_int, to_string
 
 _NO_DEFAULT = object()
 
@@ -35,8 +36,8 @@ def attr_val(block: Optional[EvalBlock], name: str, default: Any = _NO_DEFAULT,
     if convert is not None:
         try:
             value = convert(value)
-        except (ValueError, TypeError):
-            return unknown(attr.location, f"{name} has an unexpected value {attr.value!r}", attr.origins)
+        except (ValueError, TypeError, EvalError):
+            return unknown(attr.location, f"{name} has an unexpected value {brief(repr(attr.value))}", attr.origins)
     return Val(value, EXPLICIT, attr.location, attr.origins)
 
 
@@ -61,36 +62,10 @@ def raw(block: Optional[EvalBlock], name: str) -> Any:
     return attr.value if attr is not None else None
 
 
-def as_int(value: Any) -> int:
-    if isinstance(value, bool):
-        raise TypeError("bool")
-    if isinstance(value, str):
-        value = float(value.strip())
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise ValueError("not whole")
-        return int(value)
-    if isinstance(value, int):
-        return value
-    raise TypeError(type(value).__name__)
-
-
-def as_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise TypeError(type(value).__name__)
-
-
-def as_str(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    raise TypeError(type(value).__name__)
+# provider attributes convert as Terraform converts them (go-cty), so the one set of converters applies
+as_int = to_int
+as_bool = to_bool
+as_str = to_string
 
 
 def string_map(block: EvalBlock, name: str) -> dict:

@@ -13,7 +13,7 @@ from typing import Optional
 from ..findings import Related
 from ..model import (DEFAULT, EXPLICIT, GIB, Datastore, Deployment, Disk, Evidence, Host, Snapshot, Val, register_words,
                      VirtualMachine, unknown)
-from ..terraform.evaluate import EvalBlock, ResourceInstance
+from ..terraform.results import EvalBlock, ResourceInstance
 from ..terraform.values import collect_refs
 from .terraform_values import InstanceIndex, as_bool, as_int, as_str, first_block, raw
 from .terraform_values import attr_val
@@ -295,11 +295,12 @@ def _disks(vm: VirtualMachine, inst: ResourceInstance, index: InstanceIndex, dat
         attach = attr_val(block, "attach", False, as_bool)
         if attach.known and attach.value:
             reason = "the disk attaches an existing VMDK; its size and type are not in the code"
-            size = provisioning = unknown(attach.location, reason)
+            size = provisioning = differencing = unknown(attach.location, reason)  # it may be a delta disk
         else:
             size = attr_val(block, "size", convert=as_int)
             if size.known:
                 size = Val(size.value * GIB, size.state, size.location, size.origins)
+            differencing = Val(False, DEFAULT, block.location)  # a new disk; deltas come from redo logs and clones
             thin = attr_val(block, "thin_provisioned", True, as_bool)
             provisioning = Val("thin" if thin.value else "thick", thin.state, thin.location, thin.origins) \
                 if thin.known else thin
@@ -318,7 +319,7 @@ def _disks(vm: VirtualMachine, inst: ResourceInstance, index: InstanceIndex, dat
         disk = Disk(address=f"{inst.address}.disk[{i}]", kind=f"{inst.type}.disk", platform=PLATFORM,
                     location=block.location, call_sites=inst.call_sites,
                     name=Val(shown, label.state if label.known else DEFAULT, label.location, label.origins),
-                    role=role, size_bytes=size, provisioning=provisioning,
+                    role=role, size_bytes=size, provisioning=provisioning, differencing=differencing,
                     storage_type=provisioning,
                     file_format=Val("vmdk", DEFAULT, block.location),
                     redo_log=_redo_log(attr_val(block, "disk_mode", "persistent", as_str)),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable, Iterable, Optional
 
 from ..config import Config
-from ..findings import Finding, Location, Related
+from ..findings import Finding, Location, Related, brief
 from ..model import Deployment, Resource, Val, VirtualMachine
 from ..scope import disk_reason, exchange_reason, vm_label
 
@@ -133,8 +133,8 @@ def _where(at, subject: Resource) -> tuple:
 def _resource_label(subject: Resource) -> str:
     name = getattr(subject, "name", None)
     if isinstance(name, Val) and name.known and isinstance(name.value, str) and name.value:
-        return name.value
-    return subject.address
+        return brief(name.value)
+    return brief(subject.address, 200)
 
 
 def gb(n_bytes: float) -> str:
@@ -156,8 +156,8 @@ def host_entry(config: Config, host) -> Optional[dict]:
 
 def disk_label(disk) -> str:
     if disk.name.known and isinstance(disk.name.value, str) and disk.name.value:
-        return f"{disk.role} disk {disk.name.value}"
-    return f"{disk.role} disk {disk.address}"
+        return f"{disk.role} disk {brief(disk.name.value)}"
+    return f"{disk.role} disk {brief(disk.address, 200)}"
 
 
 from . import cpu, guest, memory, state, storage  # noqa: E402,F401  (registers the checks)

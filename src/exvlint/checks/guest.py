@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 
 from ..model import words
-from ..scope import glob_match
+from ..paths import glob_match
+from ..findings import brief
 from . import RuleContext, check
 
 SUPPORTED = re.compile(r"^windows server (2008 r2 sp1|2008 r2|2012 r2|2012)\b", re.I)
@@ -27,7 +28,7 @@ def unsupported_guest_os(deployment, ctx: RuleContext) -> None:
         elif supported.value is False:
             shown = vm.image.value if vm.image.known else vm.guest_os.value
             fix = words(vm.platform, "guest-os-fix", "use Windows Server 2008 R2 SP1, 2012 or 2012 R2")
-            ctx.report(vm, f"guest OS {vm.guest_os.value} ({shown}) is not supported for Exchange 2013; {fix}",
+            ctx.report(vm, f"guest OS {brief(vm.guest_os.value)} ({shown}) is not supported for Exchange 2013; {fix}",
                        supported, key="guest-os")
 
 

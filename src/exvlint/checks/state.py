@@ -1,7 +1,7 @@
 """VM state rules: snapshots, checkpoints, saved state."""
 from __future__ import annotations
 
-from ..findings import Related
+from ..findings import Related, brief
 from ..model import DEFAULT, words
 from . import RuleContext, check, disk_label
 
@@ -43,7 +43,7 @@ def vm_snapshot(deployment, ctx: RuleContext) -> None:
         if fmt.known and fmt.value in ("avhd", "avhdx"):
             related = (Related(disk.attach_location, "attached to the Exchange VM here"),) \
                 if disk.attach_location is not None and disk.attach_location != disk.location else ()
-            ctx.report(disk, f"{disk_label(disk)} is a checkpoint's differencing disk (.{fmt.value}), so the VM runs "
+            ctx.report(disk, f"{disk_label(disk)} is a checkpoint's differencing disk (.{brief(fmt.value)}), so the VM runs "
                        "on a checkpoint, which Exchange does not support; merge the checkpoint and attach the "
                        ".vhdx it belongs to", fmt, vm=vm, related=related, key=disk.address, reason=reason)
 
@@ -56,7 +56,7 @@ def checkpoints_enabled(deployment, ctx: RuleContext) -> None:
             ctx.unresolved(vm, cp, words(vm.platform, "checkpoints", "the checkpoint setting"))
         elif str(cp.value).strip().lower() != "disabled":
             attr = words(vm.platform, "checkpoints", "the checkpoint setting")
-            how = f"{attr} is {cp.value}" + (" (not set: the provider's default)" if cp.state == DEFAULT else "")
+            how = f"{attr} is {brief(cp.value)}" + (" (not set: the provider's default)" if cp.state == DEFAULT else "")
             ctx.report(vm, f"{how}, so checkpoints of this Exchange VM can be taken, and Exchange does not support "
                        f"them; {words(vm.platform, 'checkpoints-fix', 'disable checkpoints')}", cp,
                        key="checkpoint-type")
@@ -76,7 +76,7 @@ def saved_state(deployment, ctx: RuleContext) -> None:
             attr = words(vm.platform, "stop-action", "the stop action")
             when = words(vm.platform, "stop-action-when", "when it stops,")
             fix = words(vm.platform, "stop-action-fix", "make it shut down instead")
-            how = f"{attr} is {stop.value}" + (" (not set: the provider's default)" if stop.state == DEFAULT else "")
+            how = f"{attr} is {brief(stop.value)}" + (" (not set: the provider's default)" if stop.state == DEFAULT else "")
             ctx.report(vm, f"{how}: {when} the VM's memory is saved to disk and it later resumes from saved state "
                        f"instead of a cold boot; {fix}", stop, key="stop-action")
         elif not stop.known:

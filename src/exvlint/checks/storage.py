@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
-from ..findings import Location, Related
+from ..findings import Location, Related, brief
 from ..model import DEFAULT, GIB, MIB, unknown, words
-from ..scope import glob_match
+from ..paths import glob_match
 from . import RuleContext, check, disk_label, gb, host_entry
 
 
@@ -23,7 +23,7 @@ def non_premium_storage(deployment, ctx: RuleContext) -> None:
             related = (Related(disk.attach_location, "attached to the Exchange VM here"),)
         what = "holds the transport queue (system drive)" if disk.role == "os" else "holds Exchange data"
         fix = words(disk.platform, "premium-disk-fix", "use a Premium Storage disk type")
-        ctx.report(disk, f"{disk_label(disk)} is {disk.storage_type.value}, not Premium Storage; it {what}"
+        ctx.report(disk, f"{disk_label(disk)} is {brief(disk.storage_type.value)}, not Premium Storage; it {what}"
                    f" ({fix})", disk.storage_type, vm=subject_vm, related=related,
                    key=disk.address, reason=reason)
 
@@ -36,7 +36,7 @@ def vm_size_without_premium_storage(deployment, ctx: RuleContext) -> None:
             ctx.unresolved(vm, capable, "whether the VM size supports Premium Storage")
         elif capable.value is False:
             fix = words(vm.platform, "premium-size-fix", "choose a size that supports Premium Storage")
-            ctx.report(vm, f"size {vm.size.value} cannot attach Premium Storage; {fix}", vm.size, key="size")
+            ctx.report(vm, f"size {brief(vm.size.value)} cannot attach Premium Storage; {fix}", vm.size, key="size")
 
 
 @check("EXV304", platforms=("azure", "vsphere", "hyperv"))
@@ -67,7 +67,7 @@ def os_disk_too_small(deployment, ctx: RuleContext) -> None:
 
 def _memory_source(vm, memory) -> str:
     if vm.size.known:  # memory that comes from a VM size
-        return f"memory of size {vm.size.value}"
+        return f"memory of size {brief(vm.size.value)}"
     if memory.state == DEFAULT:
         return "memory: the provider default applies, as it is not set"
     return "memory set here"
@@ -96,7 +96,7 @@ def data_on_os_storage(deployment, ctx: RuleContext) -> None:
                 ctx.unresolved(disk, disk.placement, f"where {disk_label(disk)} is stored", vm=vm)
             elif str(disk.placement.value).lower() == str(os_disk.placement.value).lower():
                 related = (Related(os_disk.placement.location or os_disk.location, "the OS disk's storage"),)
-                ctx.report(disk, f"{disk_label(disk)} is on {disk.placement.value}, the same storage as the OS disk; "
+                ctx.report(disk, f"{disk_label(disk)} is on {brief(disk.placement.value)}, the same storage as the OS disk; "
                            f"{words(vm.platform, 'separate-storage', 'put Exchange data on separate storage')}",
                            disk.placement, vm=vm, related=related, key=disk.address)
 
@@ -110,7 +110,7 @@ def nas_storage(deployment, ctx: RuleContext) -> None:
         ds = disk.datastore
         if ds is None:
             if disk.placement.known:
-                where = unknown(disk.placement.location, f"{disk.placement.value} is not storage of this configuration")
+                where = unknown(disk.placement.location, f"{brief(disk.placement.value)} is not storage of this configuration")
                 ctx.unresolved(disk, where, f"the storage type of {disk_label(disk)}", vm=vm)
             else:
                 ctx.unresolved(disk, disk.placement, f"where {disk_label(disk)} is stored", vm=vm)
@@ -185,26 +185,29 @@ def _smb3_capable(os_name: str):
 @check("EXV305", platforms=("vsphere", "hyperv"))
 def unsupported_virtual_disk(deployment, ctx: RuleContext) -> None:
     for disk, vm, reason in ctx.exchange_disks(["vsphere", "hyperv"]):
-        prov, redo = disk.provisioning, disk.redo_log
+        prov, redo, diff, fmt = disk.provisioning, disk.redo_log, disk.differencing, disk.file_format
         if redo.known and redo.value:
             fix = words(disk.platform, "redo-log-fix", "make its writes persistent")
-            ctx.report(disk, f"{disk_label(disk)} has {redo.value}: its changes go to a redo log (a differencing "
+            ctx.report(disk, f"{disk_label(disk)} has {brief(redo.value)}: its changes go to a redo log (a differencing "
                        f"disk), which is not supported for Exchange data; {fix}", redo, vm=vm,
                        key=disk.address, reason=reason)
-        elif not prov.known:
-            ctx.unresolved(disk, prov, f"the type of {disk_label(disk)}", vm=vm)
-        elif prov.value == "differencing":
+        elif diff.known and diff.value:
             fix = words(disk.platform, "differencing-fix", "use a fixed disk")
-            ctx.report(disk, f"{disk_label(disk)} is a {disk.storage_type.value}: differencing disks are not "
-                       f"supported for Exchange data; {fix}", prov, vm=vm, key=disk.address, reason=reason)
-        elif prov.value == "dynamic" and disk.file_format.known and disk.file_format.value == "vhd":
-            related = (Related(disk.file_format.location, "the .vhd path"),) \
-                if disk.file_format.location and disk.file_format.location != prov.location else ()
+            ctx.report(disk, f"{disk_label(disk)} is a {brief(disk.storage_type.value)}: differencing disks are not "
+                       f"supported for Exchange data; {fix}", diff, vm=vm, key=disk.address, reason=reason)
+        elif not diff.known:
+            ctx.unresolved(disk, diff, f"the type of {disk_label(disk)}", vm=vm)
+        elif fmt.known and fmt.value != "vhd":
+            pass  # only a dynamically expanding disk in the old VHD format is unsupported
+        elif not prov.known or not fmt.known:
+            ctx.unresolved(disk, prov if not prov.known else fmt, f"the type of {disk_label(disk)}", vm=vm)
+        elif prov.value == "dynamic":
+            related = (Related(fmt.location, "the .vhd path"),) if fmt.location and fmt.location != prov.location else ()
             fix = words(disk.platform, "dynamic-vhd-fix", "use a fixed disk or the VHDX format")
-            ctx.report(disk, f"{disk_label(disk)} is a {disk.storage_type.value}: a dynamically expanding disk in "
+            ctx.report(disk, f"{disk_label(disk)} is a {brief(disk.storage_type.value)}: a dynamically expanding disk in "
                        f"the old VHD format is not supported for Exchange data; {fix}", prov, vm=vm,
                        related=related, key=disk.address, reason=reason)
-        elif not redo.known:
+        if not redo.known:
             ctx.unresolved(disk, redo, f"whether {disk_label(disk)} writes to a redo log", vm=vm)
     for vm in ctx.exchange_vms(["vsphere", "hyperv"]):
         clone = vm.linked_clone

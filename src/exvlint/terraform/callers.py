@@ -13,11 +13,12 @@ import re
 from functools import lru_cache
 from typing import Optional
 
-from ..paths import git_root
+from .. import files
+from ..discover import SKIP_DIRS
+from ..paths import Boundary, find_repository
+from .frontend import SOURCE_SUFFIXES, _literal_string
 
-SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
 _LOCAL_SOURCE = re.compile(r'"?source"?\s*[=:]\s*"(\.\.?[/\\][^"]*|\.\.?)"')
-SKIP_DIRS = {".git", ".terraform", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox"}
 
 
 def containing_units(path: str) -> Optional[list]:
@@ -26,10 +27,10 @@ def containing_units(path: str) -> Optional[list]:
     Each returned path is a ``.tf`` file of a root module (a file, so that only that module directory
     is read, not everything below it); the file's own directory when nothing in the repository calls it.
     """
-    if not path.endswith(SUFFIXES) or not os.path.isfile(path):
+    if not path.endswith(SOURCE_SUFFIXES) or not os.path.isfile(path):
         return None
     directory = os.path.dirname(os.path.abspath(path))
-    repo = git_root(directory)
+    repo = find_repository(directory)
     if repo is None:  # outside git there is no repository to search: the module directory alone
         return [path]
     callers = _callers(repo)
@@ -63,10 +64,9 @@ def _first_tf(directory: str) -> Optional[str]:
 @lru_cache(maxsize=8)
 def _callers(repo: str) -> dict:
     """Module directory -> directories whose module blocks call it with a local source."""
-    from ..discover import _literal_string
-    from .evaluate import parse_file
+    from .loader import parse_file
 
-    cache: dict = {}
+    cache = files.FileCache(Boundary([repo]))  # the index reads nothing outside the repository
     out: dict = {}
     for dirpath, dirnames, filenames in os.walk(repo):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
@@ -75,10 +75,10 @@ def _callers(repo: str) -> dict:
                 continue
             path = os.path.join(dirpath, name)
             try:
-                with open(path, encoding="utf-8", errors="replace") as fh:
-                    if not _LOCAL_SOURCE.search(fh.read(1 << 20)):
-                        continue
-            except OSError:
+                head = files.read_bytes(path, cache.boundary).decode("utf-8", "replace")
+            except files.InputError:
+                continue  # the run that lints the file reports it
+            if not _LOCAL_SOURCE.search(head):
                 continue
             parsed, _ = parse_file(path, cache)  # the text search may have matched a comment
             if parsed is None:

@@ -31,22 +31,17 @@ import stat
 import unicodedata
 import urllib.parse
 import uuid as _uuid
-import warnings
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any, Callable, Iterable, Optional
 
-import yaml
 
-from .values import (_NUMBER_RE, EvalError, Unknown, collect_refs, contains_unknown, merge_unknown, number_text,
-                     parse_number_text, type_name)
+from .. import files, limits
+from ..paths import Boundary
+from .graphemes import _glen, _graphemes
+from .values import (EvalError, Unknown, collect_refs, contains_unknown, equal, merge_unknown,
+                     normal_number, number_text, parse_number_text, to_bool, to_int, to_number, to_string, type_name)
 
-try:  # Python 3.11+
-    from re import _constants as _sre_c  # type: ignore[attr-defined]
-    from re import _parser as _sre_parse  # type: ignore[attr-defined]
-except ImportError:  # Python 3.10
-    import sre_constants as _sre_c  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
 
 __all__ = [
     "FunctionContext",
@@ -56,8 +51,6 @@ __all__ = [
     "TERRAFORM_FUNCTION_NAMES",
 ]
 
-MAX_FILE_SIZE = 10 * 1024 * 1024  # file(), templatefile(), file hashes
-MAX_COLLECTION_SIZE = 1_000_000  # setproduct() and similar generated collections
 MAX_STRING_SIZE = 50 * 1024 * 1024  # indent(), format() padding and the like
 MAX_FILESET_ENTRIES = 100_000  # files visited by one fileset() call
 RANGE_LIMIT = 1024  # Terraform's own limit for range()
@@ -70,6 +63,8 @@ class FunctionContext:
     module_dir: str = "."
     # render_template(text, vars) renders Terraform template syntax; may return Unknown.
     render_template: Optional[Callable[[str, dict], Any]] = None
+    # where file functions may look: a path outside it is unknown and never opened (None: nowhere)
+    boundary: Optional[Boundary] = None
 
 
 class _NotOffline(Exception):
@@ -162,7 +157,9 @@ def call_function(name: str, args: list, ctx: FunctionContext) -> Any:
         return merge_unknown(args, f"{name}(): {exc}")
     except RecursionError:
         raise EvalError(f"{name}(): value is nested too deeply") from None
-    except Exception as exc:  # never leak anything but EvalError
+    except limits.LimitExceeded:
+        raise
+    except Exception as exc:  # never leak anything but EvalError or a limit
         raise EvalError(f"{name}(): {exc.__class__.__name__}: {exc}") from None
 
 
@@ -188,69 +185,25 @@ def _unknown_of(reason: str, *values: Any) -> Unknown:
 # Value conversions (cty's automatic type conversions)
 # ---------------------------------------------------------------------------------------------
 
-def _num(x: Any) -> Any:
-    """Normalise a numeric result: integral floats become ints (the values convention)."""
-    if isinstance(x, float):
-        if math.isnan(x):
-            raise EvalError("result is not a number")
-        if math.isfinite(x) and x.is_integer():
-            return int(x)
-    return x
-
-
+_num = normal_number
+_num_text = number_text
 _parse_number_text = parse_number_text
 
 
 def _to_number(v: Any, what: str = "argument") -> Any:
-    if isinstance(v, bool):
-        raise EvalError(f"{what}: a number is required, got bool")
-    if isinstance(v, (int, float)):
-        if isinstance(v, float) and math.isnan(v):
-            raise EvalError(f"{what}: NaN is not a number")
-        return _num(v)
-    if isinstance(v, str):
-        return _parse_number_text(v)
-    if v is None:
-        raise EvalError(f"{what} must not be null")
-    raise EvalError(f"{what}: a number is required, got {type_name(v)}")
+    return to_number(v, what)
 
 
 def _to_int(v: Any, what: str = "argument") -> int:
-    n = _to_number(v, what)
-    if isinstance(n, float):
-        raise EvalError(f"{what}: value must be a whole number, got {_num_text(n)}")
-    return n
-
-
-_num_text = number_text
+    return to_int(v, what)
 
 
 def _to_str(v: Any, what: str = "argument") -> str:
-    if isinstance(v, str):
-        return v
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return _num_text(v)
-    if v is None:
-        raise EvalError(f"{what} must not be null")
-    raise EvalError(f"{what}: a string is required, got {type_name(v)}")
+    return to_string(v, what)
 
 
 def _to_bool(v: Any, what: str = "argument") -> bool:
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, str):
-        if v in ("true", "1"):
-            return True
-        if v in ("false", "0"):
-            return False
-        if v.lower() in ("true", "false"):
-            raise EvalError(f'{what}: a bool is required; to convert from string, use lowercase "{v.lower()}"')
-        raise EvalError(f'{what}: cannot convert {json.dumps(v)} to bool; only the strings "true" or "false" are allowed')
-    if v is None:
-        raise EvalError(f"{what} must not be null")
-    raise EvalError(f"{what}: a bool is required, got {type_name(v)}")
+    return to_bool(v, what)
 
 
 def _to_list(v: Any, what: str = "argument") -> list:
@@ -308,38 +261,7 @@ def _unify_primitives(values: list, what: str = "elements") -> list:
     return list(values)
 
 
-def _equal(a: Any, b: Any) -> Optional[bool]:
-    """cty equality: True, False, or None when it depends on an unknown."""
-    if isinstance(a, Unknown) or isinstance(b, Unknown):
-        return None
-    if a is None or b is None:
-        if contains_unknown(a) or contains_unknown(b):
-            return None
-        return a is None and b is None
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    if isinstance(a, str) and isinstance(b, str):
-        return a == b
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return False
-        pairs: Iterable = zip(a, b)
-    elif isinstance(a, dict) and isinstance(b, dict):
-        if set(a) != set(b):
-            return False
-        pairs = ((a[k], b[k]) for k in a)
-    else:
-        return False
-    unknown = False
-    for x, y in pairs:
-        r = _equal(x, y)
-        if r is False:
-            return False
-        if r is None:
-            unknown = True
-    return None if unknown else True
+_equal = equal
 
 
 def _freeze(v: Any) -> Any:
@@ -388,83 +310,6 @@ def _make_set(values: list) -> list:
 
 def _sorted_dict(d: dict) -> dict:
     return {k: d[k] for k in sorted(d)}
-
-
-# ---------------------------------------------------------------------------------------------
-# Unicode grapheme clusters (Terraform counts "characters" as grapheme clusters)
-# ---------------------------------------------------------------------------------------------
-
-_ZWJ = "\u200d"
-
-
-def _is_extend(ch: str) -> bool:
-    cp = ord(ch)
-    if ch == _ZWJ or 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F:
-        return True
-    return unicodedata.category(ch) in ("Mn", "Me", "Mc")
-
-
-def _is_pictographic(ch: str) -> bool:
-    cp = ord(ch)
-    return (0x1F000 <= cp <= 0x1FAFF) or (0x2600 <= cp <= 0x27BF) or unicodedata.category(ch) == "So"
-
-
-def _is_regional(ch: str) -> bool:
-    return 0x1F1E6 <= ord(ch) <= 0x1F1FF
-
-
-def _hangul(ch: str) -> str:
-    cp = ord(ch)
-    if 0x1100 <= cp <= 0x115F or 0xA960 <= cp <= 0xA97C:
-        return "L"
-    if 0x1160 <= cp <= 0x11A7 or 0xD7B0 <= cp <= 0xD7C6:
-        return "V"
-    if 0x11A8 <= cp <= 0x11FF or 0xD7CB <= cp <= 0xD7FB:
-        return "T"
-    if 0xAC00 <= cp <= 0xD7A3:
-        return "LV" if (cp - 0xAC00) % 28 == 0 else "LVT"
-    return ""
-
-
-def _joins(prev: str, ch: str, regional_run: int) -> bool:
-    if prev == "\r" and ch == "\n":
-        return True
-    if prev in "\r\n" or ch in "\r\n":
-        return False
-    if _is_extend(ch):
-        return True
-    if prev == _ZWJ and _is_pictographic(ch):
-        return True
-    if _is_regional(prev) and _is_regional(ch):
-        return regional_run % 2 == 1
-    hp, hc = _hangul(prev), _hangul(ch)
-    if hp == "L" and hc in ("L", "V", "LV", "LVT"):
-        return True
-    if hp in ("LV", "V") and hc in ("V", "T"):
-        return True
-    if hp in ("LVT", "T") and hc == "T":
-        return True
-    return False
-
-
-def _graphemes(s: str) -> list:
-    """Split ``s`` into (approximate UAX #29) extended grapheme clusters."""
-    if s.isascii():
-        if "\r\n" not in s:
-            return list(s)
-    clusters: list = []
-    regional_run = 0
-    for ch in s:
-        if clusters and _joins(clusters[-1][-1], ch, regional_run):
-            clusters[-1] += ch
-        else:
-            clusters.append(ch)
-        regional_run = regional_run + 1 if _is_regional(ch) else 0
-    return clusters
-
-
-def _glen(s: str) -> int:
-    return len(_graphemes(s))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -788,231 +633,20 @@ def _split(sep: Any, s: Any) -> list:
     return text.split(separator)
 
 
-# -- format() / formatlist() ------------------------------------------------------------------
-
-
-@dataclass
-class _Verb:
-    raw: str
-    offset: int
-    argnum: int
-    mode: str
-    flags: str
-    width: Optional[int]
-    prec: Optional[int]
-
-
-def _format(spec: str, args: list) -> str:
-    """cty's format(): printf-like verbs %v %#v %t %b %d %o %x %X %e %E %f %g %G %s %q %%."""
-    out: list = []
-    i, n = 0, len(spec)
-    next_arg, highest = 1, 0
-    while i < n:
-        ch = spec[i]
-        if ch != "%":
-            out.append(ch)
-            i += 1
-            continue
-        if spec.startswith("%%", i):
-            out.append("%")
-            i += 2
-            continue
-        start = i
-        i += 1
-        flags = ""
-        while i < n and spec[i] in "0#-+ ":
-            flags += spec[i]
-            i += 1
-        width = None
-        if i < n and spec[i] in "123456789":
-            j = i
-            while j < n and spec[j] in "0123456789":
-                j += 1
-            width, i = int(spec[i:j]), j
-        prec = None
-        if i < n and spec[i] == ".":
-            j = i + 1
-            while j < n and spec[j] in "0123456789":
-                j += 1
-            prec, i = int(spec[i + 1:j] or "0"), j
-        argnum = next_arg
-        if i < n and spec[i] == "[":
-            j = i + 1
-            while j < n and spec[j] in "0123456789":
-                j += 1
-            if j == i + 1 or spec[i + 1] == "0" or j >= n or spec[j] != "]":
-                raise EvalError(f"invalid format string starting at offset {start}")
-            argnum, i = int(spec[i + 1:j]), j + 1
-        if i >= n:
-            raise EvalError(f"invalid format string starting at offset {start}")
-        mode = spec[i]
-        if not (mode.isascii() and mode.isalpha()):
-            raise EvalError(f"unrecognized format character {mode!r} at offset {i}")
-        i += 1
-        if (width or 0) > MAX_STRING_SIZE or (prec or 0) > MAX_STRING_SIZE:
-            raise EvalError("format width or precision is too large")
-        verb = _Verb(spec[start:i], start, argnum, mode, flags, width, prec)
-        highest = max(highest, argnum)
-        out.append(_format_verb(verb, args))
-        next_arg = argnum + 1
-    if highest < len(args):
-        if highest == 0:
-            raise EvalError("too many arguments; no verbs in format string")
-        raise EvalError(f"too many arguments; only {highest} used by format string")
-    return "".join(out)
-
-
-def _format_verb(verb: _Verb, args: list) -> str:
-    if verb.argnum > len(args):
-        raise EvalError(f"not enough arguments for {verb.raw!r} at {verb.offset}: need index {verb.argnum} but have {len(args)} total")
-    arg = args[verb.argnum - 1]
-    if verb.mode != "v" and arg is None:
-        raise EvalError(f"unsupported value for {verb.raw!r} at {verb.offset}: null value cannot be formatted")
-    try:
-        if verb.mode == "v":
-            if "#" not in verb.flags and isinstance(arg, str):
-                return _pad_width(verb, arg)
-            if "#" not in verb.flags and _kind(arg) == "number":
-                return _pad_width(verb, _go_float_text(arg, "g", -1))
-            return _pad_width(verb, _json_encode(arg))
-        if verb.mode == "t":
-            return "true" if _to_bool(arg, "value") else "false"
-        if verb.mode in "bdoxX":
-            return _go_format_int(verb, _to_number(arg, "value"))
-        if verb.mode in "eEfgG":
-            return _go_format_float(verb, _to_number(arg, "value"))
-        if verb.mode in "sq":
-            text = _to_str(arg, "value")
-            if verb.prec:  # precision truncates (counted in characters)
-                text = "".join(_graphemes(text)[: verb.prec])
-            return _pad_width(verb, text if verb.mode == "s" else _json_string(text))
-    except EvalError as exc:
-        raise EvalError(f"unsupported value for {verb.raw!r} at {verb.offset}: {exc}") from None
-    raise EvalError(f"unsupported format verb {verb.mode!r} in {verb.raw!r} at offset {verb.offset}")
-
-
-def _pad_width(verb: _Verb, text: str) -> str:
-    if verb.width is None:
-        return text
-    missing = verb.width - _glen(text)
-    if missing <= 0:
-        return text
-    pad = ("0" if "0" in verb.flags else " ") * missing
-    return text + pad if "-" in verb.flags else pad + text
-
-
-def _go_format_int(verb: _Verb, n: Any) -> str:
-    """fmt.Sprintf of a *big.Int (sign, '#' prefix, precision = minimum digits, width)."""
-    if isinstance(n, float):
-        raise EvalError("an integer is required")
-    base = {"b": "b", "d": "d", "o": "o", "x": "x", "X": "X"}[verb.mode]
-    digits = format(abs(n), base)
-    sign = "-" if n < 0 else "+" if "+" in verb.flags else " " if " " in verb.flags else ""
-    prefix = ""
-    if "#" in verb.flags:
-        prefix = {"b": "0b", "o": "0", "x": "0x", "X": "0X"}.get(verb.mode, "")
-    zeros = 0
-    if verb.prec is not None:
-        if len(digits) < verb.prec:
-            zeros = verb.prec - len(digits)
-        elif digits == "0" and verb.prec == 0:
-            return ""
-    left = right = 0
-    length = len(sign) + len(prefix) + zeros + len(digits)
-    if verb.width is not None and length < verb.width:
-        pad = verb.width - length
-        if "-" in verb.flags:
-            right = pad
-        elif "0" in verb.flags and verb.prec is None:
-            zeros = pad
-        else:
-            left = pad
-    return " " * left + sign + prefix + "0" * zeros + digits + " " * right
-
-
-def _shortest_digits(x: Any) -> tuple:
-    """(digits, dp) with value = 0.digits * 10**dp, digits without trailing zeros."""
-    d = _decimal(abs(x))
-    sign, digs, exp = d.as_tuple()
-    text = "".join(map(str, digs)).lstrip("0")
-    if not text:
-        return "0", 1
-    stripped = text.rstrip("0")
-    exp += len(text) - len(stripped)
-    return stripped, len(stripped) + exp
-
-
-def _digits_e(digits: str, dp: int, upper: bool) -> str:
-    mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-    exp = dp - 1 if digits != "0" else 0
-    e = "E" if upper else "e"
-    return f"{mant}{e}{'-' if exp < 0 else '+'}{abs(exp):02d}"
-
-
-def _digits_f(digits: str, dp: int) -> str:
-    if dp <= 0:
-        return "0." + "0" * (-dp) + digits
-    if dp >= len(digits):
-        return digits + "0" * (dp - len(digits))
-    return digits[:dp] + "." + digits[dp:]
-
-
-def _go_float_text(x: Any, mode: str, prec: int) -> str:
-    """big.Float.Text(mode, prec) for the modes used by format() ('e', 'E', 'f', 'g', 'G')."""
-    if isinstance(x, float) and math.isinf(x):
-        return "+Inf" if x > 0 else "-Inf"
-    negative = x < 0
-    upper = mode in "EG"
-    if mode in "gG" and prec < 0:
-        digits, dp = _shortest_digits(x)
-        exp = dp - 1
-        if digits != "0" and (exp < -4 or exp >= 6):
-            body = _digits_e(digits, dp, upper)
-        else:
-            body = _digits_f(digits, dp) if digits != "0" else "0"
-    elif mode in "gG":
-        body = format(float(abs(x)), f".{prec}{mode}")
-    elif x == 0 and mode in "eE":
-        body = "0" + ("." + "0" * prec if prec > 0 else "") + mode + "+00"
-    else:
-        body = format(_decimal(abs(x)), f".{prec}{mode}")
-        if mode in "eE":
-            body = re.sub(r"([eE][+-])(\d)\Z", r"\g<1>0\2", body)
-    return ("-" if negative else "") + body
-
-
-def _go_format_float(verb: _Verb, x: Any) -> str:
-    """fmt.Sprintf of a *big.Float (its Format method's flag and padding rules)."""
-    if verb.mode in "gG":
-        prec = verb.prec if verb.prec is not None else -1
-    else:
-        prec = verb.prec if verb.prec is not None else 6
-    text = _go_float_text(x, verb.mode, prec)
-    sign = ""
-    if text[0] == "-":
-        sign, text = "-", text[1:]
-    elif text[0] == "+":
-        sign, text = (" " if " " in verb.flags else "+"), text[1:]
-    elif "+" in verb.flags:
-        sign = "+"
-    elif " " in verb.flags:
-        sign = " "
-    pad = max(0, (verb.width or 0) - len(sign) - len(text))
-    is_inf = isinstance(x, float) and math.isinf(x)
-    if "0" in verb.flags and not is_inf:
-        return sign + "0" * pad + text
-    if "-" in verb.flags:
-        return sign + text + " " * pad
-    return " " * pad + sign + text
+# -- format() / formatlist(): Go's fmt verbs (gofmt.py) ---------------------------------------------
 
 
 @_fn("format", 1, None, nulls=_nulls_from(1))
 def _format_fn(spec: Any, *args: Any) -> str:
-    return _format(_to_str(spec, "format"), list(args))
+    from .gofmt import go_format  # deferred, like the other engines
+
+    return go_format(_to_str(spec, "format"), list(args))
 
 
 @_fn("formatlist", 1, None, nulls=_nulls_from(1), unknowns=True)
 def _formatlist(spec: Any, *args: Any) -> Any:
+    from .gofmt import go_format as _format
+
     if isinstance(spec, Unknown) or any(isinstance(a, Unknown) for a in args):
         return merge_unknown([spec, *args])
     fmt = _to_str(spec, "format")
@@ -1040,540 +674,30 @@ def _formatlist(spec: Any, *args: Any) -> Any:
     return result
 
 
-# -- Regular expressions (Go RE2 syntax and semantics) ---------------------------------------
+# -- Regular expressions (Go's regexp package: RE2 syntax and semantics) -------------------------
 #
-# Patterns are translated from RE2 syntax to Python's; Perl-only features that RE2 rejects
-# (backreferences, lookaround, possessive quantifiers) are rejected the same way. Patterns
-# whose backtracking could explode (nested or alternated repetition) run on a small
-# linear-time Pike VM instead of Python's backtracking engine, so evaluation never hangs.
-
-_POSIX_CLASSES = {
-    "alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7f", "blank": "\\t ",
-    "cntrl": "\\x00-\\x1f\\x7f", "digit": "0-9", "graph": "!-~", "lower": "a-z",
-    "print": " -~", "punct": "!-/:-@\\[-`{-~", "space": "\\t\\n\\v\\f\\r ", "upper": "A-Z",
-    "word": "0-9A-Za-z_", "xdigit": "0-9A-Fa-f",
-}
-_PERL_CLASSES = {"d": "0-9", "w": "0-9A-Za-z_", "s": "\\t\\n\\f\\r "}
-_SIMPLE_ESCAPES = {"a": "\\a", "f": "\\f", "t": "\\t", "n": "\\n", "r": "\\r", "v": "\\v"}
-
-
-class _RegexUnsupported(_NotOffline):
-    pass
-
-
-class _GoRegexTranslator:
-    """Translate one RE2 pattern into Python ``re`` syntax."""
-
-    def __init__(self, pattern: str) -> None:
-        self.p = pattern
-        self.i = 0
-        self.out: list = []
-        # per open group: (flags active in the group, scoped flag groups opened inside it)
-        self.levels: list = [[set(), []]]
-        self.prev = "start"  # "atom", "quant", "lazy" or "start"
-
-    def error(self, msg: str) -> EvalError:
-        return EvalError(f"invalid regexp pattern: {msg}")
-
-    def translate(self) -> str:
-        p = self.p
-        while self.i < len(p):
-            ch = p[self.i]
-            if ch == "\\":
-                self.out.append(self.escape(in_class=False))
-                self.prev = "atom"
-            elif ch == "[":
-                self.out.append(self.char_class())
-                self.prev = "atom"
-            elif ch == "(":
-                self.open_group()
-            elif ch == ")":
-                self.close_scoped()
-                if len(self.levels) > 1:
-                    self.levels.pop()
-                self.out.append(")")
-                self.i += 1
-                self.prev = "atom"
-            elif ch == "|":
-                opened = self.levels[-1][1]
-                self.out.append(")" * len(opened) + "|" + "".join(f"(?{f}:" for f in opened))
-                self.i += 1
-                self.prev = "start"
-            elif ch in "*+?":
-                self.quantifier(ch)
-                self.i += 1
-            elif ch == "{":
-                m = re.compile(r"\{(\d+)(,(\d*))?\}").match(p, self.i)
-                if m:
-                    lo = int(m.group(1))
-                    hi = lo if m.group(2) is None else (int(m.group(3)) if m.group(3) else None)
-                    if lo > 1000 or (hi is not None and (hi > 1000 or hi < lo)):
-                        raise self.error(f"invalid repeat count: {m.group(0)}")
-                    self.quantifier(m.group(0))
-                    self.i = m.end()
-                else:
-                    self.out.append("\\{")
-                    self.i += 1
-                    self.prev = "atom"
-            elif ch == "}":
-                self.out.append("\\}")
-                self.i += 1
-                self.prev = "atom"
-            elif ch == "$":
-                self.out.append("$" if "m" in self.levels[-1][0] else "\\Z")
-                self.i += 1
-                self.prev = "atom"
-            else:
-                self.out.append(ch)
-                self.i += 1
-                self.prev = "atom"
-        self.close_scoped()
-        return "".join(self.out)
-
-    def quantifier(self, text: str) -> None:
-        if self.prev == "quant" and text == "?":
-            self.prev = "lazy"
-        elif self.prev in ("quant", "lazy"):
-            raise self.error(f"invalid nested repetition operator: {text}")
-        else:
-            self.prev = "quant"
-        self.out.append(text)
-
-    def close_scoped(self) -> None:
-        opened = self.levels[-1][1]
-        self.out.append(")" * len(opened))
-        opened.clear()
-
-    def open_group(self) -> None:
-        p, i = self.p, self.i
-        inherited = set(self.levels[-1][0])
-        self.prev = "start"
-        if not p.startswith("(?", i):
-            self.levels.append([inherited, []])
-            self.out.append("(")
-            self.i += 1
-            return
-        m = re.compile(r"\(\?P?<([A-Za-z0-9_]+)>").match(p, i)
-        if m and not m.group(1).isidentifier():
-            raise _RegexUnsupported(f"the capture group name {m.group(1)!r} is not evaluated offline")
-        if m:
-            self.levels.append([inherited, []])
-            self.out.append(f"(?P<{m.group(1)}>")
-            self.i = m.end()
-            return
-        m = re.compile(r"\(\?([imsU]*)(?:-([imsU]*))?([:)])").match(p, i)
-        if not m or (m.group(2) is not None and not (m.group(1) or m.group(2))):
-            raise self.error(f"invalid or unsupported Perl syntax: {p[i:i + 3]!r}")
-        on, off, end = m.group(1), m.group(2) or "", m.group(3)
-        if "U" in on + off:
-            raise _RegexUnsupported("the U (ungreedy) regexp flag is not evaluated offline")
-        flags = (inherited | set(on)) - set(off)
-        spec = on + ("-" + off if off else "")
-        self.i = m.end()
-        if end == ":":
-            self.levels.append([flags, []])
-            self.out.append(f"(?{spec}:" if spec else "(?:")
-        else:
-            self.levels[-1][0] = flags
-            if spec:
-                self.levels[-1][1].append(spec)
-                self.out.append(f"(?{spec}:")
-
-    def escape(self, in_class: bool) -> str:
-        p = self.p
-        if self.i + 1 >= len(p):
-            raise self.error("trailing backslash at end of expression")
-        c = p[self.i + 1]
-        self.i += 2
-        if c in _PERL_CLASSES:
-            return _PERL_CLASSES[c] if in_class else f"[{_PERL_CLASSES[c]}]"
-        if c.lower() in _PERL_CLASSES:
-            if in_class:
-                raise _RegexUnsupported(f"\\{c} inside a character class is not evaluated offline")
-            return f"[^{_PERL_CLASSES[c.lower()]}]"
-        if c in "pP":
-            raise _RegexUnsupported("Unicode character classes (\\p, \\P) are not evaluated offline")
-        if c == "Q":
-            end = p.find("\\E", self.i)
-            literal = p[self.i:] if end < 0 else p[self.i:end]
-            self.i = len(p) if end < 0 else end + 2
-            return "".join(re.escape(x) for x in literal)
-        if c == "E":
-            return ""
-        if not in_class and c in "Abz":
-            return "\\Z" if c == "z" else "\\" + c
-        if not in_class and c == "B":
-            return "\\B"
-        if c in _SIMPLE_ESCAPES:
-            return _SIMPLE_ESCAPES[c]
-        if c == "x":
-            m = re.compile(r"\{([0-9A-Fa-f]{1,8})\}|([0-9A-Fa-f]{2})").match(p, self.i)
-            if not m:
-                raise self.error("invalid escape sequence: \\x")
-            self.i = m.end()
-            code = int(m.group(1) or m.group(2), 16)
-            if code > 0x10FFFF:
-                raise self.error("invalid escape sequence")
-            return re.escape(chr(code))
-        if c in "01234567":
-            # RE2: \0 and \1x.. are octal; a lone \1..\7 is a backreference (unsupported).
-            if c != "0" and not (self.i < len(p) and p[self.i] in "01234567"):
-                raise self.error(f"invalid escape sequence: \\{c}")
-            digits = c
-            while len(digits) < 3 and self.i < len(p) and p[self.i] in "01234567":
-                digits += p[self.i]
-                self.i += 1
-            return re.escape(chr(int(digits, 8)))
-        if c.isascii() and not c.isalnum() and c != "_" :
-            return "\\" + c
-        raise self.error(f"invalid escape sequence: \\{c}")
-
-    def char_class(self) -> str:
-        p = self.p
-        self.i += 1
-        parts = ["["]
-        if self.i < len(p) and p[self.i] == "^":
-            parts.append("^")
-            self.i += 1
-        first = True
-        while True:
-            if self.i >= len(p):
-                raise self.error("missing closing ]")
-            c = p[self.i]
-            if c == "]" and not first:
-                self.i += 1
-                break
-            first = False
-            if c == "[" and p.startswith("[:", self.i):
-                m = re.compile(r"\[:(\^?)([a-z]+):\]").match(p, self.i)
-                if not m or m.group(2) not in _POSIX_CLASSES:
-                    raise self.error("invalid character class range")
-                if m.group(1):
-                    raise _RegexUnsupported("negated POSIX classes are not evaluated offline")
-                parts.append(_POSIX_CLASSES[m.group(2)])
-                self.i = m.end()
-            elif c == "\\":
-                parts.append(self.escape(in_class=True))
-            elif c in "[&~|":
-                parts.append("\\" + c)
-                self.i += 1
-            else:
-                parts.append(c)
-                self.i += 1
-        parts.append("]")
-        return "".join(parts)
-
-
-# Pike VM ------------------------------------------------------------------------------------
-
-_OP_CHAR, _OP_SPLIT, _OP_JMP, _OP_SAVE, _OP_ASSERT, _OP_MATCH = range(6)
-_MAX_PROGRAM = 20000
-_MAX_PIKE_INPUT = 200_000  # characters; the Pike VM is linear but slow in pure Python
-_ASCII_WORD = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
-
-
-def _category_test(cat: Any) -> Callable[[str], bool]:
-    c = _sre_c
-    table = {
-        c.CATEGORY_DIGIT: lambda ch: "0" <= ch <= "9",
-        c.CATEGORY_NOT_DIGIT: lambda ch: not ("0" <= ch <= "9"),
-        c.CATEGORY_WORD: lambda ch: ch in _ASCII_WORD,
-        c.CATEGORY_NOT_WORD: lambda ch: ch not in _ASCII_WORD,
-        c.CATEGORY_SPACE: lambda ch: ch in "\t\n\f\r ",
-        c.CATEGORY_NOT_SPACE: lambda ch: ch not in "\t\n\f\r ",
-    }
-    if cat not in table:
-        raise _RegexUnsupported("unsupported character category")
-    return table[cat]
-
-
-def _class_test(items: list, icase: bool) -> Callable[[str], bool]:
-    negate = False
-    chars: set = set()
-    ranges: list = []
-    tests: list = []
-    for op, av in items:
-        if op is _sre_c.NEGATE:
-            negate = True
-        elif op is _sre_c.LITERAL:
-            chars.add(chr(av))
-        elif op is _sre_c.RANGE:
-            ranges.append((chr(av[0]), chr(av[1])))
-        elif op is _sre_c.CATEGORY:
-            tests.append(_category_test(av))
-        else:
-            raise _RegexUnsupported(f"unsupported class item {op}")
-
-    def base(ch: str) -> bool:
-        return ch in chars or any(lo <= ch <= hi for lo, hi in ranges) or any(t(ch) for t in tests)
-
-    def test(ch: str) -> bool:
-        hit = base(ch) or (icase and (base(ch.lower()) or base(ch.upper())))
-        return hit != negate
-
-    return test
-
-
-def _nullable(nodes: Any) -> bool:
-    """Whether a parsed (sub)pattern can match the empty string."""
-    c = _sre_c
-    for op, av in nodes:
-        if op in (c.LITERAL, c.NOT_LITERAL, c.ANY, c.IN):
-            return False
-        if op is c.BRANCH and not any(_nullable(alt) for alt in av[1]):
-            return False
-        if op is c.SUBPATTERN and not _nullable(av[3]):
-            return False
-        if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] > 0 and not _nullable(av[2]):
-            return False
-    return True
-
-
-class _PikeCompiler:
-    def __init__(self) -> None:
-        self.prog: list = []
-
-    def emit(self, *inst: Any) -> int:
-        if len(self.prog) >= _MAX_PROGRAM:
-            raise _RegexUnsupported("regular expression is too large to evaluate offline")
-        self.prog.append(list(inst))
-        return len(self.prog) - 1
-
-    def compile(self, nodes: Any, flags: int) -> None:
-        c = _sre_c
-        for op, av in nodes:
-            icase = bool(flags & re.IGNORECASE)
-            if op is c.LITERAL:
-                lit = chr(av)
-                self.emit(_OP_CHAR, (lambda ch, l=lit.lower(): ch.lower() == l) if icase else (lambda ch, l=lit: ch == l))
-            elif op is c.NOT_LITERAL:
-                lit = chr(av)
-                self.emit(_OP_CHAR, (lambda ch, l=lit.lower(): ch.lower() != l) if icase else (lambda ch, l=lit: ch != l))
-            elif op is c.ANY:
-                self.emit(_OP_CHAR, (lambda ch: True) if flags & re.DOTALL else (lambda ch: ch != "\n"))
-            elif op is c.IN:
-                self.emit(_OP_CHAR, _class_test(av, icase))
-            elif op is c.BRANCH:
-                self.branch(av[1], flags)
-            elif op is c.SUBPATTERN:
-                group, add_flags, del_flags, sub = av
-                inner = (flags | add_flags) & ~del_flags
-                if group is not None:
-                    self.emit(_OP_SAVE, 2 * group)
-                self.compile(sub, inner)
-                if group is not None:
-                    self.emit(_OP_SAVE, 2 * group + 1)
-            elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
-                self.repeat(av, flags, greedy=op is c.MAX_REPEAT)
-            elif op is c.AT:
-                self.emit(_OP_ASSERT, self.assertion(av, flags))
-            else:
-                raise _RegexUnsupported(f"unsupported regexp construct {op}")
-
-    def assertion(self, code: Any, flags: int) -> str:
-        c = _sre_c
-        multiline = bool(flags & re.MULTILINE)
-        if code is c.AT_BEGINNING:
-            return "bol" if multiline else "bot"
-        if code is c.AT_BEGINNING_STRING:
-            return "bot"
-        if code is c.AT_END:
-            return "eol" if multiline else "eot"
-        if code is c.AT_END_STRING:
-            return "eot"
-        if code is c.AT_BOUNDARY:
-            return "wb"
-        if code is c.AT_NON_BOUNDARY:
-            return "nwb"
-        raise _RegexUnsupported(f"unsupported assertion {code}")
-
-    def branch(self, alternatives: list, flags: int) -> None:
-        jumps = []
-        for k, alt in enumerate(alternatives):
-            if k < len(alternatives) - 1:
-                split = self.emit(_OP_SPLIT, None, None)
-                self.prog[split][1] = len(self.prog)
-                self.compile(alt, flags)
-                jumps.append(self.emit(_OP_JMP, None))
-                self.prog[split][2] = len(self.prog)
-            else:
-                self.compile(alt, flags)
-        for j in jumps:
-            self.prog[j][1] = len(self.prog)
-
-    def optional(self, sub: Any, flags: int, greedy: bool) -> int:
-        split = self.emit(_OP_SPLIT, None, None)
-        body = len(self.prog)
-        self.compile(sub, flags)
-        self.prog[split][1:] = [body, None] if greedy else [None, body]
-        return split
-
-    def repeat(self, av: Any, flags: int, greedy: bool) -> None:
-        # Mirrors Go's simplification: x{n,} = x^(n-1) x+, x* of a nullable x = (x+)?,
-        # x{n,m} = x^n followed by nested optionals.
-        lo, hi, sub = av
-        if hi is _sre_c.MAXREPEAT or hi == _sre_c.MAXREPEAT:
-            if lo == 0 and _nullable(sub):
-                split = self.emit(_OP_SPLIT, None, None)
-                start = len(self.prog)
-                self.plus(sub, flags, greedy)
-                self.prog[split][1:] = [start, None] if greedy else [None, start]
-                self.patch_exit(split)
-            elif lo == 0:
-                top = self.optional(sub, flags, greedy)
-                self.emit(_OP_JMP, top)
-                self.patch_exit(top)
-            else:
-                for _ in range(lo - 1):
-                    self.compile(sub, flags)
-                self.plus(sub, flags, greedy)
-            return
-        for _ in range(lo):
-            self.compile(sub, flags)
-        splits = [self.optional(sub, flags, greedy) for _ in range(hi - lo)]
-        for s in splits:
-            self.patch_exit(s)
-
-    def plus(self, sub: Any, flags: int, greedy: bool) -> None:
-        start = len(self.prog)
-        self.compile(sub, flags)
-        split = self.emit(_OP_SPLIT, None, None)
-        self.prog[split][1:] = [start, None] if greedy else [None, start]
-        self.patch_exit(split)
-
-    def patch_exit(self, split: int) -> None:
-        inst = self.prog[split]
-        inst[inst.index(None, 1)] = len(self.prog)
-
-
-class _PikeProgram:
-    def __init__(self, parsed: Any, ngroups: int) -> None:
-        compiler = _PikeCompiler()
-        compiler.emit(_OP_SAVE, 0)
-        compiler.compile(parsed, parsed.state.flags)
-        compiler.emit(_OP_SAVE, 1)
-        compiler.emit(_OP_MATCH)
-        self.prog = compiler.prog
-        self.ncap = 2 * ngroups
-
-    @staticmethod
-    def _assert(kind: str, s: str, pos: int) -> bool:
-        n = len(s)
-        if kind == "bot":
-            return pos == 0
-        if kind == "eot":
-            return pos == n
-        if kind == "bol":
-            return pos == 0 or s[pos - 1] == "\n"
-        if kind == "eol":
-            return pos == n or s[pos] == "\n"
-        before = pos > 0 and s[pos - 1] in _ASCII_WORD
-        after = pos < n and s[pos] in _ASCII_WORD
-        return (before != after) == (kind == "wb")
-
-    def _add(self, threads: list, seen: set, pc: int, caps: tuple, s: str, pos: int) -> None:
-        prog = self.prog
-        stack = [(pc, caps)]
-        while stack:
-            pc, caps = stack.pop()
-            if pc in seen:
-                continue
-            seen.add(pc)
-            inst = prog[pc]
-            op = inst[0]
-            if op == _OP_JMP:
-                stack.append((inst[1], caps))
-            elif op == _OP_SPLIT:
-                stack.append((inst[2], caps))
-                stack.append((inst[1], caps))
-            elif op == _OP_SAVE:
-                if inst[1] < len(caps):
-                    caps = caps[: inst[1]] + (pos,) + caps[inst[1] + 1:]
-                stack.append((pc + 1, caps))
-            elif op == _OP_ASSERT:
-                if self._assert(inst[1], s, pos):
-                    stack.append((pc + 1, caps))
-            else:
-                threads.append((pc, caps))
-
-    def search(self, s: str, start: int) -> Optional[list]:
-        prog, n = self.prog, len(s)
-        empty = (-1,) * self.ncap
-        matched = None
-        clist: list = []
-        self._add(clist, set(), 0, empty, s, start)
-        pos = start
-        while True:
-            nlist: list = []
-            seen: set = set()
-            ch = s[pos] if pos < n else None
-            for pc, caps in clist:
-                inst = prog[pc]
-                if inst[0] == _OP_MATCH:
-                    matched = caps
-                    break  # lower-priority threads are cut off (leftmost-first)
-                if ch is not None and inst[1](ch):
-                    self._add(nlist, seen, pc + 1, caps, s, pos + 1)
-            if pos >= n:
-                break
-            pos += 1
-            if matched is None:
-                self._add(nlist, seen, 0, empty, s, pos)  # unanchored: a new, lowest-priority start
-            elif not nlist:
-                break
-            clist = nlist
-        if matched is None:
-            return None
-        return [(matched[2 * g], matched[2 * g + 1]) for g in range(self.ncap // 2)]
-
-
-def _may_backtrack_badly(nodes: Any, under_repeat: bool = False) -> bool:
-    """True when a repetition contains another repetition or an alternation: the patterns
-    for which a backtracking engine can take exponential time."""
-    c = _sre_c
-    for op, av in nodes:
-        if op in (c.MAX_REPEAT, c.MIN_REPEAT):
-            lo, hi, sub = av
-            repeats = hi is c.MAXREPEAT or hi == c.MAXREPEAT or hi > 1
-            if repeats and under_repeat:
-                return True
-            if _may_backtrack_badly(sub, under_repeat or repeats):
-                return True
-        elif op is c.BRANCH:
-            if under_repeat and len(av[1]) > 1:
-                return True
-            if any(_may_backtrack_badly(alt, under_repeat) for alt in av[1]):
-                return True
-        elif op is c.SUBPATTERN:
-            if _may_backtrack_badly(av[3], under_repeat):
-                return True
-    return False
+# google-re2 is RE2 itself: the syntax Go accepts and rejects (no backreferences, no lookaround),
+# leftmost-first matching, and linear time, so no pattern can make evaluation hang.
 
 
 class _GoRegex:
     """A compiled RE2 pattern: group names, and ``search(s, pos)`` giving group spans."""
 
     def __init__(self, pattern: str) -> None:
-        py = _GoRegexTranslator(pattern).translate()
+        import re2  # deferred: only configurations that call a regex function pay for the import
+
+        options = re2.Options()
+        options.log_errors = False  # RE2 would print every rejected pattern on stderr
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self.compiled = re.compile(py)
-                parsed = _sre_parse.parse(py, 0)
-        except re.error as exc:
-            raise EvalError(f"error parsing pattern: {exc}") from None
+            self.compiled = re2.compile(pattern, options=options)
+        except re2.error as exc:
+            detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+            raise EvalError(f"error parsing regexp: {detail}") from None
         self.ngroups = self.compiled.groups + 1
         index_names = {i: name for name, i in self.compiled.groupindex.items()}
         self.names = [index_names.get(i) for i in range(1, self.ngroups)]
-        self.pike: Optional[_PikeProgram] = None
-        if _may_backtrack_badly(parsed):
-            self.pike = _PikeProgram(parsed, self.ngroups)
 
     def search(self, s: str, pos: int = 0) -> Optional[list]:
-        if self.pike is not None:
-            if len(s) > _MAX_PIKE_INPUT:
-                raise _RegexUnsupported("the input is too long for this pattern to be evaluated offline")
-            return self.pike.search(s, pos)
         m = self.compiled.search(s, pos)
         if m is None:
             return None
@@ -2016,8 +1140,8 @@ def _setproduct(*sets: Any) -> Any:
     total = 1
     for lst in lists:
         total *= len(lst)
-    if total > MAX_COLLECTION_SIZE:
-        raise EvalError(f"the product would have {total} elements, more than {MAX_COLLECTION_SIZE}")
+    if total > limits.current().collection_size:
+        raise limits.LimitExceeded("collection_size", f"setproduct() would make {total:,} elements")
     return [list(combo) for combo in itertools.product(*lists)]
 
 
@@ -2252,226 +1376,21 @@ def _csvdecode(s: Any) -> list:
     return out
 
 
-# -- YAML (go-cty-yaml semantics on top of PyYAML) -------------------------------------------
-
-_YAML_PLAIN_TAG = "tag:exvlint,2024:plain"
-_YAML_CONSTANTS: dict = {}
-for _names, _value in (
-    (("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
-    (("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
-    (("", "~", "null", "Null", "NULL"), None),
-    ((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), math.inf),
-    (("-.inf", "-.Inf", "-.INF"), -math.inf),
-):
-    for _name in _names:
-        _YAML_CONSTANTS[_name] = _value
-_YAML_INT_RE = re.compile(r"(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)\Z")
-_YAML_FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
-_YAML_TIMESTAMP_RE = re.compile(
-    r"(\d{4})-(\d{1,2})-(\d{1,2})"
-    r"(?:(?:([Tt])| )(\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d{1,9})?"
-    r"(?:(Z)|([-+])(\d{2}):(\d{2}))?)?\Z"
-)
-
-
-def _yaml_timestamp(src: str) -> Optional[str]:
-    """The YAML timestamp forms go-cty-yaml accepts, rendered as RFC 3339."""
-    m = _YAML_TIMESTAMP_RE.match(src)
-    if not m:
-        return None
-    year, month, day, t, hh, mm, ss, frac, z, sign, oh, om = m.groups()
-    if hh is not None and (t is None) != (z is None and sign is None):
-        return None  # "T" forms need a zone, space-separated forms must not have one
-    try:
-        stamp = _dt.datetime(int(year), int(month), int(day), int(hh or 0), int(mm or 0), int(ss or 0))
-    except ValueError:
-        return None
-    offset = 0 if sign is None else (1 if sign == "+" else -1) * (int(oh) * 60 + int(om))
-    return _rfc3339(stamp, offset)
-
-
-def _yaml_number(src: str, tag: str) -> Any:
-    plain = src.replace("_", "")
-    try:
-        return _parse_number_text(plain)
-    except EvalError:
-        pass
-    m = re.match(r"([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*)\Z", plain)
-    if m:
-        digits = m.group(2)
-        base = {"x": 16, "o": 8, "b": 2}.get(digits[1:2].lower(), 8)
-        body = digits[2:] if base != 8 or digits[1:2].lower() == "o" else digits
-        return (-1 if m.group(1) == "-" else 1) * int(body or "0", base)
-    raise EvalError(f"cannot parse {json.dumps(src)} as {tag}")
-
-
-def _yaml_plain(src: str) -> Any:
-    if src in _YAML_CONSTANTS:
-        return _YAML_CONSTANTS[src]
-    if src in (".nan", ".NaN", ".NAN"):
-        raise EvalError("floating point NaN is not supported")
-    first = src[0]
-    if first == ".":
-        return _parse_number_text(src) if _NUMBER_RE.match(src) else src
-    if first in "+-0123456789":
-        stamp = _yaml_timestamp(src)
-        if stamp is not None:
-            return stamp
-        if _YAML_INT_RE.match(src) or _YAML_FLOAT_RE.match(src):
-            return _yaml_number(src, "!!int" if _YAML_INT_RE.match(src) else "!!float")
-    return src
-
-
-class _CtyYamlLoader(yaml.SafeLoader):
-    """Resolves plain scalars the way go-cty-yaml does (YAML 1.1-style booleans, RFC 3339
-    timestamps as strings, no implicit octal/sexagesimal numbers)."""
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:  # noqa: D401
-        if kind is yaml.ScalarNode and implicit[0]:
-            return "tag:yaml.org,2002:merge" if value == "<<" else _YAML_PLAIN_TAG
-        return super().resolve(kind, value, implicit)
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> dict:
-        # Keys become strings as they are read, so that 1 and true stay distinct keys.
-        if not isinstance(node, yaml.MappingNode):
-            raise EvalError(f"expected a mapping node, but found {node.id}")
-        self.flatten_mapping(node)
-        mapping: dict = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key is None:
-                raise EvalError("mapping key cannot be null")
-            if isinstance(key, (list, dict, tuple)):
-                raise EvalError("only strings are allowed as mapping keys")
-            mapping[_to_str(key)] = self.construct_object(value_node, deep=deep)
-        return mapping
-
-
-def _yaml_scalar(tag: str, convert: Callable[[str], Any]) -> None:
-    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
-        if not isinstance(node, yaml.ScalarNode):
-            raise EvalError(f"can't interpret {node.id} as {tag}")
-        return convert(node.value)
-
-    _CtyYamlLoader.add_constructor(tag, construct)
-
-
-def _yaml_bool(src: str) -> bool:
-    value = _YAML_CONSTANTS.get(src)
-    if not isinstance(value, bool):
-        raise EvalError(f"cannot parse {json.dumps(src)} as !!bool")
-    return value
-
-
-def _yaml_binary(src: str) -> str:
-    try:
-        base64.b64decode("".join(src.split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise EvalError(f"cannot parse {json.dumps(src)} as !!binary: not valid base64") from None
-    return src
-
-
-def _yaml_tagged_timestamp(src: str) -> str:
-    stamp = _yaml_timestamp(src)
-    if stamp is None:
-        raise EvalError(f"cannot parse {json.dumps(src)} as !!timestamp")
-    return stamp
-
-
-_yaml_scalar(_YAML_PLAIN_TAG, _yaml_plain)
-_yaml_scalar("tag:yaml.org,2002:str", str)
-_yaml_scalar("tag:yaml.org,2002:binary", _yaml_binary)
-_yaml_scalar("tag:yaml.org,2002:bool", _yaml_bool)
-_yaml_scalar("tag:yaml.org,2002:int", lambda s: _yaml_number(s, "!!int"))
-_yaml_scalar("tag:yaml.org,2002:float", lambda s: _yaml_number(s, "!!float"))
-_yaml_scalar("tag:yaml.org,2002:timestamp", _yaml_tagged_timestamp)
-_yaml_scalar("tag:yaml.org,2002:null", lambda s: None)
-
-
-def _yaml_normalize(value: Any, active: set, budget: list) -> Any:
-    """Turn constructed YAML into the values convention; rejects cycles and alias bombs."""
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise EvalError("YAML document expands to too many values")
-    if isinstance(value, (list, dict)):
-        if id(value) in active:
-            raise EvalError("cannot refer to an anchor from inside its own definition")
-        active.add(id(value))
-        try:
-            if isinstance(value, list):
-                return [_yaml_normalize(v, active, budget) for v in value]
-            out = {}
-            for k, v in value.items():
-                if k is None:
-                    raise EvalError("mapping key cannot be null")
-                if isinstance(k, (list, dict, tuple)):
-                    raise EvalError("only strings are allowed as mapping keys")
-                out[_to_str(k)] = _yaml_normalize(v, active, budget)
-            return _sorted_dict(out)
-        finally:
-            active.discard(id(value))
-    if isinstance(value, (str, bool, int, float)) or value is None:
-        return _num(value) if isinstance(value, float) else value
-    raise EvalError(f"unsupported YAML value of type {type(value).__name__}")
+# -- YAML (go-cty-yaml semantics on top of PyYAML: ctyyaml.py) --------------------------------
 
 
 @_fn("yamldecode", 1)
 def _yamldecode(s: Any) -> Any:
-    loader = _CtyYamlLoader(_to_str(s))
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise EvalError("missing start of document")
-        data = loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        mark = getattr(exc, "problem_mark", None)
-        where = f" on line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        if "expected a single document" in problem:
-            problem = "only a single document is allowed"
-        raise EvalError(f"invalid YAML{where}: {problem}") from None
-    finally:
-        loader.dispose()
-    return _yaml_normalize(data, set(), [MAX_COLLECTION_SIZE])
+    from .ctyyaml import decode  # deferred: PyYAML is imported only when a configuration needs it
 
-
-class _CtyYamlDumper(yaml.SafeDumper):
-    def check_empty_document(self) -> bool:  # libyaml never writes "---" for an empty scalar
-        return False
-
-
-def _yaml_events(v: Any) -> Iterable:
-    E = yaml.events
-    if isinstance(v, dict):
-        yield E.MappingStartEvent(None, None, True, flow_style=False)
-        for k in sorted(v):
-            yield from _yaml_events(str(k))
-            yield from _yaml_events(v[k])
-        yield E.MappingEndEvent()
-    elif isinstance(v, list):
-        yield E.SequenceStartEvent(None, None, True, flow_style=False)
-        for e in v:
-            yield from _yaml_events(e)
-        yield E.SequenceEndEvent()
-    elif isinstance(v, str):
-        yield E.ScalarEvent(None, None, (True, True), v, style="|" if "\n" in v else '"')
-    elif v is None:
-        yield E.ScalarEvent(None, None, (True, True), "null", style=None)
-    elif isinstance(v, bool):
-        yield E.ScalarEvent(None, None, (True, True), "true" if v else "false", style=None)
-    elif isinstance(v, (int, float)):
-        yield E.ScalarEvent(None, None, (True, True), _num_text(v), style=None)
-    else:
-        raise EvalError(f"can't marshal {type_name(v)} as YAML")
+    return decode(_to_str(s), limits.current().collection_size)
 
 
 @_fn("yamlencode", 1, nulls=_all_nulls)
 def _yamlencode(v: Any) -> str:
-    E = yaml.events
-    events = [E.StreamStartEvent(), E.DocumentStartEvent(explicit=False)]
-    events.extend(_yaml_events(v))
-    events += [E.DocumentEndEvent(explicit=False), E.StreamEndEvent()]
-    return yaml.emit(events, Dumper=_CtyYamlDumper, allow_unicode=True)
+    from .ctyyaml import encode
+
+    return encode(v)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -2521,31 +1440,28 @@ def _resolve(ctx: FunctionContext, path: str) -> str:
     return os.path.normpath(os.path.join(base, path))
 
 
+def _inside(ctx: FunctionContext, name: str) -> str:
+    """The resolved path, when it lies inside the scanned tree; otherwise the call is unknown and
+    nothing is opened or even looked at (a linter's report must not reveal the runner's files)."""
+    full = _resolve(ctx, name)
+    if ctx.boundary is None or not ctx.boundary.contains(full):
+        raise _NotOffline("the path is outside the scanned tree; exvlint does not read it")
+    return full
+
+
 def _read_file(ctx: FunctionContext, path: Any) -> bytes:
     name = _to_str(path, "path")
-    full = _resolve(ctx, name)
-    try:
-        info = os.stat(full)
-    except FileNotFoundError:
+    full = _inside(ctx, name)
+    if not os.path.lexists(full):
         raise EvalError(
             f"no file exists at {name}; this function works only with files that are distributed "
             "as part of the configuration source code, so if this file will be created by a resource "
             "in this configuration you must instead obtain this result from an attribute of that resource"
-        ) from None
-    except OSError as exc:
-        raise EvalError(f"failed to read {name}: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise EvalError(f"failed to read {name}: is a directory")
-    if info.st_size > MAX_FILE_SIZE:
-        raise EvalError(f"{name} is larger than {MAX_FILE_SIZE} bytes; not read")
+        )
     try:
-        with open(full, "rb") as fh:
-            data = fh.read(MAX_FILE_SIZE + 1)
-    except OSError as exc:
-        raise EvalError(f"failed to read {name}: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_SIZE:
-        raise EvalError(f"{name} is larger than {MAX_FILE_SIZE} bytes; not read")
-    return data
+        return files.read_bytes(full, ctx.boundary)
+    except files.InputError as exc:
+        raise EvalError(f"failed to read {name}: {exc}") from None
 
 
 def _read_text(ctx: FunctionContext, path: Any) -> str:
@@ -2574,7 +1490,7 @@ def _filebase64(ctx: FunctionContext, path: Any) -> str:
 def _fileexists(ctx: FunctionContext, path: Any) -> bool:
     name = _to_str(path, "path")
     try:
-        info = os.stat(_resolve(ctx, name))
+        info = os.stat(_inside(ctx, name))
     except FileNotFoundError:
         return False
     except NotADirectoryError:
@@ -2655,7 +1571,7 @@ def _fileset(ctx: FunctionContext, path: Any, pattern: Any) -> list:
     base = _to_str(path, "path")
     if base.startswith("~"):
         raise _NotOffline("a path starting with ~ depends on the home directory")
-    base_dir = _to_slash(_resolve(ctx, base))
+    base_dir = _to_slash(_inside(ctx, base))
     full = _go_clean(base_dir + "/" + _to_str(pattern, "pattern"))
     segments = full.split("/")
     # walk from the longest literal prefix of the pattern
@@ -2666,11 +1582,14 @@ def _fileset(ctx: FunctionContext, path: Any, pattern: Any) -> list:
     compiled = [None if seg == "**" else _glob_segment_regex(seg) for seg in segments[fixed:]]
     found: list = []
     visited = 0
+    if not ctx.boundary.contains(root):  # a pattern such as "../../*" climbs out of the tree
+        raise _NotOffline("the pattern reaches outside the scanned tree; exvlint does not read there")
     if not os.path.isdir(root):
         return []
     recursive = None in compiled
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
+        dirnames[:] = [d for d in dirnames if ctx.boundary.contains(os.path.join(dirpath, d))]
         depth = 0 if dirpath == root else _to_slash(os.path.relpath(dirpath, root)).count("/") + 1
         if not recursive and depth >= len(compiled) - 1:
             dirnames[:] = []  # the pattern cannot match anything deeper
@@ -2680,7 +1599,7 @@ def _fileset(ctx: FunctionContext, path: Any, pattern: Any) -> list:
                 raise _NotOffline(f"more than {MAX_FILESET_ENTRIES} files to examine")
             candidate = os.path.join(dirpath, fname)
             rel_parts = _to_slash(os.path.relpath(candidate, root)).split("/")
-            if _glob_match(compiled, rel_parts) and os.path.isfile(candidate):
+            if _glob_match(compiled, rel_parts) and ctx.boundary.contains(candidate) and os.path.isfile(candidate):
                 found.append(_to_slash(os.path.relpath(candidate, base_dir)))
     return sorted(set(found))
 
@@ -2707,12 +1626,10 @@ def _render(ctx: FunctionContext, text: str, variables: Any, fname: str) -> Any:
     return ctx.render_template(text, variables)
 
 
-@_fn("abspath", 1, ctx=True)
-def _abspath(ctx: FunctionContext, path: Any) -> str:
-    p = _to_str(path, "path")
-    if p.startswith("~"):
-        return _to_slash(os.path.abspath(os.path.join(ctx.module_dir or ".", p)))  # no ~ expansion
-    return _to_slash(os.path.abspath(_resolve(ctx, p)))
+@_fn("abspath", 1)
+def _abspath(path: Any) -> str:
+    # depends on where the code is checked out, and would put the runner's directories in reports
+    raise _NotOffline("an absolute path depends on where the code is checked out")
 
 
 @_fn("basename", 1)

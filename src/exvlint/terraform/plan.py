@@ -11,9 +11,9 @@ import re
 from typing import Any, Optional
 
 from .. import jsonpos
-from ..findings import Location
-from .evaluate import (Diagnostic, EvalAttr, EvalBlock, ProviderConfig, ResourceBlock, ResourceInstance,
-                       attr_location, block_location, load_module)
+from ..findings import Diagnostic, Location
+from .loader import attr_location, block_location, load_module
+from .results import EvalAttr, EvalBlock, ProviderConfig, ResourceBlock, ResourceInstance, TerraformResult
 from .values import Ref, Unknown, plain
 
 _REF = re.compile(r'^((?:data\.)?[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*)(\[[^\]]+\])?')
@@ -24,20 +24,73 @@ def is_plan(doc: Any) -> bool:
         "planned_values" in doc or "resource_changes" in doc)
 
 
-class PlanResult:
-    """What the Terraform adapters read: instances, resource blocks and provider configurations."""
+# The parts of a plan that the reader walks, and the JSON type each must have. Anything else in a
+# plan (attribute values, for instance) is data and may have any shape.
+_STR, _NUM_OR_STR = (str,), (int, float, str)
+_RESOURCE = {"address": _STR, "mode": _STR, "type": _STR, "name": _STR, "index": _NUM_OR_STR,
+             "values": dict, "provider_name": _STR}
+_MODULE: dict = {"address": _STR, "resources": [_RESOURCE], "child_modules": []}
+_MODULE["child_modules"].append(_MODULE)
+_CONFIG_RESOURCE = {"address": _STR, "mode": _STR, "type": _STR, "name": _STR, "provider_config_key": _STR,
+                    "expressions": {"*": (dict, list)}}
+_CONFIG_MODULE: dict = {"resources": [_CONFIG_RESOURCE], "module_calls": {}}
+_CONFIG_MODULE["module_calls"]["*"] = {"source": _STR, "module": _CONFIG_MODULE}
+_PLAN = {
+    "planned_values": {"root_module": _MODULE},
+    "resource_changes": [{"address": _STR, "change": {"after_unknown": (dict, bool, list)}}],
+    "configuration": {"provider_config": {"*": {"name": _STR, "expressions": {"*": (dict, list)}}},
+                      "root_module": _CONFIG_MODULE},
+}
+
+
+def _sanitise(value: Any, shape: Any, where: str, path: str, out: list) -> bool:
+    """Check ``value`` against ``shape``, removing whatever does not fit (reported in ``out`` as
+    EXV000 at its position) so that the reader can trust the rest. False when ``value`` itself
+    does not fit."""
+    if isinstance(shape, tuple):
+        return isinstance(value, shape) and not (isinstance(value, bool) and bool not in shape)
+    if isinstance(shape, list):
+        if not isinstance(value, list):
+            return False
+        for i, item in enumerate(value):
+            if not _sanitise(item, shape[0], f"{where}[{i}]", path, out):
+                line, col = value.item_lines[i] if isinstance(value, jsonpos.PosList) and i < len(value.item_lines) else (1, 0)
+                out.append(Diagnostic("EXV000", Location(path, line, col), f"not a plan as Terraform writes it: "
+                                      f"{where}[{i}] has the wrong type; ignored"))
+                value[i] = None
+        return True
+    if shape is dict:
+        return isinstance(value, dict)
+    if not isinstance(value, dict):
+        return False
+    for key in list(value):
+        sub = shape.get(key, shape.get("*"))
+        if sub is None or value[key] is None:
+            continue
+        if not _sanitise(value[key], sub, f"{where}.{key}" if where else key, path, out):
+            line, col = value.key_lines.get(key, (1, 0)) if isinstance(value, jsonpos.PosDict) else (1, 0)
+            out.append(Diagnostic("EXV000", Location(path, line, col), f"not a plan as Terraform writes it: "
+                                  f"{where + '.' if where else ''}{key} has the wrong type; ignored"))
+            del value[key]
+    return True
+
+
+class PlanReader:
+    """Reads one plan into a :class:`TerraformResult`, as the evaluator does for source code. A plan
+    carries its provider settings, so no environment applies."""
 
     def __init__(self, path: str, doc: dict, parse_cache: dict):
         self.path = path
         self.doc = doc
         self.parse_cache = parse_cache
-        self.instances: list = []
-        self.resource_blocks: list = []
-        self.providers: list = []
-        self.diagnostics: list = []
-        self.environ: dict = {}  # a plan carries its provider settings; no environment applies
+        self.result = TerraformResult()
+        self.instances = self.result.instances
+        self.resource_blocks = self.result.resource_blocks
+        self.providers = self.result.providers
+        self.diagnostics = self.result.diagnostics
         self.config_dir = os.path.dirname(path) or "."
         self._sources: dict = {}
+        self._outside: set = set()
 
     # -- configuration (for references and source locations)
     def _module_config(self, module_address: str) -> Optional[dict]:
@@ -61,7 +114,16 @@ class PlanResult:
 
     def _source_block(self, module_address: str, mode: str, rtype: str, name: str):
         directory = self._module_dir(module_address)
-        if directory is None or not os.path.isdir(directory):
+        if directory is None:
+            return None
+        boundary = getattr(self.parse_cache, "boundary", None)
+        if boundary is None or not boundary.contains(directory):  # locations then stay in the plan
+            if directory not in self._outside:
+                self._outside.add(directory)
+                self.diagnostics.append(Diagnostic("EXV000", Location(self.path, 1), f"the plan's module source for "
+                                                   f"{module_address} is outside the scanned tree; not read"))
+            return None
+        if not os.path.isdir(directory):
             return None
         if directory not in self._sources:
             self._sources[directory] = load_module(directory, self.parse_cache)
@@ -83,19 +145,21 @@ class PlanResult:
 
     def _provider_key(self, module_address: str, mode: str, rtype: str, name: str) -> tuple:
         config = self._module_config(module_address) or {}
-        for res in config.get("resources") or []:
+        for res in _dicts(config.get("resources")):
             if res.get("type") == rtype and res.get("name") == name and res.get("mode", "managed") == mode:
                 key = res.get("provider_config_key") or rtype.split("_")[0]
                 module_path, _, provider = key.rpartition(":")
                 return module_path, provider
         return "", rtype.split("_")[0]
 
-    def run(self) -> "PlanResult":
+    def run(self) -> TerraformResult:
+        _sanitise(self.doc, _PLAN, "", self.path, self.diagnostics)
         self._read_providers()
         planned = (self.doc.get("planned_values") or {}).get("root_module") or {}
         changes = {c.get("address"): c for c in self.doc.get("resource_changes") or [] if isinstance(c, dict)}
         self._walk(planned, "", changes)
-        return self
+        self.resolve_refs()
+        return self.result
 
     def _walk(self, module: dict, module_address: str, changes: dict) -> None:
         resources = module.get("resources") or []
@@ -132,7 +196,7 @@ class PlanResult:
     def _references(self, module_address: str, mode: str, rtype: str, name: str, key: Any) -> dict:
         """Attribute -> Refs to resource instances, from the configuration's expressions."""
         config = self._module_config(module_address) or {}
-        for res in config.get("resources") or []:
+        for res in _dicts(config.get("resources")):
             if res.get("type") == rtype and res.get("name") == name and res.get("mode", "managed") == mode:
                 return {attr: self._refs(expr, module_address, key)
                         for attr, expr in (res.get("expressions") or {}).items() if isinstance(expr, dict)}
@@ -141,7 +205,8 @@ class PlanResult:
     def _refs(self, expr: dict, module_address: str, key: Any) -> frozenset:
         prefix = module_address + "." if module_address else ""
         out = set()
-        for ref in expr.get("references") or []:
+        refs = expr.get("references")
+        for ref in refs if isinstance(refs, list) else []:
             m = _REF.match(ref) if isinstance(ref, str) else None
             if not m or ref.startswith(("var.", "local.", "module.", "each.", "count.", "path.")):
                 continue
@@ -226,12 +291,18 @@ def _key_text(key: Any) -> str:
     return str(key) if isinstance(key, int) else json.dumps(key)
 
 
-def load_plan(path: str, text: str, parse_cache: dict) -> tuple:
-    """(PlanResult, None) or (None, Diagnostic)."""
+def parse_plan(path: str, text: str) -> tuple:
+    """(document, None) for a plan JSON, (None, None) for other JSON, (None, Diagnostic) when the
+    text is not JSON."""
+    if '"format_version"' not in text[:4096] and '"planned_values"' not in text:
+        return None, None  # not a plan (package.json; ARM templates are another front end's)
     try:
         doc = jsonpos.loads(text)
     except jsonpos.JSONPosError as exc:
         return None, Diagnostic("EXV000", Location(path, exc.line, exc.col), f"invalid JSON: {exc.message}")
-    result = PlanResult(path, doc, parse_cache).run()
-    result.resolve_refs()
-    return result, None
+    return (doc, None) if is_plan(doc) else (None, None)
+
+
+def _dicts(items: Any) -> list:
+    """The objects of a list that the shape check may have thinned out."""
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []

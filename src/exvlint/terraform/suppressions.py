@@ -11,15 +11,6 @@ from ..findings import Location
 from ..suppress import Directive, parse_directive
 
 
-def unit_files(evaluated) -> list:
-    """The ``.tf`` files an evaluated unit read (a root module and its modules, or the sources
-    that a plan's locations point into)."""
-    sources = getattr(evaluated, "sources", None)
-    if sources is None:
-        sources = getattr(evaluated, "_sources", None) or {}
-    return [path for src in sources.values() for path in src.files]
-
-
 def directives(paths: list, parse_cache: dict) -> list:
     out = []
     for path in paths:

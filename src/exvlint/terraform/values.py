@@ -13,10 +13,13 @@ Convention used by the evaluator and the function library:
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional
+
+from ..findings import Location, Related
 
 
 @dataclass(frozen=True)
@@ -157,33 +160,165 @@ def number_text(x: Any) -> str:
     return format(Decimal(repr(x)), "f")
 
 
-def to_number(value: Any) -> Any:
-    """Terraform's automatic string -> number conversion; raises EvalError when impossible."""
+# -- cty's automatic conversions: the one set every part of exvlint uses ---------------------------
+
+
+def normal_number(x: Any) -> Any:
+    """Integral floats become ints (the values convention); NaN is an error."""
+    if isinstance(x, float):
+        if math.isnan(x):
+            raise EvalError("result is not a number")
+        if math.isfinite(x) and x.is_integer():
+            return int(x)
+    return x
+
+
+def to_number(value: Any, what: str = "value") -> Any:
+    """string -> number as Terraform converts it; raises EvalError when impossible."""
     if isinstance(value, bool):
-        raise EvalError("a bool is not a number")
+        raise EvalError(f"{what}: a number is required, got bool")
     if isinstance(value, (int, float)):
-        return value
+        if isinstance(value, float) and math.isnan(value):
+            raise EvalError(f"{what}: NaN is not a number")
+        return normal_number(value)
     if isinstance(value, str):
         return parse_number_text(value.strip())
-    raise EvalError(f"cannot convert {type_name(value)} to a number")
+    if value is None:
+        raise EvalError(f"{what} must not be null")
+    raise EvalError(f"{what}: a number is required, got {type_name(value)}")
 
 
-def to_string(value: Any) -> str:
-    """Terraform's automatic primitive -> string conversion (for interpolation)."""
+def to_int(value: Any, what: str = "value") -> int:
+    n = to_number(value, what)
+    if isinstance(n, float):
+        raise EvalError(f"{what}: value must be a whole number, got {number_text(n)}")
+    return n
+
+
+def to_string(value: Any, what: str = "value") -> str:
+    """primitive -> string, as in interpolation."""
+    if isinstance(value, str):
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return number_text(value)
-    if isinstance(value, str):
-        return value
     if value is None:
-        raise EvalError("cannot use a null value in a string template")
-    raise EvalError(f"cannot convert {type_name(value)} to a string")
+        raise EvalError(f"{what} must not be null")
+    raise EvalError(f"{what}: a string is required, got {type_name(value)}")
 
 
-def to_bool(value: Any) -> bool:
+def to_bool(value: Any, what: str = "value") -> bool:
+    """string -> bool accepts "true"/"1" and "false"/"0", as go-cty's conversion does."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value in ("true", "false"):
-        return value == "true"
-    raise EvalError(f"cannot convert {type_name(value)} to a bool")
+    if isinstance(value, str):
+        if value in ("true", "1"):
+            return True
+        if value in ("false", "0"):
+            return False
+        if value.lower() in ("true", "false"):
+            raise EvalError(f'{what}: a bool is required; to convert from string, use lowercase "{value.lower()}"')
+        raise EvalError(f'{what}: cannot convert "{value}" to bool; only the strings "true" or "false" are allowed')
+    if value is None:
+        raise EvalError(f"{what} must not be null")
+    raise EvalError(f"{what}: a bool is required, got {type_name(value)}")
+
+
+def equal(a: Any, b: Any) -> Any:
+    """cty equality: True, False, or None when it depends on an unknown. A known collection is
+    never null, even when parts of it are unknown."""
+    if isinstance(a, Unknown) or isinstance(b, Unknown):
+        return None
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, str) and isinstance(b, str):
+        return str(a) == str(b)
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return False
+        pairs: Iterable = zip(a, b)
+    elif isinstance(a, dict) and isinstance(b, dict):
+        if set(a) != set(b):
+            return False
+        pairs = ((a[k], b[k]) for k in a)
+    else:
+        return False
+    undecided = False
+    for x, y in pairs:
+        r = equal(x, y)
+        if r is False:
+            return False
+        if r is None:
+            undecided = True
+    return None if undecided else True
+
+
+class LStr(str):
+    """A string literal that remembers where it was written (for related locations).
+
+    It travels unchanged through variables, module arguments, ``each.value`` and map lookups;
+    anything computed from it is a plain ``str`` again, which is right: the literal is no longer
+    the place to fix.
+    """
+
+    origin: Optional[Location] = None
+
+
+class LInt(int):
+    origin: Optional[Location] = None
+
+
+class LFloat(float):
+    origin: Optional[Location] = None
+
+
+def located(value: Any, location: Location) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    cls = LStr if isinstance(value, str) else LInt if isinstance(value, int) else LFloat if isinstance(value, float) else None
+    if cls is None:
+        return value
+    out = cls(value)
+    out.origin = location
+    return out
+
+
+def literal_origin(value: Any, attr_location: Location) -> Optional[Related]:
+    """Where a scalar value was written, when that is not the attribute itself."""
+    origin = getattr(value, "origin", None)
+    if origin is None or (origin.path == attr_location.path and origin.line == attr_location.line):
+        return None
+    name = os.path.basename(origin.path)
+    label = f"value set in {name}" if name.endswith((".tfvars", ".tfvars.json")) else "value written here"
+    return Related(origin, label)
+
+
+class Lookup:
+    """A value whose attributes are resolved when read (``var``, ``local``, a resource type...)."""
+
+    kind = "namespace"
+
+    def lookup(self, name: str, trace: list) -> Any:
+        raise NotImplementedError
+
+
+class ResourceObject(dict):
+    """A resource instance as an expression value: its configured attributes.
+
+    Attributes that are not configured are only known after apply; reading one yields an
+    Unknown that carries a :class:`Ref`, which is how references become graph edges.
+    """
+
+    def __init__(self, address: str, data: dict):
+        super().__init__(data)
+        self.address = address
+
+    def get_attr(self, name: str) -> Any:
+        if name in self:
+            return self[name]
+        return Unknown(f"{self.address}.{name} is known only after apply", frozenset({Ref(self.address, name)}))

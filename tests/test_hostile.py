@@ -1,0 +1,121 @@
+"""Hostile and broken input: every case is an input error (EXV000) or a configuration error (EXV003)
+at the file, exit code 2, no traceback, and whatever else the tree holds is still linted.
+
+The corpus is tests/fixtures/hostile/<case>/ (a tree plus case.yaml), and, for inputs too large or too
+strange to keep in the repository (deep nesting, FIFOs, billion-laughs YAML), the generated cases
+below. Each case.yaml gives the exit code and the findings that must be there.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+CORPUS = ROOT / "tests" / "fixtures" / "hostile"
+
+# a good Exchange disk beside every hostile input: its finding proves the rest is still linted
+GOOD = textwrap.dedent('''\
+    resource "azurerm_windows_virtual_machine" "exch01" {
+      name = "exch01"
+      size = "Standard_E8s_v5"
+      os_disk {
+        storage_account_type = "Premium_LRS"
+      }
+    }
+    resource "azurerm_managed_disk" "db" {
+      name                 = "exch01-db"
+      storage_account_type = "Standard_LRS"
+      disk_size_gb         = 1024
+    }
+    resource "azurerm_virtual_machine_data_disk_attachment" "db" {
+      managed_disk_id    = azurerm_managed_disk.db.id
+      virtual_machine_id = azurerm_windows_virtual_machine.exch01.id
+      lun                = 0
+    }
+    ''')
+
+
+def _generated() -> dict:
+    """name -> (files {relative path: text or bytes}, expected)."""
+    deep_list = "[" * 600 + "]" * 600
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(9))
+    nested_yaml = "exchange:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(500)) + "  " * 501 + "x: 1\n"
+    return {
+        "plan_nested_600": ({"plan.json": '{"format_version":"1.2","planned_values":' + deep_list + "}"},
+                            {"exit": 2, "findings": [("EXV000", "plan.json", "nested more than")]}),
+        "tfvars_json_nested_600": ({"terraform.tfvars.json": '{"x":' + deep_list + "}"},
+                                   {"exit": 2, "findings": [("EXV000", "terraform.tfvars.json", "nested more than")]}),
+        "config_billion_laughs_guest_os": ({".exvlint.yaml": "anchors:\n" + textwrap.indent(laughs, "  ")
+                                            .replace("anchors:\n", "") + "guest_os:\n  exch*: *j\n"},
+                                           {"exit": 2, "findings": [("EXV003", ".exvlint.yaml", "")]}),
+        "config_nested_500": ({".exvlint.yaml": nested_yaml},
+                              {"exit": 2, "findings": [("EXV003", ".exvlint.yaml", "")]}),
+        # the section header is only text inside a string: there is no configuration, and no crash
+        "pyproject_tool_is_a_string": ({"pyproject.toml": 'tool = """\n[tool.exvlint]\n"""\n'},
+                                       {"exit": 1, "findings": []}),
+        "nested_for_a_billion": ({"loop.tf": 'locals {\n  big = [for i in range(1000) : [for j in range(1000) : '
+                                             '[for k in range(1000) : k]]]\n}\nresource "azurerm_managed_disk" "loop" {\n'
+                                             '  name = "exch-${length(local.big)}"\n}\n'},
+                                 {"exit": 2, "findings": [("EXV000", "loop.tf", "limits.evaluation_steps")]}),
+        "count_a_billion": ({"many.tf": 'resource "azurerm_managed_disk" "many" {\n  count = 1e9\n  name = "exch"\n'
+                                        '  storage_account_type = "Standard_LRS"\n}\n'},
+                            {"exit": 2, "findings": [("EXV000", "many.tf", "limits.instances")]}),
+        "binary_tf": ({"blob.tf": b"\x00\x01\x02binary"},
+                      {"exit": 2, "findings": [("EXV000", "blob.tf", "binary file")]}),
+        "not_utf8": ({"latin.tf": 'resource "x" "y" {\n  name = "caf\xe9"\n}\n'.encode("latin-1")},
+                     {"exit": 2, "findings": [("EXV000", "latin.tf", "not valid UTF-8")]}),
+    }
+
+
+def _cases():
+    for name, (files, expected) in sorted(_generated().items()):
+        yield pytest.param(files, expected, id=name)
+    for case in sorted(p for p in CORPUS.iterdir() if (p / "case.yaml").is_file()) if CORPUS.is_dir() else []:
+        spec = yaml.safe_load((case / "case.yaml").read_text(encoding="utf-8"))
+        expected = {"exit": spec["exit"], "findings": [(f["rule"], f["file"], f.get("message", ""))
+                                                       for f in spec.get("findings") or []]}
+        yield pytest.param(case, expected, id=case.name)
+
+
+@pytest.mark.parametrize("source,expected", list(_cases()))
+def test_hostile_input(run_cli, tmp_path, source, expected):
+    tree = tmp_path / "tree"
+    if isinstance(source, Path):
+        shutil.copytree(source, tree)
+        (tree / "case.yaml").unlink()
+    else:
+        tree.mkdir()
+        for rel, content in source.items():
+            target = tree / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (target.write_bytes if isinstance(content, bytes) else target.write_text)(content)
+    (tree / "good.tf").write_text(GOOD)
+    code, out, err = run_cli("check", ".", "--format", "text", cwd=tree)
+    assert "Traceback" not in out + err and "EXV002" not in out, out + err
+    assert code == expected["exit"], out
+    for rule, path, text in expected["findings"]:
+        assert any(line.removeprefix("./").startswith(f"{path}:") and f" {rule} " in line and text in line
+                   for line in out.splitlines()), \
+            f"no {rule} at {path} mentioning {text!r}:\n{out}"
+    assert "good.tf:" in out and "EXV301" in out, f"the rest of the tree was not linted:\n{out}"
+
+
+def test_every_limit_is_configurable(run_cli, tmp_path):
+    (tmp_path / "many.tf").write_text('resource "azurerm_managed_disk" "many" {\n  count = 20\n  name = "exch"\n'
+                                      '  storage_account_type = "Standard_LRS"\n}\n')
+    code, out, _ = run_cli("check", ".", cwd=tmp_path)
+    assert code == 1 and out.count("EXV301") == 20
+    (tmp_path / ".exvlint.yaml").write_text("limits:\n  instances: 10\n")
+    code, out, _ = run_cli("check", ".", cwd=tmp_path)
+    assert code == 2 and "limits.instances is 10" in out and "EXV301" not in out
+    (tmp_path / ".exvlint.yaml").write_text("limits:\n  instancez: 10\n  file_bytes: -1\n")
+    code, out, _ = run_cli("check", ".", cwd=tmp_path)
+    assert code == 2 and "limits.instancez" in out and "limits.file_bytes must be a positive" in out
