@@ -143,3 +143,35 @@ def test_changed_files_are_linted_in_the_units_that_contain_them(tmp_path, run_c
     (tmp_path / "modules" / "spare" / "main.tf").write_text(MODULE.replace("var.name", '"exch-spare"'))
     code, out, _ = run_cli("check", "modules/spare/main.tf", cwd=tmp_path)
     assert code == 0 and "1 unit; 1 VM, 1 treated as Exchange" in out, out
+
+
+def test_caller_index_reads_only_module_sources():
+    from exvlint.terraform.callers import _hcl_sources, _json_sources
+
+    text = textwrap.dedent('''\
+        # module "a" {
+        #   source = "./commented"
+        # }
+        /* module "b" { source = "./in-a-block-comment" } */
+        module "c" {
+          source = "../called" # a comment
+          settings = { source = "./an-object-key" }
+          dynamic "d" {
+            content { source = "./a-nested-block" }
+          }
+        }
+        module "e" { # the source after other arguments
+          providers = { azurerm = azurerm.hub }
+          source    = "./also-called"
+        }
+        module "registry" {
+          source = "Azure/avm-res-compute-virtualmachine/azurerm"
+        }
+        resource "null_resource" "copy" {
+          provisioner "file" {
+            source = "./scripts/setup.ps1"
+          }
+        }
+        ''')
+    assert _hcl_sources(text) == ["../called", "./also-called"]
+    assert _json_sources('{"module": {"m": {"source": "./j"}, "r": {"source": "hashicorp/x"}}}') == ["./j"]
