@@ -99,8 +99,9 @@ def render(result, options=None) -> str:
                 status = next(s for s in (FAIL, UNKNOWN, NOTE, PASS) if any(v.status == s for v in verdicts))
                 ids = [v.rule_id for v in verdicts if v.status == status]
                 cells.append(ICON[status] + ("" if status == PASS else f" ({', '.join(ids)})"))
-            where = f"{code(vm.address, True)}" + (f" in {code(repo_relative(vm.unit, root), True)}" if several else "")
-            out.append(f"| **{cell(vm.name)}**<br>{where} | {cell(vm.reason)} | " + " | ".join(cells) + " |")
+            where = code(vm.address, True) + (f" in {code(repo_relative(vm.unit, root), True)}" if several else "")
+            title = f"**{cell(vm.name)}**<br>" if vm.name != vm.address else ""  # a VM without a known name
+            out.append(f"| {title}{where} | {cell(vm.reason)} | " + " | ".join(cells) + " |")
         out.append("")
 
     shown = set()
