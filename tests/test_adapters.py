@@ -34,7 +34,7 @@ import pytest
 import yaml
 
 from exvlint.adapters import TERRAFORM_ADAPTERS
-from exvlint.model import UNKNOWN, Datastore, Deployment, Disk, Host, Snapshot, Val, VirtualMachine
+from exvlint.model import UNKNOWN, Datastore, Deployment, Disk, GuestOs, Host, Snapshot, Val, VirtualMachine
 from exvlint.terraform.evaluate import Evaluator
 
 CASES = Path(__file__).parent / "fixtures" / "adapters"
@@ -75,7 +75,15 @@ def _where(location, case: Path) -> str:
     return f"{shown}:{location.line}"
 
 
+def _guest_os(os: GuestOs) -> str:
+    """``Windows Server 2012 or 2012 R2 [2012|2012r2]``, with installation and edition when the source says."""
+    facts = "|".join(os.releases) + "".join(f" {x}" for x in (os.installation, os.edition) if x)
+    return f"{os.name} [{facts}]"
+
+
 def _scalar(value) -> str:
+    if isinstance(value, GuestOs):
+        return _guest_os(value)
     if isinstance(value, str):
         # quote a string that would read as a number, bool or null, or that is blank or <unknown>
         try:
@@ -158,7 +166,7 @@ def _vm(vm: VirtualMachine, case: Path) -> dict:
         "premium_storage_capable": _val(vm.premium_storage_capable, case),
         "image": _val(vm.image, case),
         "guest_os": _val(vm.guest_os, case),
-        "guest_os_supported": _val(vm.guest_os_supported, case),
+        "exchange_evidence": [_evidence(e, case) for e in vm.exchange_evidence],
         "hibernation": _val(vm.hibernation, case),
         "linked_clone": _val(vm.linked_clone, case),
         "stop_action": _val(vm.stop_action, case),
@@ -168,6 +176,13 @@ def _vm(vm: VirtualMachine, case: Path) -> dict:
         "data_disks": [_disk(d, case) for d in vm.data_disks],
         "data_disks_complete": _val(vm.data_disks_complete, case),
     }
+
+
+def _evidence(evidence, case: Path) -> str:
+    """``<what> @ <file>:<line>``, with the places its text came from: ``... <- terraform.tfvars:3``."""
+    text = f"{evidence.what} @ {_where(evidence.location, case)}"
+    origins = [_where(r.location, case) for r in evidence.origins]
+    return text + (" <- " + ", ".join(origins) if origins else "")
 
 
 def _snapshot(snap: Snapshot, case: Path) -> dict:

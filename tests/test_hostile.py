@@ -7,7 +7,6 @@ below. Each case.yaml gives the exit code and the findings that must be there.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import textwrap
 from pathlib import Path

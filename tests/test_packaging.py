@@ -8,6 +8,7 @@ import venv
 from pathlib import Path
 
 from conftest import ROOT
+from exvlint.catalog import load_catalog
 
 
 def test_wheel_installs_and_lists_rules(tmp_path: Path):
@@ -23,9 +24,15 @@ def test_wheel_installs_and_lists_rules(tmp_path: Path):
                          cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "EXV301  non-premium-storage" in out.stdout
-    assert len(out.stdout.strip().splitlines()) == len(list((ROOT / "rules").glob("EXV*.md")))
+    assert len(out.stdout.strip().splitlines()) == len(load_catalog())
     # the documents come from inside the installed package, not from this checkout
     where = subprocess.run([str(bindir / "python"), "-c",
                             "import importlib.resources as r; print(r.files('exvlint').joinpath('rules').is_dir())"],
                            capture_output=True, text=True, cwd=tmp_path)
     assert where.stdout.strip() == "True"
+    # the lookup data ships too: the EXV404 document shows its tables rendered from it
+    out = subprocess.run([str(bindir / "exvlint"), "explain", "EXV404"], capture_output=True, text=True, timeout=120,
+                         cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "| Exchange 2019 | Windows Server 2022 | allowed | CU12 or later" in out.stdout
+    assert "`windows2019srvNext_64Guest`" in out.stdout and "<!-- data:" not in out.stdout

@@ -1,5 +1,9 @@
 """Rule cases are data: tests/fixtures/rules/<RULE>/<case>/ holds a small Terraform tree and a
-case.yaml with the findings it must produce. One generic test runs them all."""
+case.yaml with the findings it must produce. One generic test runs them all.
+
+case.yaml ``options``: ``strict``, ``all_vms``, ``var_files``, ``vars`` as on the command line, and
+``env``: environment variables set for the run (``SOURCE_DATE_EPOCH`` fixes the date of a run). An
+expected finding may name its ``level`` besides ``message_contains``, ``related`` and ``address``."""
 from __future__ import annotations
 
 import os
@@ -43,9 +47,12 @@ def _rel(path: str, case_dir: Path) -> str:
 
 
 @pytest.mark.parametrize("rule_id,case_dir", list(_cases()))
-def test_rule_case(rule_id: str, case_dir: Path) -> None:
+def test_rule_case(rule_id: str, case_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     case = _load_case(case_dir)
     rules = set(case.get("rules", [rule_id]))
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)  # a case's date is its own, not the shell's
+    for name, value in ((case.get("options") or {}).get("env") or {}).items():
+        monkeypatch.setenv(name, str(value))
     result = run_case(case_dir, case)
     got = sorted((f.rule_id, _rel(f.location.path, case_dir), f.location.line)
                  for f in result.findings if f.rule_id in rules)
@@ -62,6 +69,8 @@ def test_rule_case(rule_id: str, case_dir: Path) -> None:
             assert (rel["file"], rel["line"]) in places, f"related {rel} missing; got {sorted(places)}"
         if "address" in e:
             assert any(f.address == e["address"] for f in match), [f.address for f in match]
+        if "level" in e:
+            assert any(f.level == e["level"] for f in match), [f.level for f in match]
     # findings of other rules that must (not) be there, told apart by their messages
     for e in case.get("absent") or []:
         bad = [f for f in result.findings if f.rule_id == e["rule"]

@@ -13,6 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Optional
 
+from .lookup import render_tables
+
 HELP_URI = "https://github.com/exvlint/exvlint/blob/main/rules/{file}"
 
 
@@ -63,7 +65,7 @@ def load_catalog() -> dict:
         if not m:
             raise RuntimeError(f"rule document {entry.name} has no front matter")
         meta = yaml.safe_load(m.group(1))
-        body = m.group(2).strip() + "\n"
+        body = render_tables(m.group(2)).strip() + "\n"  # tables such as EXV404's come from the data files
         docs[meta["id"]] = RuleDoc(
             id=meta["id"], slug=meta["slug"], level=meta["level"], summary=str(meta.get("summary", "")).strip(),
             platforms=tuple(meta.get("platforms") or ()), tags=tuple(meta.get("tags") or ()),
@@ -99,6 +101,3 @@ def resolve_rule(name: str) -> Optional[str]:
             return doc.id
     return None
 
-
-def rule(rule_id: str) -> RuleDoc:
-    return load_catalog()[rule_id]

@@ -18,7 +18,7 @@ LEVEL_NAMES = ("error", "warning", "note", "none")
 
 SCHEMA: dict = {
     "exchange": {"vms": list, "exclude": list, "name_patterns": list, "scope": str,
-                 "transport_queue_on_os_disk": bool},
+                 "transport_queue_on_os_disk": bool, "version": (str, int), "cu": (int, str)},
     "rules": {"select": list, "ignore": list, "level": dict},
     "hosts": list,
     "vsphere": {"nas_datastores": list},
@@ -39,6 +39,8 @@ class Config:
     name_patterns: list = field(default_factory=lambda: ["*exch*", "*mbx*"])
     all_vms: bool = False
     transport_queue_on_os_disk: bool = True
+    exchange_version: Optional[str] = None  # 2013 | 2016 | 2019 | SE, for VMs whose code does not say
+    exchange_cu: Optional[int] = None
     select: list = field(default_factory=list)  # rule ids; empty = all
     ignore: list = field(default_factory=list)
     levels: dict = field(default_factory=dict)  # rule id -> level
@@ -57,6 +59,7 @@ class Config:
     source: Optional[str] = None  # the file this came from, as shown in messages
     source_path: Optional[str] = None  # the file this came from, as opened
     errors: list = field(default_factory=list)  # EXV003 findings
+    key_lines: dict = field(default_factory=dict)  # (key, sub key) -> line in the file, for locations
 
 
 def find_config(start: str) -> Optional[str]:
@@ -196,6 +199,9 @@ def _apply(data: dict, text: str, shown: str, config: Config) -> None:
         config.errors.append(_error(shown, lines.line(*path), message))
 
     for key, value in data.items():
+        if isinstance(value, dict):
+            for sub in value:
+                config.key_lines[(key, str(sub))] = lines.line(key, str(sub))
         if key not in SCHEMA:
             err(key, f"unknown configuration key {key!r} (allowed: {', '.join(sorted(SCHEMA))})")
             continue
@@ -233,6 +239,24 @@ def _set(config: Config, key: str, sub: Optional[str], value: Any, err) -> None:
             config.all_vms = value == "all"
         elif sub == "transport_queue_on_os_disk":
             config.transport_queue_on_os_disk = value
+        elif sub == "version":
+            from .versions import parse_version
+
+            parsed = parse_version(str(value))
+            if parsed is None:
+                err((), "exchange.version must be 2013, 2016, 2019 or SE")
+            else:
+                config.exchange_version = parsed[0]
+                if parsed[1] is not None and config.exchange_cu is None:
+                    config.exchange_cu = parsed[1]
+        elif sub == "cu":
+            from .versions import parse_cu
+
+            cu = parse_cu(value)
+            if cu is None:
+                err((), "exchange.cu must be the number of a cumulative update, such as 14 or CU14")
+            else:
+                config.exchange_cu = cu
     elif key == "rules":
         if sub in ("select", "ignore"):
             ids = []

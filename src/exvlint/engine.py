@@ -7,7 +7,7 @@ import traceback
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
-from . import baseline, limits, suppress
+from . import baseline, limits, suppress, vmfacts
 from .catalog import load_catalog
 from .checks import CHECKS, RuleContext
 from .config import Config
@@ -168,6 +168,10 @@ def _notices(paths: list, result: LintResult) -> list:
 
 def run_checks(deployment: Deployment, config: Config, levels: dict, result: Optional[LintResult] = None) -> list:
     ctx = RuleContext(deployment, config, levels)
+    try:
+        vmfacts.complete(deployment, config)  # the Exchange version and configured guest OS of every VM
+    except Exception as exc:  # the rules still run: what could not be completed stays unknown
+        ctx.findings.append(_internal_error("completing the model", exc, Location(deployment.name)))
     for rule_id, fn in sorted(CHECKS.items()):
         if not suppress.runs(rule_id, config):
             continue

@@ -111,6 +111,39 @@ class Evidence:
     text: str
     location: Location
     what: str  # e.g. "VM extension install-exchange", "DVD drive ISO"
+    origins: tuple = ()  # tuple[Related]: where the text came from (variable default, tfvars line...)
+
+
+@dataclass(frozen=True)
+class GuestOs:
+    """The guest operating system as the source states it: a fact, not a verdict.
+
+    Which Exchange version supports it is the rule's decision (EXV404), from the shipped data.
+    """
+
+    # Windows release keys it stands for (``2012r2``, ``2019``, ``client``, ``other``...), the one the
+    # source names first; more than one when the source cannot tell them apart (a vSphere guest_id)
+    releases: tuple
+    name: str  # for messages, e.g. "Windows Server 2012 or 2012 R2"
+    installation: str = ""  # desktop | core | nano; "" when the source does not say
+    edition: str = ""  # datacenter | standard | azure-edition; "" when the source does not say
+    note: str = ""  # why it may stand for several releases, for messages
+
+
+@dataclass(frozen=True)
+class ExchangeVersion:
+    """The Exchange version a VM runs, with how it was found (see versions.py)."""
+
+    version: str  # 2013 | 2016 | 2019 | SE
+    cu: Optional[int] = None  # the cumulative update, when something states it
+    source: str = ""  # for messages: "tag exchange-version=2019", "ExchangeServer2019-x64-CU14.ISO at main.tf:52"
+
+    def __str__(self) -> str:
+        return f"Exchange {self.version}" + (f" CU{self.cu}" if self.cu is not None else "")
+
+    def described(self) -> str:
+        """``Exchange 2019 CU14 (from ExchangeServer2019-x64-CU14.ISO at main.tf:52)``."""
+        return f"{self} ({self.source})" if self.source else str(self)
 
 
 @dataclass
@@ -142,8 +175,9 @@ class VirtualMachine(Resource):
     # whether data_disks is the whole list: unknown when an attachment's VM or instances are unknown
     data_disks_complete: Val = field(default_factory=lambda: Val(True, DEFAULT))
     data_disk_origins: tuple = ()  # tuple[Related]: count / for_each that decided how many data disks
-    guest_os: Val = field(default_factory=unknown)  # e.g. "Windows Server 2012 R2"
-    guest_os_supported: Val = field(default_factory=unknown)  # bool
+    guest_os: Val = field(default_factory=unknown)  # GuestOs
+    # ExchangeVersion; filled after the adapters from tags, evidence and configuration (exvlint.versions)
+    exchange_version: Val = field(default_factory=unknown)
     image: Val = field(default_factory=unknown)  # description of the image for messages
     hibernation: Val = field(default_factory=unknown)  # resumes from saved memory state
     linked_clone: Val = field(default_factory=lambda: Val(False, DEFAULT))  # disks are deltas of a template's snapshot
@@ -201,7 +235,8 @@ def related_from(val: Val) -> tuple:
 
 
 __all__ = [
-    "Val", "Resource", "Datastore", "Disk", "Snapshot", "Evidence", "Host", "VirtualMachine",
+    "Val", "Resource", "Datastore", "Disk", "Snapshot", "Evidence", "GuestOs", "ExchangeVersion", "Host",
+    "VirtualMachine",
     "NetworkRule", "Deployment", "unknown", "default", "explicit", "related_from", "register_words", "words",
     "GIB", "MIB", "EXPLICIT", "DEFAULT", "UNKNOWN", "Related",
 ]

@@ -1,4 +1,4 @@
-"""Which VMs are Exchange servers (rules.md, "Scope"), and why.
+"""Which VMs are Exchange servers, and why: configuration, tags, name patterns, installation evidence.
 
 The reason is part of every finding's message, so a user can see at once why exvlint holds a
 VM to Exchange's requirements.
@@ -11,7 +11,7 @@ from typing import Optional
 from .config import Config
 from .findings import brief
 from .paths import glob_match
-from .model import Disk, VirtualMachine
+from .model import Disk, Val, VirtualMachine
 
 TAG_KEYS = ("role", "workload", "app", "application", "service", "purpose")
 OPT_OUT_TAG = "exvlint-exchange"
@@ -54,10 +54,9 @@ def exchange_reason(vm: VirtualMachine, config: Config) -> Optional[str]:
     reason = _label_reason(vm.labels, _LABEL_NOUN.get(vm.platform, "tag"))
     if reason:
         return reason
-    if vm.notes.known and isinstance(vm.notes.value, str):
-        for m in re.finditer(r"([A-Za-z_]+)\s*[=:]\s*([^\s;,]+)", vm.notes.value):
-            if m.group(1).lower() in TAG_KEYS and "exchange" in m.group(2).lower():
-                return f"{_NOTES_NOUN.get(vm.platform, 'notes')} {m.group(1)}={m.group(2)}"
+    for key, value in notes_pairs(vm.notes):
+        if key.lower() in TAG_KEYS and "exchange" in value.lower():
+            return f"{_NOTES_NOUN.get(vm.platform, 'notes')} {brief(key, 40)}={brief(value)}"
     for pattern in config.name_patterns:
         for label, text in _names(vm):
             if glob_match(pattern, text):
@@ -69,6 +68,44 @@ def exchange_reason(vm: VirtualMachine, config: Config) -> Optional[str]:
 
 _LABEL_NOUN = {"vsphere": "custom attribute"}  # what the platform calls a VM's labels
 _NOTES_NOUN = {"vsphere": "annotation"}  # and its free-text notes
+# key=value (or key: value) in free text; a value runs to a separator or to the next key=value pair
+_KEY = r"[A-Za-z_][A-Za-z0-9_-]*"
+_NOTE_PAIR = re.compile(rf"({_KEY})[ \t]*[=:][ \t]*([^;,\n]*?)(?=[ \t]*(?:[;,\n]|$|[ \t]+{_KEY}[ \t]*[=:]))")
+
+
+def notes_pairs(notes: Val) -> list:
+    """(key, value) pairs written in a VM's free-text notes, e.g. ``role=exchange-mailbox; site=ams``."""
+    if not notes.known or not isinstance(notes.value, str):
+        return []
+    return [(m.group(1), m.group(2)) for m in _NOTE_PAIR.finditer(notes.value) if m.group(2)]
+
+
+def vm_tags(vm: VirtualMachine) -> list:
+    """(key, Val, what the platform calls it) for every tag of a VM: its labels, then the pairs in its notes."""
+    out = [(key, val, _LABEL_NOUN.get(vm.platform, "tag")) for key, val in sorted(vm.labels.items())]
+    for key, value in notes_pairs(vm.notes):
+        out.append((key, Val(value, vm.notes.state, vm.notes.location, vm.notes.origins),
+                    _NOTES_NOUN.get(vm.platform, "notes")))
+    return out
+
+
+_EDGE = re.compile(r"(?<![a-z])edge", re.I)
+
+
+def exchange_role(vm: VirtualMachine) -> tuple:
+    """("edge" or "mailbox", why): Edge when a role tag or the VM's name says edge, else Mailbox.
+
+    Taking a VM for an Edge server only lowers the memory it is held to, so names count too.
+    """
+    for key, val, noun in vm_tags(vm):
+        low = key.lower()
+        if (low in TAG_KEYS or low in ("exchange", "exchange-role", "exchange_role")) and val.known \
+                and _EDGE.search(str(val.value)):
+            return "edge", f"{noun} {brief(key, 40)}={brief(val.value)}"
+    for label, text in _names(vm)[:2]:  # the VM's name and computer name
+        if label in ("name", "computer name") and _EDGE.search(text):
+            return "edge", f"{label} {brief(text)}"
+    return "mailbox", "no tag or name says Edge"
 
 
 def _label_reason(labels: dict, noun: str = "tag") -> Optional[str]:

@@ -91,13 +91,19 @@ def selected(rule_id: str, config: Config) -> bool:
 
 def runs(rule_id: str, config: Config) -> bool:
     """Whether the check of ``rule_id`` runs. An invalid selection runs none (as ruff refuses to
-    lint with an unknown rule code); selecting EXV001 with --strict runs every check that is not
-    ignored, for the notes of what each could not decide."""
+    lint with an unknown rule code). Selecting EXV001 with --strict beside other rules gives the
+    notes of those rules; selecting it with no rule that has a check (``--select EXV001``) runs
+    every check that is not ignored, for the notes of what each could not decide."""
     if getattr(config, "selection_invalid", False):
         return False
     if selected(rule_id, config):
         return True
-    return config.strict and "EXV001" in config.select and rule_id not in config.ignore
+    if not (config.strict and "EXV001" in config.select) or rule_id in config.ignore:
+        return False
+    from .catalog import load_catalog
+
+    catalog = load_catalog()
+    return all("meta" in catalog[r].tags for r in config.select if r in catalog)
 
 
 def apply(findings: list, config: Config, directives: Iterable[Directive] = (), rules_run: Iterable[str] = ()) -> list:

@@ -4,14 +4,14 @@ Shared by every Azure adapter (Terraform azurerm, ARM, Bicep), so the knowledge 
 """
 from __future__ import annotations
 
-import csv
-import io
-import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Optional
 
+from ..lookup import read_table
+from ..model import GuestOs
+from ..paths import glob_match
+from ..windows import guest_os
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,10 @@ class VmSize:
 @lru_cache(maxsize=1)
 def size_table() -> dict:
     """Size name (lower case) -> VmSize, from data/azure_vm_sizes.csv."""
-    text = resources.files("exvlint").joinpath("data/azure_vm_sizes.csv").read_text(encoding="utf-8")
     table = {}
-    for row in csv.DictReader(io.StringIO(text)):
+    for row in read_table("azure_vm_sizes"):
         size = VmSize(row["size"], int(row["vcpus"]), float(row["memory_gib"]),
-                      row["premium_storage"].strip().lower() == "true", row["family"])
+                      row["premium_storage"].lower() == "true", row["family"])
         table[size.name.lower()] = size
     return table
 
@@ -44,54 +43,37 @@ PREMIUM_DISK_TYPES = {"premium_lrs", "premium_zrs", "premiumv2_lrs", "ultrassd_l
 SERVER_DEFAULT_DISK_TYPE = "Standard_LRS"  # Azure's server default when no type is sent
 
 # Windows Server marketplace images (publisher MicrosoftWindowsServer, offer WindowsServer).
-WINDOWS_PUBLISHER = "microsoftwindowsserver"
-WINDOWS_OFFER = "windowsserver"
-_SUPPORTED_SKU = re.compile(r"^(2008-r2-sp1|2012-datacenter|2012-r2-datacenter)(-smalldisk)?(-gensecond|-g2|-zhcn|-zhcn-g2|-smalldisk-g2)?$", re.I)
-_SKU_OS = [
-    (re.compile(r"^2008-r2-sp1", re.I), "Windows Server 2008 R2 SP1"),
-    (re.compile(r"^2012-r2-", re.I), "Windows Server 2012 R2"),
-    (re.compile(r"^2012-", re.I), "Windows Server 2012"),
-    (re.compile(r"^2016-", re.I), "Windows Server 2016"),
-    (re.compile(r"^2019-", re.I), "Windows Server 2019"),
-    (re.compile(r"^2022-", re.I), "Windows Server 2022"),
-    (re.compile(r"^2025-", re.I), "Windows Server 2025"),
-    (re.compile(r"^2008-", re.I), "Windows Server 2008"),
-    (re.compile(r"^(datacenter-core-|20h2|2004|1709|1803|1809|1903|1909)", re.I), "Windows Server semi-annual channel"),
-]
 STANDARD_IMAGE_OS_DISK_GIB = 127  # Windows Server marketplace images
 SMALLDISK_IMAGE_OS_DISK_GIB = 30  # "-smalldisk" SKUs
 
 
 @dataclass(frozen=True)
 class ImageFacts:
-    os_name: Optional[str]  # None when the image does not say
-    supported: Optional[bool]  # None when unknown
+    guest_os: Optional[GuestOs]  # None when the image reference does not say
     os_disk_gib: Optional[int]  # default OS disk size of the image, None when unknown
     named_by: str = "sku"  # which part of the image reference names the OS: sku, offer or publisher
 
 
-_WS_IN_OFFER = re.compile(r"-ws(2008r2|2012r2|2012|2016|2019|2022|2025)\b", re.I)  # e.g. sql2019-ws2019
-_WS_NAMES = {"2008r2": "Windows Server 2008 R2", "2012": "Windows Server 2012", "2012r2": "Windows Server 2012 R2",
-             "2016": "Windows Server 2016", "2019": "Windows Server 2019", "2022": "Windows Server 2022",
-             "2025": "Windows Server 2025"}
-_SUPPORTED_OS = {"Windows Server 2008 R2 SP1", "Windows Server 2012", "Windows Server 2012 R2"}
+def _matches(pattern: str, text: str) -> bool:
+    return any(glob_match(p, text) for p in pattern.split("|"))
 
 
 def windows_image(publisher: str, offer: str, sku: str) -> ImageFacts:
-    """What a marketplace image reference tells about the guest OS and its OS disk."""
-    if publisher.lower() == "microsoftwindowsdesktop":  # Windows 10/11 client images
-        return ImageFacts(f"Windows client ({offer})", False, None, "publisher")
-    m = _WS_IN_OFFER.search(offer)
-    if m and publisher.lower() in ("microsoftsqlserver", "microsoftsharepoint", "microsoftbiztalkserver",
-                                   "microsoftvisualstudio", "microsoftdynamicsax"):
-        os_name = _WS_NAMES[m.group(1).lower()]
-        # the offer names the Windows Server release; 2008 R2 images of these products carry SP1
-        os_name = "Windows Server 2008 R2 SP1" if os_name == "Windows Server 2008 R2" else os_name
-        return ImageFacts(os_name, os_name in _SUPPORTED_OS, None, "offer")
-    if publisher.lower() != WINDOWS_PUBLISHER or offer.lower() != WINDOWS_OFFER:
-        return ImageFacts(None, None, None)
-    os_name = next((name for pattern, name in _SKU_OS if pattern.search(sku)), None)
-    supported = bool(_SUPPORTED_SKU.match(sku.strip()))
-    disk = SMALLDISK_IMAGE_OS_DISK_GIB if "smalldisk" in sku.lower() else STANDARD_IMAGE_OS_DISK_GIB
-    return ImageFacts(os_name or f"Windows Server ({sku})", supported, disk)
-
+    """What a marketplace image reference tells about the guest OS and its OS disk (data/azure_windows_images.csv)."""
+    for row in read_table("azure_windows_images"):
+        if _matches(row["publisher"], publisher) and _matches(row["offer"], offer) and _matches(row["sku"], sku):
+            break
+    else:
+        return ImageFacts(None, None)
+    release = row["release"]
+    if release == "client":
+        name = f"Windows client ({offer})"
+    elif release == "unlisted":
+        name = f"Windows Server ({sku})"
+    else:
+        name = ""
+    found = guest_os((release,), row["installation"], row["edition"], name=name)
+    disk = None
+    if row["named_by"] == "sku":  # the Windows Server images themselves
+        disk = SMALLDISK_IMAGE_OS_DISK_GIB if "smalldisk" in sku.lower() else STANDARD_IMAGE_OS_DISK_GIB
+    return ImageFacts(found, disk, row["named_by"])

@@ -31,6 +31,8 @@ register_words(PLATFORM, {
     "premium-disk-fix": "use Premium_LRS or Premium_ZRS",
     "premium-size-fix": "choose a size with 's' in its feature letters (for example Standard_E8s_v5)",
     "hibernation-fix": "set hibernation_enabled = false",
+    "memory-fix": "choose a size with more memory",
+    "guest-os-fix": "choose the image SKU of a supported release (a new VM: Windows is not upgraded in place under Exchange)",
 })
 
 
@@ -192,25 +194,24 @@ def _image(vm: VirtualMachine, block: Optional[EvalBlock], sku_attr: str, inst: 
         image_id = attr_val(inst.body, "source_image_id", convert=as_str)
         where = image_id.location if raw(inst.body, "source_image_id") is not None else inst.location
         reason = "the VM uses a custom or gallery image; set guest_os in the configuration"
-        vm.guest_os = vm.guest_os_supported = vm.image = unknown(where, reason, image_id.origins)
+        vm.guest_os = vm.image = unknown(where, reason, image_id.origins)
         return None
     pub, offer, sku = (attr_val(block, n, convert=as_str) for n in ("publisher", "offer", sku_attr))
     if raw(block, "id") is not None and not sku.known:
-        vm.guest_os = vm.guest_os_supported = vm.image = unknown(block.location, "custom image id")
+        vm.guest_os = vm.image = unknown(block.location, "custom image id")
         return None
     if not (pub.known and offer.known and sku.known):
         missing = next(v for v in (pub, offer, sku) if not v.known)
-        vm.guest_os = vm.guest_os_supported = vm.image = missing
+        vm.guest_os = vm.image = missing
         return None
     facts = catalog.windows_image(pub.value, offer.value, sku.value)
     desc = f"{pub.value}/{offer.value}/{sku.value}"
     vm.image = Val(desc, sku.state, sku.location, sku.origins)
-    if facts.supported is None:
-        vm.guest_os = vm.guest_os_supported = unknown(sku.location, f"image {desc} does not say which Windows Server it is")
+    if facts.guest_os is None:
+        vm.guest_os = unknown(sku.location, f"image {desc} does not say which Windows Server it is")
         return None
     named = {"sku": sku, "offer": offer, "publisher": pub}[facts.named_by]  # the attribute to change
-    vm.guest_os = Val(facts.os_name, named.state, named.location, named.origins)
-    vm.guest_os_supported = Val(facts.supported, named.state, named.location, named.origins)
+    vm.guest_os = Val(facts.guest_os, named.state, named.location, named.origins)
     return facts.os_disk_gib
 
 
@@ -380,21 +381,23 @@ def _extension(inst: ResourceInstance, index: InstanceIndex, vms: dict) -> None:
     if not targets or targets[0].address not in vms:
         return
     vm = vms[targets[0].address]
+    # every attribute that mentions Exchange is evidence: one may name the version, another only the module
     for name in ("settings", "protected_settings", "name"):
         attr = body.attrs.get(name)
         if attr is None:
             continue
         text = _settings_text(attr.value)
         if "exchange" in text.lower():
-            vm.exchange_evidence.append(Evidence(text, attr.location, f"VM extension {resource_label(inst)}"))
-            return
+            vm.exchange_evidence.append(Evidence(text, attr.location, f"VM extension {resource_label(inst)}",
+                                                 attr.origins))
     source = first_block(body, "source")
     if source is not None:
         for name in ("script", "script_uri"):
             text = _settings_text(raw(source, name))
             if "exchange" in text.lower():
-                vm.exchange_evidence.append(Evidence(text, source.attrs[name].location, f"run command {resource_label(inst)}"))
-                return
+                attr = source.attrs[name]
+                vm.exchange_evidence.append(Evidence(text, attr.location, f"run command {resource_label(inst)}",
+                                                     attr.origins))
 
 
 def _snapshot(inst: ResourceInstance, index: InstanceIndex, disks: dict) -> Snapshot:

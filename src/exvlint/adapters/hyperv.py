@@ -39,6 +39,8 @@ register_words(PLATFORM, {
     "add-data-disk": "attach a data VHDX (or a pass-through disk) in another hard_disk_drives block",
     "separate-storage": "store the data VHDX on another volume or share than the boot VHD",
     "smb-fix": "use a local, SAN or Cluster Shared Volume path",
+    "smb-fixed-fix": "set vhd_type = \"Fixed\" (or move the disk to a local, SAN or Cluster Shared Volume path)",
+    "memory-fix": "set memory_startup_bytes (or memory_maximum_bytes with dynamic memory)",
     "differencing-fix": "use a fixed or dynamic VHDX",
     "dynamic-vhd-fix": "use a .vhdx path or vhd_type = \"Fixed\"",
     "boot-disk": "the VM boots from this disk",
@@ -341,12 +343,13 @@ def _vm(inst: ResourceInstance, hosts: _ProviderHosts, volumes: dict, vhds: dict
     vm.stop_action = attr_val(body, "automatic_stop_action", "Save", as_str)
     vm.hibernation = Val(False, DEFAULT, inst.location)
     reason = "the hyperv provider has no guest OS attribute; map the VM to its OS with guest_os in .exvlint.yaml"
-    vm.guest_os = vm.guest_os_supported = vm.image = unknown(inst.location, reason)
+    vm.guest_os = vm.image = unknown(inst.location, reason)
     vm.host = hosts.for_instance(inst)
     for dvd in body.blocks_of("dvd_drives"):
         path = raw(dvd, "path")
         if isinstance(path, str) and "exchange" in path.lower():
-            vm.exchange_evidence.append(Evidence(path, dvd.attrs["path"].location, f"DVD drive ISO {path}"))
+            attr = dvd.attrs["path"]
+            vm.exchange_evidence.append(Evidence(path, attr.location, f"DVD drive ISO {path}", attr.origins))
     drives = body.blocks_of("hard_disk_drives")
     if "hard_disk_drives" in body.unknown_blocks:
         vm.data_disks_complete = unknown(inst.location, "the dynamic hard_disk_drives blocks are not known")

@@ -8,13 +8,16 @@ reservation, ``memory_limit`` -1, ``guest_id`` otherGuest64, vApp ``stop_action`
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Optional
 
 from ..findings import Related
+from ..lookup import read_table
 from ..model import (DEFAULT, EXPLICIT, GIB, Datastore, Deployment, Disk, Evidence, Host, Snapshot, Val, register_words,
                      VirtualMachine, unknown)
 from ..terraform.results import EvalBlock, ResourceInstance
 from ..terraform.values import collect_refs
+from ..windows import guest_os
 from .terraform_values import InstanceIndex, as_bool, as_int, as_str, first_block, raw
 from .terraform_values import attr_val
 
@@ -27,22 +30,6 @@ CLUSTER_TYPES = ("vsphere_compute_cluster",)
 POOL_TYPES = ("vsphere_resource_pool",)
 CUSTOM_ATTRIBUTE_TYPES = ("vsphere_custom_attribute",)
 
-# guest_id -> (what it is, supported for Exchange 2013); govmomi VirtualMachineGuestOsIdentifier.
-# windows8Server64Guest covers 2012 and 2012 R2: the enum has no separate 2012 R2 identifier.
-GUEST_IDS = {
-    "windows7server64guest": ("Windows Server 2008 R2", True),
-    "windows8server64guest": ("Windows Server 2012 or 2012 R2", True),
-    "winlonghorn64guest": ("Windows Server 2008", False),
-    "winlonghornguest": ("Windows Server 2008 (32-bit)", False),
-    "winnetenterprise64guest": ("Windows Server 2003", False),
-    "winnetstandard64guest": ("Windows Server 2003", False),
-    "windows9server64guest": ("Windows Server 2016", False),
-    "windows2019srv_64guest": ("Windows Server 2019", False),
-    "windows2019srvnext_64guest": ("Windows Server 2022", False),
-    "windows2022srvnext_64guest": ("Windows Server 2025", False),
-    "otherguest64": ("unspecified (64-bit)", False),
-    "otherguest": ("unspecified", False),
-}
 DEFAULT_GUEST_ID = "otherGuest64"
 
 
@@ -53,9 +40,9 @@ register_words(PLATFORM, {
     "dynamic-memory": ("memory hot-add is enabled (memory_hot_add_enabled = true), so the VM's memory can change "
                        "while it runs; set memory_hot_add_enabled = false"),
     "memory-reservation": "memory_reservation",
+    "memory-fix": "raise memory (in MB)",
     "memory-limit": "memory_limit",
-    "guest-os-fix": ("install Windows Server 2008 R2 SP1, 2012 or 2012 R2 and set guest_id = \"windows8Server64Guest\" "
-                     "(2012, 2012 R2) or \"windows7Server64Guest\" (2008 R2)"),
+    "guest-os-fix": "install a supported release and set guest_id to match it",
     "stop-action": "the vApp entity's stop_action",
     "stop-action-when": "when the vApp stops,",
     "stop-action-fix": "set stop_action = \"guestShutdown\" on the vsphere_vapp_entity",
@@ -251,27 +238,44 @@ def _vm(inst: ResourceInstance, index: InstanceIndex, datastores: dict, hosts: _
     for cdrom in body.blocks_of("cdrom"):
         path = raw(cdrom, "path")
         if isinstance(path, str) and "exchange" in path.lower():
-            vm.exchange_evidence.append(Evidence(path, cdrom.attrs["path"].location, f"CD-ROM ISO {path}"))
+            attr = cdrom.attrs["path"]
+            vm.exchange_evidence.append(Evidence(path, attr.location, f"CD-ROM ISO {path}", attr.origins))
     return vm
 
 
 def _guest_os(vm: VirtualMachine, body: EvalBlock, clone: Optional[EvalBlock]) -> None:
     if raw(body, "guest_id") is None and clone is not None:
         reason = "the VM is cloned from a template and sets no guest_id; its OS is the template's"
-        vm.guest_os = vm.guest_os_supported = vm.image = unknown(clone.location, reason)
+        vm.guest_os = vm.image = unknown(clone.location, reason)
         return
     gid = attr_val(body, "guest_id", DEFAULT_GUEST_ID, as_str)
     if not gid.known:
-        vm.guest_os = vm.guest_os_supported = vm.image = gid
+        vm.guest_os = vm.image = gid
         return
-    what, supported = GUEST_IDS.get(gid.value.lower(), (None, False))
-    if what is None:
-        what = "a Windows other than Server 2008 R2, 2012 or 2012 R2" \
-            if gid.value.lower().startswith("win") else "not Windows Server"
     shown = f"guest_id {gid.value}" + (", the provider default" if gid.state == DEFAULT else "")
     vm.image = Val(shown, gid.state, gid.location, gid.origins)
-    vm.guest_os = Val(what, gid.state, gid.location, gid.origins)
-    vm.guest_os_supported = Val(supported, gid.state, gid.location, gid.origins)
+    found = guest_id_os(gid.value)
+    if found is None:
+        vm.guest_os = unknown(gid.location, f"guest_id {gid.value} is not a vSphere guest OS identifier exvlint "
+                                            "knows", gid.origins)
+    else:
+        vm.guest_os = Val(found, gid.state, gid.location, gid.origins)
+
+
+def guest_id_os(guest_id: str):
+    """The GuestOs a vSphere guest_id stands for (data/vsphere_guest_ids.csv); None for an identifier not in
+    the table that looks like a Windows one (a newer vSphere's, or a typo), which cannot be told."""
+    row = _guest_ids().get(guest_id.strip().lower())
+    if row is not None:
+        return guest_os(tuple(row["releases"].split("|")), name=row["name"], note=row["note"])
+    if guest_id.strip().lower().startswith("win"):
+        return None
+    return guest_os(("other",), name=f"not Windows ({guest_id})")
+
+
+@lru_cache(maxsize=1)
+def _guest_ids() -> dict:
+    return {row["guest_id"].lower(): row for row in read_table("vsphere_guest_ids")}
 
 
 def _disks(vm: VirtualMachine, inst: ResourceInstance, index: InstanceIndex, datastores: dict,

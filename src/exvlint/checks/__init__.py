@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable, Iterable, Optional
 
 from ..config import Config
-from ..findings import Finding, Location, Related, brief
+from ..findings import Finding, Location, brief
 from ..model import Deployment, Resource, Val, VirtualMachine
 from ..scope import disk_reason, exchange_reason, vm_label
 
@@ -81,7 +81,7 @@ class RuleContext:
             rel += tuple(subject.origins)
         rel = _distinct(rel, location)
         self.findings.append(Finding(
-            rule_id=self.rule_id, level=level or self.config.levels.get(self.rule_id) or self.levels[self.rule_id],
+            rule_id=self.rule_id, level=self.config.levels.get(self.rule_id) or level or self.levels[self.rule_id],
             message=f"{label} ({why}): {message}" if why else f"{label}: {message}",
             location=location, address=subject.address, related=rel, scope_reason=why, key=key,
             vm=vm.address if vm is not None and self.reason(vm) else "", anchors=_anchors(subject)))
@@ -160,4 +160,4 @@ def disk_label(disk) -> str:
     return f"{disk.role} disk {brief(disk.address, 200)}"
 
 
-from . import cpu, guest, memory, state, storage  # noqa: E402,F401  (registers the checks)
+from . import cpu, guest, lifecycle, memory, state, storage  # noqa: E402,F401  (registers the checks)

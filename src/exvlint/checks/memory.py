@@ -1,8 +1,14 @@
-"""Memory rules: memory that can change at run time, and vSphere memory that is not reserved."""
+"""Memory rules: memory that can change at run time, vSphere memory that is not reserved, and memory
+below Microsoft's minimum for the Exchange version and role."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..findings import Related
+from ..lookup import read_table
 from ..model import DEFAULT, words
+from ..scope import exchange_role
+from ..versions import version_related
 from . import RuleContext, check
 
 @check("EXV101", platforms=("vsphere", "hyperv"))
@@ -48,3 +54,39 @@ def _memory_related(memory) -> tuple:
     if memory.location is None:
         return ()
     return (Related(memory.location, "memory set here"),) + tuple(memory.origins)
+
+
+@lru_cache(maxsize=1)
+def memory_minimums() -> dict:
+    """(Exchange version, role) -> row of data/exchange_memory.csv."""
+    return {(row["version"], row["role"]): row for row in read_table("exchange_memory")}
+
+
+@check("EXV103", platforms=("azure", "vsphere", "hyperv"))
+def memory_below_minimum(deployment, ctx: RuleContext) -> None:
+    for vm in ctx.exchange_vms():
+        memory, version = vm.memory_mib, vm.exchange_version
+        if not memory.known:
+            ctx.unresolved(vm, memory, "the VM's memory")
+            continue
+        if not version.known:
+            ctx.unresolved(vm, version, "the Exchange version")
+            continue
+        role, why = exchange_role(vm)
+        row = memory_minimums().get((version.value.version, role))
+        if row is None:
+            continue
+        minimum_mib = int(row["minimum_gib"]) * 1024
+        if memory.value >= minimum_mib:
+            continue
+        dynamic = vm.dynamic_memory.known and vm.dynamic_memory.value is True
+        kind = words(vm.platform, "dynamic-memory-size", "memory") if dynamic else "memory"
+        # whole GB as GB, anything else in MB, so that 8191 MB never reads "8 GB is below 8 GB"
+        amount = f"{memory.value // 1024} GB" if memory.value % 1024 == 0 else f"{memory.value} MB"
+        shown = f"{kind} {amount}" + (" (the provider default)" if memory.state == DEFAULT else "")
+        source = f"size {vm.size.value}" if vm.size.known else ""
+        fix = words(vm.platform, "memory-fix", "give the VM more memory")
+        ctx.report(vm, f"{shown}{' of ' + source if source else ''} is below {row['minimum_gib']} GB, Microsoft's "
+                       f"{row['wording']} for the {role.capitalize()} role ({why}) of {version.value.described()}; "
+                       f"{fix}", memory, related=version_related(version), key="memory-minimum",
+                   level=row["level"])

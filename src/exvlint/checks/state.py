@@ -5,7 +5,7 @@ from ..findings import Related, brief
 from ..model import DEFAULT, words
 from . import RuleContext, check, disk_label
 
-# Disk snapshots and restore points (Azure) hold no memory state: a warning, not an error (rules.md).
+# Disk snapshots and restore points (Azure) hold no memory state: a warning, not an error (the rule document says why).
 _STATELESS_KINDS = {"disk", "restore-point"}
 
 

@@ -6,6 +6,7 @@ import re
 from ..findings import Location, Related, brief
 from ..model import DEFAULT, GIB, MIB, unknown, words
 from ..paths import glob_match
+from ..versions import of_vm, version_related
 from . import RuleContext, check, disk_label, gb, host_entry
 
 
@@ -45,6 +46,12 @@ def os_disk_too_small(deployment, ctx: RuleContext) -> None:
         disk = vm.os_disk
         if disk is None:
             continue
+        version = vm.exchange_version
+        if not version.known:
+            ctx.unresolved(vm, version, "the Exchange version")
+            continue
+        if version.value.version != "2013":  # the statement for 2016 and later has no OS disk formula
+            continue
         size, memory = disk.size_bytes, vm.memory_mib
         if not size.known:
             ctx.unresolved(vm, size, "the OS disk size")
@@ -61,8 +68,9 @@ def os_disk_too_small(deployment, ctx: RuleContext) -> None:
                 related += (Related(disk.attach_location, "the VM boots from this disk"),)
             dynamic = vm.dynamic_memory.known and vm.dynamic_memory.value is True
             kind = words(vm.platform, "dynamic-memory-size", "memory") if dynamic else "memory"
-            ctx.report(vm, f"OS disk {gb(size.value)} < 15 GB + {gb(memory.value * MIB)} {kind} = {gb(needed)}",
-                       size, related=related, key="os-disk")
+            ctx.report(vm, f"OS disk {gb(size.value)} < 15 GB + {gb(memory.value * MIB)} {kind} = {gb(needed)}, "
+                           f"the minimum for {version.value.described()}", size,
+                       related=related + version_related(version), key="os-disk")
 
 
 def _memory_source(vm, memory) -> str:
@@ -153,6 +161,24 @@ def _nas(ctx: RuleContext, disk, vm, reason, ds, what: str) -> None:
 
 
 def _smb_share(ctx: RuleContext, disk, vm, reason, ds) -> None:
+    version = of_vm(vm, ctx.config)
+    if not version.known:
+        ctx.unresolved(disk, version, "the Exchange version", vm=vm)
+        return
+    if version.value.version != "2013":  # from 2016 only fixed virtual disks may sit on an SMB 3.0 share
+        prov = disk.provisioning
+        if not prov.known:
+            ctx.unresolved(disk, prov, f"the type of {disk_label(disk)}", vm=vm)
+            return
+        if prov.value != "fixed":
+            fix = words(disk.platform, "smb-fixed-fix", "use a fixed-size virtual disk")
+            related = (Related(disk.placement.location, f"on {ds.description}"),) \
+                if disk.placement.location and disk.placement.location != prov.location else ()
+            ctx.report(disk, f"{disk_label(disk)} is a {disk.storage_type.value} on {ds.description}: "
+                             f"{version.value.described()} supports only fixed virtual disks on SMB 3.0 shares; "
+                             f"{fix}", prov, vm=vm, related=related + version_related(version), key=disk.address,
+                       reason=reason)
+            return
     host = disk.host if disk.host is not None else (vm.host if vm is not None else None)
     entry = host_entry(ctx.config, host)
     host_name = host.name.value if host is not None and host.name.known else None

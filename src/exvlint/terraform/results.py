@@ -29,9 +29,6 @@ class EvalBlock:
     unknown_blocks: set = field(default_factory=set)  # block types whose count is unknown (dynamic)
     synthetic: bool = False  # read from a .tf.json object that is also an attribute
 
-    def attr(self, name: str) -> Optional[EvalAttr]:
-        return self.attrs.get(name)
-
     def blocks_of(self, block_type: str) -> list:
         return [b for b in self.blocks if b.type == block_type]
 

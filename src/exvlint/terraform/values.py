@@ -61,10 +61,6 @@ def plain(value: Any) -> Any:
     return value
 
 
-def is_unknown(value: Any) -> bool:
-    return isinstance(value, Unknown)
-
-
 def contains_unknown(value: Any) -> bool:
     """True when the value is unknown or holds an unknown anywhere inside."""
     if isinstance(value, Unknown):
