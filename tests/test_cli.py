@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -38,6 +39,11 @@ GOOD = textwrap.dedent('''\
     variable "db_type" {
       default = "Premium_LRS"
     }
+    # outbound mail leaves through Azure Communication Services (SMTP relay, EXV501)
+    resource "azurerm_email_communication_service" "mail" {
+      name          = "exch-mail"
+      data_location = "Europe"
+    }
     ''')
 
 
@@ -65,8 +71,31 @@ def test_example_deployment_reports_its_problems(run_cli):
     assert any("exch-mbx-03" in l and "2019" in l for l in by_rule["EXV404"])
     assert any("128 GB < 15 GB + 128 GB memory = 143 GB" in l for l in by_rule["EXV304"])
     assert any("[warning]" in l for l in by_rule["EXV401"])
+    # the mailbox subnet's NSG lets the servers deliver mail themselves on TCP 25, and nothing shows a relay
+    [direct] = by_rule["EXV502"]
+    assert direct.startswith("examples/azure-exchange/main.tf:") and "allow-smtp-out" in direct
+    assert "exch-mbx-01, exch-mbx-02, exch-mbx-03" in direct
+    assert len(by_rule["EXV501"]) == 1 and "3 Exchange VMs" in by_rule["EXV501"][0]
     # every message says why the VM is Exchange
     assert all("(tag role=exchange-mailbox)" in l for l in lines[:-1]), out
+
+
+def test_example_with_a_relay_rule_passes_the_smtp_rules(run_cli, tmp_path):
+    """The fix the rule documents: the outbound rule allows only the relay, on 587. That is relay
+    evidence, so EXV501 passes too, and the other findings of the example stay."""
+    copy = tmp_path / "azure-exchange"
+    shutil.copytree(EXAMPLE, copy)
+    main = (copy / "main.tf").read_text()
+    smtp_out = main[main.index('name                       = "allow-smtp-out"'):]
+    smtp_out = smtp_out[:smtp_out.index("}")]
+    fixed = smtp_out.replace('"allow-smtp-out"', '"allow-relay-out"').replace(
+        'destination_port_range     = "25"', 'destination_port_range     = "587"').replace(
+        'destination_address_prefix = "Internet"', 'destination_address_prefix = "203.0.113.25/32"')
+    assert fixed != smtp_out
+    (copy / "main.tf").write_text(main.replace(smtp_out, fixed))
+    code, out, _ = run_cli("check", copy)
+    assert code == 1, out  # the storage and OS findings remain
+    assert "EXV301" in out and "EXV502" not in out and "EXV501" not in out, out
 
 
 def test_var_and_var_file_precedence(tree, run_cli):

@@ -27,7 +27,7 @@ def azure_vm(name: str, disk_type: str, size: str = "Standard_E8s_v5", role: str
 resource "azurerm_windows_virtual_machine" "{ident}" {{
   name = "{name}"
   size = "{size}"
-  tags = {{ role = "{role}" }}
+  tags = {{ role = "{role}", smtp_relay = "relay.example.com" }}
   os_disk {{
     storage_account_type = "Premium_LRS"
     disk_size_gb         = 256

@@ -23,6 +23,7 @@ MODULE = textwrap.dedent('''\
     resource "azurerm_windows_virtual_machine" "this" {
       name = var.name
       size = "Standard_E8s_v5"
+      tags = { smtp_relay = "relay.example.com" }  # EXV501: mail leaves through a relay
       os_disk {
         storage_account_type = "Premium_LRS"
         disk_size_gb         = 256
@@ -109,7 +110,7 @@ def test_hook_lints_a_child_module_through_its_callers(tmp_path):
     bad = commit("cheaper disks")
     output = bad.stdout + bad.stderr
     assert bad.returncode != 0, output
-    assert "modules/mailbox/main.tf:21:3: EXV301 [error] exch-mbx-01" in output, output
+    assert "modules/mailbox/main.tf:22:3: EXV301 [error] exch-mbx-01" in output, output
     # the module directory alone, with its defaults, has no Exchange VM: only its caller makes it one
     alone = subprocess.run([sys.executable, "-m", "exvlint", "check", "modules/mailbox"], cwd=work, env=dict(
         env, PYTHONPATH=str(ROOT / "src")), capture_output=True, text=True, timeout=120)

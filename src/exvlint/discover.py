@@ -104,6 +104,21 @@ def discover(paths: list, cache: files.FileCache, exclude: Optional[list] = None
     return units, found.diagnostics, found
 
 
+def callers_first(ordered: list, called: dict) -> list:
+    """The units no other unit calls (``called``: target -> callers), in order, then those reachable
+    from none of them (a module cycle), which are evaluated on their own so that the cycle is reported."""
+    roots = [d for d in ordered if d not in called]
+    reachable = set(roots)
+    changed = True
+    while changed:
+        changed = False
+        for target, callers in called.items():
+            if target not in reachable and callers & reachable:
+                reachable.add(target)
+                changed = True
+    return roots + [d for d in ordered if d not in reachable]
+
+
 def _excluded(dirpath: str, exclude: Optional[list]) -> bool:
     if not exclude:
         return False

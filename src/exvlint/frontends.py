@@ -8,6 +8,7 @@ the configuration beside it before the Terraform source front end looks).
 """
 from __future__ import annotations
 
+from .bicep.frontend import BicepFrontEnd
 from .terraform.frontend import PlanFrontEnd, TerraformFrontEnd
 
-FRONTENDS = (PlanFrontEnd(), TerraformFrontEnd())
+FRONTENDS = (PlanFrontEnd(), TerraformFrontEnd(), BicepFrontEnd())

@@ -14,6 +14,7 @@ from ..model import (DEFAULT, EXPLICIT, GIB, Datastore, Deployment, Disk, Eviden
 from ..terraform.results import EvalBlock, ResourceInstance
 from ..terraform.values import Unknown
 from . import azure_catalog as catalog
+from . import azurerm_files, azurerm_network, guest_scripts
 from .terraform_values import (InstanceIndex, as_bool, as_int, as_str, attr_val, first_block, raw,
                                refs_of, resource_label, string_map)
 
@@ -31,6 +32,12 @@ register_words(PLATFORM, {
     "premium-disk-fix": "use Premium_LRS or Premium_ZRS",
     "premium-size-fix": "choose a size with 's' in its feature letters (for example Standard_E8s_v5)",
     "hibernation-fix": "set hibernation_enabled = false",
+    "relay-fix": "record the relay where exvlint sees it: an Azure Communication Services email resource "
+                 "(azurerm_email_communication_service), an outbound NSG or firewall rule for TCP 587 to the "
+                 "relay's address, the tag smtp-relay on the Exchange VMs, or azure.smtp_relay in .exvlint.yaml",
+    "smtp-egress-fix": "allow only the relay's address and port (usually 587), or remove the rule",
+    "guest-share-fix": "keep Exchange databases, logs and queues on Premium managed disks (see EXV301), not on "
+                       "Azure Files or Azure NetApp Files",
     "memory-fix": "choose a size with more memory",
     "guest-os-fix": "choose the image SKU of a supported release (a new VM: Windows is not upgraded in place under Exchange)",
 })
@@ -38,7 +45,7 @@ register_words(PLATFORM, {
 
 def reads_type(rtype: str) -> bool:
     """Whether this adapter reads resources of ``rtype`` (unresolved ones deserve a --strict note)."""
-    return rtype in HANDLED
+    return rtype in HANDLED or rtype in azurerm_network.HANDLED or rtype in azurerm_files.HANDLED
 
 
 def handles(instance: ResourceInstance) -> bool:
@@ -50,6 +57,7 @@ def adapt(evaluated, deployment: Deployment) -> None:
     instances = evaluated.instances
     mine = [i for i in instances if i.type in HANDLED and i.mode == "managed"]
     if not mine:
+        azurerm_network.adapt(evaluated, deployment, {})  # a network without VMs (a hub, a landing zone)
         return
     deployment.platforms.add(PLATFORM)
     index = InstanceIndex(instances)
@@ -74,13 +82,18 @@ def adapt(evaluated, deployment: Deployment) -> None:
     for disk in deployment.disks + attached:  # every Azure disk is storage of its own (rules.md EXV307)
         if disk.platform == PLATFORM and not disk.placement.known:
             disk.placement = Val(f"its own Azure disk {disk.address}", DEFAULT, disk.location)
+    guest_code: dict = {}  # VM address -> [(texts, location, what)]: what runs inside the guest
+    for address, vm in vms.items():
+        _custom_data(index.by_address[address], guest_code)
     for inst in mine:
         if inst.type in EXTENSION_TYPES:
-            _extension(inst, index, vms)
+            _extension(inst, index, vms, guest_code)
         elif inst.type == "azurerm_snapshot":
             deployment.snapshots.append(_snapshot(inst, index, disks))
         elif inst.type == "azurerm_virtual_machine_restore_point_collection":
             deployment.snapshots.append(_restore_points(inst, index, vms))
+    azurerm_network.adapt(evaluated, deployment, vms)
+    azurerm_files.adapt(evaluated, deployment, vms, accounts, guest_code)
 
 
 def _resource_kw(inst: ResourceInstance) -> dict:
@@ -375,12 +388,34 @@ def _settings_text(value) -> str:
         return ""
 
 
-def _extension(inst: ResourceInstance, index: InstanceIndex, vms: dict) -> None:
+def _custom_data(inst: ResourceInstance, guest_code: dict) -> None:
+    """Custom data and user data run in the guest (Windows: a script the VM's setup reads)."""
+    profile = first_block(inst.body, "os_profile")  # the legacy VM keeps it in os_profile, as plain text
+    for block in (inst.body, profile):
+        for name in ("custom_data", "user_data"):
+            attr = block.attrs.get(name) if block is not None else None
+            if attr is not None and attr.value is not None:
+                guest_code.setdefault(inst.address, []).append(
+                    (guest_scripts.decode_custom_data(attr.value), attr.location, f"the VM's {name}"))
+
+
+def _extension(inst: ResourceInstance, index: InstanceIndex, vms: dict, guest_code: dict) -> None:
     body = inst.body
     targets = index.targets(body, "virtual_machine_id", VM_TYPES)
     if not targets or targets[0].address not in vms:
         return
     vm = vms[targets[0].address]
+    kind = "VM extension" if inst.type == "azurerm_virtual_machine_extension" else "run command"
+    for name in ("settings", "protected_settings"):
+        attr = body.attrs.get(name)
+        if attr is not None and attr.value is not None:
+            guest_code.setdefault(vm.address, []).append(
+                (guest_scripts.texts_of(attr.value), attr.location, f"{kind} {resource_label(inst)}"))
+    source = first_block(body, "source")
+    if source is not None and "script" in source.attrs:
+        attr = source.attrs["script"]
+        guest_code.setdefault(vm.address, []).append(
+            (guest_scripts.texts_of(attr.value), attr.location, f"{kind} {resource_label(inst)}"))
     # every attribute that mentions Exchange is evidence: one may name the version, another only the module
     for name in ("settings", "protected_settings", "name"):
         attr = body.attrs.get(name)

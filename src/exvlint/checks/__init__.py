@@ -160,4 +160,4 @@ def disk_label(disk) -> str:
     return f"{disk.role} disk {brief(disk.address, 200)}"
 
 
-from . import cpu, guest, lifecycle, memory, state, storage  # noqa: E402,F401  (registers the checks)
+from . import cpu, guest, lifecycle, mail, memory, state, storage  # noqa: E402,F401  (registers the checks)

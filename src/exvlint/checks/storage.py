@@ -111,9 +111,11 @@ def data_on_os_storage(deployment, ctx: RuleContext) -> None:
 
 # --------------------------------------------------------------------------- on-premises storage
 
-@check("EXV303", platforms=("vsphere", "hyperv"))
+@check("EXV303", platforms=("azure", "vsphere", "hyperv"))
 def nas_storage(deployment, ctx: RuleContext) -> None:
-    """NAS holding Exchange data fails; virtual disks on SMB need an SMB 3.0 host (2012 or later)."""
+    """NAS holding Exchange data fails; virtual disks on SMB need an SMB 3.0 host (2012 or later); a share
+    the guest maps must not hold Exchange data at all."""
+    _guest_mounted_shares(ctx)
     for disk, vm, reason in ctx.exchange_disks(["vsphere", "hyperv"]):
         ds = disk.datastore
         if ds is None:
@@ -259,3 +261,33 @@ def thin_provisioned_disk(deployment, ctx: RuleContext) -> None:
             fix = words(disk.platform, "thin-fix", "allocate the disk fully (thick)")
             ctx.report(disk, f"{disk_label(disk)} is thin provisioned ({how}) and holds {what}; {fix}", prov, vm=vm,
                        key=disk.address, reason=reason)
+
+
+def _guest_mounted_shares(ctx: RuleContext) -> None:
+    """A file share or NAS export that the VM's own code maps and gives Exchange data: the SMB 3.0
+    exception covers only virtual disk files on a share, never Exchange data stored on it directly."""
+    for vm in ctx.exchange_vms():
+        for mount in vm.file_mounts:
+            ds = mount.datastore
+            what = ds.description if ds is not None else f"the share {mount.target.value}"
+            drive = f" as {mount.drive.value}" if mount.drive.known and mount.drive.value else ""
+            how = f"mapped{drive} by {mount.what}" if mount.drive.value or not mount.drive.known else \
+                f"used by its UNC path in {mount.what}"
+            placed = [p for p in mount.exchange_paths if p.path.known]
+            if placed:
+                first = placed[0]
+                settings = ", ".join(f"{p.setting} {p.path.value}" for p in placed)
+                related = (Related(mount.location, f"{mount.what} maps {mount.target.value}{drive}"),)
+                if ds is not None and ds.location is not None:
+                    related += (Related(ds.location, ds.description),)
+                fix = words(vm.platform, "guest-share-fix", "keep Exchange data on block storage (virtual disks)")
+                ctx.report(vm, f"{settings} put{'s' if len(placed) == 1 else ''} Exchange data on {what}, {how}; "
+                           f"network-attached storage is not supported for Exchange data "
+                           f"(a file share may hold only virtual disk files); {fix}", first.path, related=related,
+                           key=f"share:{mount.target.value}")
+            elif mount.exchange_paths:
+                ctx.unresolved(vm, mount.exchange_paths[0].path, f"whether Exchange data is on {what}")
+            elif not mount.paths_elsewhere:  # the code sets no Exchange path at all: it may use the share
+                ctx.unresolved(vm, unknown(mount.location, f"{mount.what} maps {mount.target.value}{drive}, but the code "
+                                                           "does not show what the guest keeps there"),
+                               f"whether Exchange data is on {what}")

@@ -39,8 +39,9 @@ from typing import Any, Callable, Iterable, Optional
 from .. import files, limits
 from ..paths import Boundary
 from .graphemes import _glen, _graphemes
-from .values import (EvalError, Unknown, collect_refs, contains_unknown, equal, merge_unknown,
-                     normal_number, number_text, parse_number_text, to_bool, to_int, to_number, to_string, type_name)
+from .values import (EvalError, Unknown, collect_refs, contains_unknown, equal, hole, merge_unknown,
+                     normal_number, number_text, parse_number_text, to_bool, to_int, to_number, to_string, type_name,
+                     with_holes)
 
 
 __all__ = [
@@ -612,8 +613,14 @@ def _indent(spaces: Any, s: Any) -> str:
     return text.replace("\n", "\n" + " " * n)
 
 
-@_fn("join", 2, None)
-def _join(sep: Any, *lists: Any) -> str:
+@_fn("join", 2, None, unknowns=True)
+def _join(sep: Any, *lists: Any) -> Any:
+    if contains_unknown([sep, *lists]):
+        # unknown, but a script joined from lines keeps its readable text (holes for the unknown parts)
+        unknown = merge_unknown([sep, *lists])
+        if isinstance(sep, Unknown) or any(isinstance(lst, Unknown) for lst in lists):
+            return unknown
+        return Unknown(unknown.reason, unknown.refs, text=_join(sep, *with_holes(list(lists))))
     separator = _to_str(sep)
     items: list = []
     for li, lst in enumerate(lists):
@@ -1225,8 +1232,11 @@ def _b64decode(text: str) -> bytes:
         raise EvalError("failed to decode base64 data") from None
 
 
-@_fn("base64encode", 1)
-def _base64encode(s: Any) -> str:
+@_fn("base64encode", 1, unknowns=True)
+def _base64encode(s: Any) -> Any:
+    if contains_unknown(s):  # keep the readable text of a partly known script (custom_data)
+        unknown = merge_unknown([s])
+        return Unknown(unknown.reason, unknown.refs, text=hole(s) if isinstance(s, Unknown) else None)
     return base64.b64encode(_to_str(s).encode("utf-8")).decode("ascii")
 
 
@@ -1319,8 +1329,11 @@ def _json_encode(v: Any) -> str:
     raise EvalError(f"cannot serialize {type_name(v)} as JSON")
 
 
-@_fn("jsonencode", 1, nulls=_all_nulls)
-def _jsonencode(v: Any) -> str:
+@_fn("jsonencode", 1, nulls=_all_nulls, unknowns=True)
+def _jsonencode(v: Any) -> Any:
+    if contains_unknown(v):  # unknown, but its text stays readable with holes (extension settings)
+        unknown = merge_unknown([v])
+        return Unknown(unknown.reason, unknown.refs, text=_json_encode(with_holes(v)))
     return _json_encode(v)
 
 

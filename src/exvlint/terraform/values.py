@@ -39,6 +39,10 @@ class Unknown:
     # an object whose keys are not all known keeps its entries here, as (key, value) pairs
     # (vSphere custom_attributes are keyed by ids known only after apply)
     entries: tuple = field(default=(), compare=False, hash=False)
+    # a string built from known text and unknown parts reads as that text with each unknown part
+    # written as a hole (see ``hole``), so an adapter can still read a script whose storage key or
+    # address is known only after apply; for base64encode() it is the text before encoding
+    text: Optional[str] = field(default=None, compare=False, hash=False)
 
     def __repr__(self) -> str:  # short, for debugging and messages
         return f"<unknown: {self.reason}>"
@@ -88,6 +92,29 @@ def _collect(value: Any, found: set) -> None:
     elif isinstance(value, dict):
         for v in value.values():
             _collect(v, found)
+
+
+def hole(value: Any) -> str:
+    """How an unknown part reads inside a partly known string: its own text, ``${<address>.<attr>}``
+    when it comes from one resource attribute, else ``${?}``."""
+    if isinstance(value, Unknown) and value.text is not None:
+        return value.text
+    refs = collect_refs(value)
+    if len(refs) == 1:
+        ref = next(iter(refs))
+        return "${" + (f"{ref.address}.{ref.attr}" if ref.attr else ref.address) + "}"
+    return "${?}"
+
+
+def with_holes(value: Any) -> Any:
+    """``value`` with every unknown inside replaced by its hole text (for partial rendering)."""
+    if isinstance(value, Unknown):
+        return hole(value)
+    if isinstance(value, list):
+        return [with_holes(v) for v in value]
+    if isinstance(value, dict):
+        return {k: with_holes(v) for k, v in value.items()}
+    return value
 
 
 def merge_unknown(values: Iterable[Any], reason: str | None = None) -> Unknown:
@@ -316,5 +343,24 @@ class ResourceObject(dict):
 
     def get_attr(self, name: str) -> Any:
         if name in self:
-            return self[name]
+            value = self[name]
+            if isinstance(value, Unknown) and not value.refs:  # configured but unknown: still an edge
+                return Unknown(value.reason, frozenset({Ref(self.address, name)}), value.entries, value.text)
+            return value
         return Unknown(f"{self.address}.{name} is known only after apply", frozenset({Ref(self.address, name)}))
+
+
+class BlockObject(dict):
+    """A resource's nested block as a value (``azurerm_firewall.fw.ip_configuration[0]``): reading an
+    attribute it does not configure (``private_ip_address``) is an Unknown that refers to the resource."""
+
+    def __init__(self, address: str, attr: str, data: dict):
+        super().__init__(data)
+        self.address = address
+        self.attr = attr  # the resource's top-level block this is (inside)
+
+    def get_attr(self, name: str) -> Any:
+        if name in self:
+            return self[name]
+        return Unknown(f"{self.address}.{self.attr}[...].{name} is known only after apply",
+                       frozenset({Ref(self.address, self.attr)}))
