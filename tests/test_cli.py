@@ -373,6 +373,35 @@ def test_explain_renders_plain_text_for_a_terminal(run_cli):
     assert "    resource \"azurerm_managed_disk\"" in out  # code stays, indented
 
 
+def test_a_rule_without_a_check_says_so(capsys, monkeypatch):
+    """Whether a rule is checked is decided from the registered checks: take one away and the
+    catalog, explain and SARIF say it is documented but not checked."""
+    import exvlint.checks
+    from exvlint.cli import main
+    from exvlint.formatters import get_formatter
+
+    monkeypatch.delitem(exvlint.checks.CHECKS, "EXV502")
+    monkeypatch.chdir(ROOT)
+    main(["rules"])
+    lines = [l for l in capsys.readouterr().out.splitlines() if "not checked yet" in l]
+    assert [l.split()[0] for l in lines] == ["EXV502"]
+    main(["explain", "EXV502", "--format", "markdown"])
+    assert "Not checked yet" in capsys.readouterr().out
+    import exvlint
+
+    result = exvlint.lint(["examples/azure-exchange"])
+    rules = json.loads(get_formatter("sarif")(result, None))["runs"][0]["tool"]["driver"]["rules"]
+    r502 = next(r for r in rules if r["id"] == "EXV502")
+    assert r502["defaultConfiguration"]["enabled"] is False and "Not checked yet" in r502["fullDescription"]["text"]
+    assert all(r.get("defaultConfiguration", {}).get("enabled", True) for r in rules if r["id"] != "EXV502")
+    # and a configuration key that feeds an unchecked rule is an error
+    monkeypatch.delitem(exvlint.checks.CHECKS, "EXV501")
+    from exvlint.config import load_config
+
+    cfg = ROOT / "examples" / "azure-exchange2019" / ".exvlint.yaml"
+    assert any("smtp_relay has no effect" in e.message for e in load_config(str(cfg)).errors)
+
+
 def test_rules_not_yet_checked_say_so(run_cli):
     from exvlint.checks import CHECKS
 
