@@ -31,6 +31,9 @@ class RuleContext:
         self.config = config
         self.levels = levels  # rule id -> default level from the catalog
         self.findings: list = []
+        # (rule id, VM address or "", subject address, what) for every decision a rule could not make,
+        # recorded with or without --strict: the review report marks those cells "unknown"
+        self.undecided: list = []
         self.rule_id = ""
         self._reasons = {id(vm): exchange_reason(vm, config) for vm in deployment.vms}
 
@@ -80,13 +83,15 @@ class RuleContext:
         self.findings.append(Finding(
             rule_id=self.rule_id, level=self.config.levels.get(self.rule_id) or level or self.levels[self.rule_id],
             message=f"{label} ({why}): {message}" if why else f"{label}: {message}",
-            location=location, address=subject.address, related=rel, scope_reason=why, key=key))
+            location=location, address=subject.address, related=rel, scope_reason=why, key=key,
+            vm=vm.address if vm is not None and self.reason(vm) else "", anchors=_anchors(subject)))
 
     def unresolved(self, subject: Resource, val: Val, what: str, vm: Optional[VirtualMachine] = None) -> None:
         """A rule could not decide: an EXV001 note, shown only with --strict."""
+        vm = vm if vm is not None else (subject if isinstance(subject, VirtualMachine) else None)
+        self.undecided.append((self.rule_id, vm.address if vm is not None else "", subject.address, what))
         if not self.config.strict:
             return
-        vm = vm if vm is not None else (subject if isinstance(subject, VirtualMachine) else None)
         label = vm_label(vm) if vm is not None else _resource_label(subject)
         location, origins = _where(val, subject)
         detail = f": {val.reason}" if val.reason else ""
@@ -94,7 +99,15 @@ class RuleContext:
             rule_id="EXV001", level=self.config.levels.get("EXV001", "note"),
             message=f"{self.rule_id} cannot decide for {label} without {what}{detail}",
             location=location, address=subject.address, related=tuple(origins),
-            scope_reason=self.reason(vm) if vm is not None else "", key=f"{self.rule_id}:{what}"))
+            scope_reason=self.reason(vm) if vm is not None else "", key=f"{self.rule_id}:{what}",
+            vm=vm.address if vm is not None and self.reason(vm) else "", anchors=_anchors(subject)))
+
+
+def _anchors(subject: Resource) -> tuple:
+    """Where a suppression may be written for a finding about ``subject``, besides the finding's own
+    line: the subject's block and the module calls that create it."""
+    out = [subject.location] + list(subject.call_sites)
+    return tuple(dict.fromkeys(loc for loc in out if loc is not None))
 
 
 def _distinct(related: tuple, location: Location) -> tuple:

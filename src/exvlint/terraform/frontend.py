@@ -39,6 +39,12 @@ class TerraformFrontEnd:
         # then reports the cycle
         return [Unit(self, d, d) for d in callers_first(dirs, _called_dirs(dirs, scan.cache))]
 
+    def containing_units(self, path: str) -> Optional[list]:
+        """For a changed file: the root modules of its repository that call its module (see callers.py)."""
+        from .callers import containing_units
+
+        return containing_units(path)
+
     def load(self, unit: Unit, scan: Scan, config) -> tuple:
         result = Evaluator(unit.data, scan.cache, tuple(config.cli_inputs)).run()
         return result, [d for d in result.diagnostics if relevant(d)]
