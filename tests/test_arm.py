@@ -487,3 +487,17 @@ def test_a_parameters_file_named_on_the_command_line_lints_its_template_with_it_
     dev = lint([str(case / "mailbox.parameters.dev.json")])
     assert not [f for f in prod.findings if f.rule_id == "EXV301"]  # Premium_ZRS
     assert [f.location.path for f in dev.findings if f.rule_id == "EXV301"] == [str(case / "mailbox.json")]
+
+
+def test_a_changed_linked_template_is_linted_through_its_caller(tmp_path, run_cli):
+    """What the pre-commit hook relies on: a linked template named alone is checked through the
+    template that links it (with the caller's values), as the Terraform front end does for modules."""
+    import shutil
+    import subprocess
+
+    shutil.copytree(RULES / "EXV301" / "arm_linked_template_relative_path", tmp_path / "repo")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path / "repo", check=True)
+    code, out, _ = run_cli("check", "nested/mailbox-vm.json", "--select", "EXV301", cwd=tmp_path / "repo")
+    assert code == 1 and "exch-mbx-07-log" in out and "azuredeploy.json:22" in out, out
+    code, out, _ = run_cli("check", "azuredeploy.json", "--select", "EXV301", cwd=tmp_path / "repo")
+    assert code == 1 and "exch-mbx-07-log" in out, out

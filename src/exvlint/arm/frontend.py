@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
 
 from .. import files
 from ..adapters import arm as arm_adapter
-from ..discover import Scan, Unit
+from ..discover import SKIP_DIRS, Scan, Unit
 from ..findings import Diagnostic, Location
+from ..paths import Boundary, find_repository
 from .template import evaluate, is_parameters_file, is_template, parse_json
 
 _SCHEMA_MARKERS = ("deploymenttemplate.json", "deploymentparameters.json")
@@ -117,6 +119,56 @@ class ArmFrontEnd:
         if isinstance(unit.data, Exception):  # evaluation failed while the units were made
             raise unit.data
         return unit.data, [d for d in unit.data.diagnostics if relevant(d)]
+
+    def containing_units(self, path: str) -> Optional[list]:
+        """Paths to lint so that a changed template is checked through the templates that link to it
+        (pre-commit passes changed files); None for a file that is not a template. A parameters file
+        needs nothing more: named, it brings its template."""
+        if not path.endswith(".json") or path.endswith(_NOT_OURS) or not os.path.isfile(path):
+            return None
+        repo = find_repository(path)
+        try:
+            head = files.read_bytes(path, Boundary([repo or os.path.dirname(os.path.abspath(path))]))[:8192]
+        except files.InputError:
+            return None  # the run that lints the file reports it
+        if _SCHEMA_MARKERS[0] not in head.decode("utf-8", "replace").lower():
+            return None
+        if repo is None:
+            return [path]
+        linkers = _linkers(repo)
+        target, seen, todo, roots = os.path.realpath(path), set(), [os.path.realpath(path)], []
+        while todo:  # up the chain of templates whose templateLink may name the file
+            current = todo.pop()
+            up = [t for t, text in linkers if os.path.basename(current).lower() in text and t != current]
+            if not up and current != target:
+                roots.append(current)
+            for t in up:
+                if t not in seen:
+                    seen.add(t)
+                    todo.append(t)
+        shown = [os.path.relpath(r) if not os.path.isabs(path) else r for r in sorted(roots)]
+        return shown + [path]  # the file itself too: evaluated on its own only when no caller links it
+
+
+@lru_cache(maxsize=8)
+def _linkers(repo: str) -> tuple:
+    """(real path, lower-case text) of the templates in the repository that have a templateLink,
+    read lexically (a lint run evaluates what they really link)."""
+    boundary = Boundary([repo])  # the index reads nothing outside the repository
+    out = []
+    for dirpath, dirnames, filenames in os.walk(repo):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.endswith(".json") or name.endswith(_NOT_OURS):
+                continue
+            path = os.path.join(dirpath, name)
+            try:
+                text = files.read_bytes(path, boundary).decode("utf-8", "replace").lower()
+            except files.InputError:
+                continue
+            if "templatelink" in text and _SCHEMA_MARKERS[0] in text[:8192]:
+                out.append((os.path.realpath(path), text))
+    return tuple(out)
 
 
 def relevant(diagnostic) -> bool:
