@@ -7,6 +7,7 @@ back from this implementation.
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -501,3 +502,21 @@ def test_a_changed_linked_template_is_linted_through_its_caller(tmp_path, run_cl
     assert code == 1 and "exch-mbx-07-log" in out and "azuredeploy.json:22" in out, out
     code, out, _ = run_cli("check", "azuredeploy.json", "--select", "EXV301", cwd=tmp_path / "repo")
     assert code == 1 and "exch-mbx-07-log" in out, out
+
+
+def test_a_template_linking_its_own_repository_raw_files(tmp_path):
+    """Templates that link to their own repository's raw files on GitHub: the URL's last folder and
+    file name a file of the scanned tree, even when the scanned tree is the template's own folder."""
+    from exvlint.engine import lint
+
+    sample = tmp_path / "exchange-lab"
+    nested = RULES / "EXV301" / "arm_linked_template_relative_path"
+    sample.mkdir()
+    (sample / "mailbox-vm.json").write_text((nested / "nested" / "mailbox-vm.json").read_text())
+    caller = json.loads((nested / "azuredeploy.json").read_text())
+    caller["resources"][0]["properties"]["templateLink"] = {
+        "uri": "https://raw.githubusercontent.com/someone/labs/master/exchange-lab/mailbox-vm.json"}
+    (sample / "azuredeploy.json").write_text(json.dumps(caller, indent=2))
+    result = lint([str(sample)])
+    assert [(f.rule_id, os.path.basename(f.location.path)) for f in result.findings if f.rule_id == "EXV301"] == \
+        [("EXV301", "mailbox-vm.json")]

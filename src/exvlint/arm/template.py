@@ -341,14 +341,15 @@ class Evaluation:
             return None
         segments = [urllib.parse.unquote(s) for s in parsed.path.split("/") if s and s not in (".", "..")]
         folder = os.path.dirname(linking) or "."
-        seen = set()
-        while self.boundary.contains(folder) and os.path.realpath(folder) not in seen:
-            seen.add(os.path.realpath(folder))
+        for _ in range(len(segments)):  # up from the linking template (its folder may be the whole tree)
             for k in range(len(segments), 1, -1):
                 candidate = os.path.normpath(os.path.join(folder, *segments[-k:]))
-                if os.path.isfile(candidate):
+                if self.boundary.contains(candidate) and os.path.isfile(candidate):
                     return candidate
-            folder = os.path.normpath(os.path.join(folder, os.pardir))
+            parent = os.path.normpath(os.path.join(folder, os.pardir))
+            if os.path.realpath(parent) == os.path.realpath(folder):
+                break
+            folder = parent
         return None
 
 
