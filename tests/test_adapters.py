@@ -196,7 +196,6 @@ def _vm(vm: VirtualMachine, case: Path) -> dict:
         "os_disk": _disk(vm.os_disk, case),
         "data_disks": [_disk(d, case) for d in vm.data_disks],
         "data_disks_complete": _val(vm.data_disks_complete, case),
-        "exchange_evidence": [f"{e.what} @ {_where(e.location, case)}" for e in vm.exchange_evidence],
         "network_interfaces": [nic.address for nic in vm.network_interfaces],
         "network_interfaces_complete": _val(vm.network_interfaces_complete, case),
         "file_mounts": [_mount(m, case) for m in vm.file_mounts],

@@ -213,7 +213,7 @@ def test_junit_unknown_is_skipped_and_input_errors_are_errors(tmp_path, run_cli)
 def _tables(markdown: str) -> list:
     """Tables as lists of rows of cell texts, the way a CommonMark + GFM-tables renderer reads them."""
     tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
-    tables, row, in_table = [], None, False
+    tables, row = [], None
     for t in tokens:
         if t.type == "table_open":
             tables.append([])
@@ -253,7 +253,7 @@ def test_markdown_review_table_and_sections(run_cli, tmp_path):
 def test_markdown_marks_what_could_not_be_decided(tmp_path, run_cli):
     code, out, _ = run_cli("check", UNKNOWN_CASE, "-f", "markdown")
     [table] = _tables(out)
-    header, row = table[0], dict(zip(table[0], table[1]))
+    row = dict(zip(table[0], table[1]))
     assert row["Storage"] == "❔ unknown (EXV301)"
     assert "could not decide without: the storage type of data disk exch-mbx-01-db01" in out
 

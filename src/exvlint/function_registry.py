@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from . import limits
-from .terraform.values import EvalError, Unknown, contains_unknown, merge_unknown
+from .evaluation import EvalError, contains_unknown, merge_unknown
 
 __all__ = ["FunctionRegistry", "FunctionSpec", "NotOffline", "no_nulls", "all_nulls", "nulls_from"]
 

@@ -11,7 +11,7 @@ from typing import Any, Callable, Optional
 
 from ..arm.result import ArmResource, ArmResult, View
 from ..model import DEFAULT, EXPLICIT, Datastore, Deployment, Disk, Evidence, Snapshot, Val, VirtualMachine, unknown
-from ..terraform.values import Unknown, collect_refs, contains_unknown
+from ..evaluation import Unknown, collect_refs, contains_unknown
 from . import azure
 from . import azure_catalog as catalog
 from .azure import PLATFORM

@@ -15,7 +15,7 @@ from typing import Any, Optional
 
 from ..findings import Location, Related
 from ..model import DEFAULT, EXPLICIT, GIB, Datastore, Evidence, Val, VirtualMachine, register_words, unknown
-from ..terraform.values import Unknown
+from ..evaluation import Unknown
 from . import azure_catalog as catalog
 
 PLATFORM = "azure"

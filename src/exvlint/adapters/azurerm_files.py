@@ -15,7 +15,7 @@ from typing import Optional
 
 from ..model import DEFAULT, EXPLICIT, Datastore, Deployment, ExchangePath, FileMount, Val, unknown
 from ..terraform.evaluate import ResourceInstance
-from ..terraform.values import collect_refs
+from ..evaluation import collect_refs
 from . import guest_scripts as gs
 from .terraform_values import as_str, attr_val, raw, resource_label
 

@@ -23,7 +23,7 @@ from ..findings import Location
 from ..model import (DEFAULT, EXPLICIT, Attachment, Deployment, Evidence, IpConfiguration, NetworkInterface,
                      NetworkRule, Route, RouteTable, RuleSet, Subnet, Val, unknown)
 from ..terraform.evaluate import EvalAttr, EvalBlock, ResourceInstance
-from ..terraform.values import Unknown, collect_refs, contains_unknown
+from ..evaluation import Unknown, collect_refs, contains_unknown
 from .terraform_values import InstanceIndex, as_int, as_str, attr_val, raw, resource_label
 
 PLATFORM = "azure"

@@ -16,7 +16,7 @@ from ..lookup import read_table
 from ..model import (DEFAULT, EXPLICIT, GIB, Datastore, Deployment, Disk, Evidence, Host, Snapshot, Val, register_words,
                      VirtualMachine, unknown)
 from ..terraform.results import EvalBlock, ResourceInstance
-from ..terraform.values import collect_refs
+from ..evaluation import collect_refs
 from ..windows import guest_os
 from .terraform_values import InstanceIndex, as_bool, as_int, as_str, first_block, raw
 from .terraform_values import attr_val

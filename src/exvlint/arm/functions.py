@@ -23,7 +23,7 @@ from typing import Any, Callable, Optional
 
 from .. import limits
 from ..function_registry import FunctionRegistry, NotOffline, all_nulls, nulls_from
-from ..terraform.values import EvalError, Unknown, contains_unknown, merge_unknown, plain
+from ..evaluation import EvalError, Unknown, contains_unknown, merge_unknown, plain
 
 ARM_FUNCTIONS = FunctionRegistry("ARM", fold_case=True)
 fn = ARM_FUNCTIONS.register

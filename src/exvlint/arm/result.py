@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ..findings import Location, Related
-from ..terraform.values import Unknown
+from ..evaluation import Unknown
 
 __all__ = ["EvDict", "EvList", "View", "ArmResource", "ArmResult", "UnknownBlock", "find_key", "MISSING"]
 

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import os
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional, Union
 
 from .. import files, jsonpos, limits
 from ..findings import Diagnostic, Location, Related
 from ..paths import Boundary
-from ..terraform.values import EvalError, Ref, Unknown, located, merge_unknown
+from ..evaluation import EvalError, Ref, Unknown, located, merge_unknown
 from . import functions
 from .expressions import Call, ExpressionError, Index, Literal, Member, is_expression, parse, unescape
 from .result import ArmResource, ArmResult, EvDict, EvList, UnknownBlock, View, find_key

@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape, quoteattr
 from ..catalog import load_catalog
 from ..findings import LEVEL_RANK
 from . import repo_relative
-from .verdicts import FAIL, UNKNOWN, review, rules_with_verdicts
+from .verdicts import UNKNOWN, review, rules_with_verdicts
 
 
 def _timestamp() -> str:
