@@ -111,3 +111,21 @@ def test_a_check_covers_only_the_platforms_of_its_document(monkeypatch) -> None:
     docs["EXV301"] = dataclasses.replace(docs["EXV301"], platforms=("vsphere",))
     monkeypatch.setattr(catalog_module, "load_catalog", lambda: docs)
     assert not any(f.rule_id == "EXV301" for f in run_case(case, _load_case(case)).findings)
+
+
+def test_a_crashing_rule_is_an_exv002_and_the_others_still_run(monkeypatch) -> None:
+    import exvlint.checks as checks
+
+    case = RULES_DIR / "EXV301" / next(p.name for p in sorted((RULES_DIR / "EXV301").iterdir())
+                                       if (p / "case.yaml").is_file() and _load_case(p).get("findings")
+                                       and _load_case(p).get("platform") == "azure")
+
+    def broken(deployment, ctx):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setitem(checks.CHECKS, "EXV302", broken)
+    result = run_case(case, _load_case(case))
+    crashed = [f for f in result.findings if f.rule_id == "EXV002"]
+    assert len(crashed) == 1 and "EXV302" in crashed[0].message and "ZeroDivisionError" in crashed[0].message
+    assert any(f.rule_id == "EXV301" for f in result.findings)
+    assert result.exit_code() == 2
