@@ -358,21 +358,17 @@ class _Converter:
     # -- expressions
     def expr(self, node: Any) -> Expr:
         """An ``expression`` node: a term, optionally parenthesised, then postfix operators."""
-        children = [c for c in node.children if c.type != "comment"]
-        if children[0].type == "(":
-            inner = self.expr(children[1])
-            rest = children[3:]
-            if not rest:
-                return inner
-            return self.postfix(inner, rest, node)
-        return self.sequence(children, node)
+        return self.sequence([c for c in node.children if c.type != "comment"], node)
 
     def sequence(self, children: list, node: Any) -> Expr:
-        """A term and its postfix operators (the operands of operations come flattened like this)."""
-        first = self.term(children[0])
-        if len(children) == 1:
-            return first
-        return self.postfix(first, children[1:], node)
+        """A term, maybe in parentheses, and its postfix operators (operands of operations come like this)."""
+        if children[0].type == "(":
+            first = self.expr(children[1])
+            rest = children[3:]
+        else:
+            first = self.term(children[0])
+            rest = children[1:]
+        return self.postfix(first, rest, node) if rest else first
 
     def postfix(self, obj: Expr, ops: list, node: Any) -> Expr:
         line, col = self.pos(node.start_point)
@@ -428,7 +424,8 @@ class _Converter:
         if kind == "null_lit":
             return Literal(None)
         if kind == "string_lit":
-            return Template([self.string_value(inner)] if inner.child_count > 2 else [])
+            value = self.string_value(inner)
+            return Template([value] if value else [])
         raise HCLSyntaxError(f"unsupported literal {kind}", *self.pos(inner.start_point))
 
     def t_variable_expr(self, node: Any) -> Expr:
@@ -559,8 +556,23 @@ class _Converter:
         return Call(name, args, expand)
 
     def t_conditional(self, node: Any) -> Expr:
-        c, t, f = [self.expr(x) for x in node.children if x.type == "expression"]
-        return Conditional(c, t, f)
+        # tree-sitter-hcl groups `a ? b : c ? d : e` as `(a ? b : c) ? d : e`; HCL groups conditionals
+        # to the right, `a ? b : (c ? d : e)`, so a chain is collected and rebuilt from the right
+        chain = []  # (then, else) pairs, outermost first
+        while True:
+            cond, then, other = [x for x in node.children if x.type == "expression"]
+            chain.append((then, other))
+            inner = [c for c in cond.children if c.type != "comment"]
+            if len(inner) != 1 or inner[0].type != "conditional":
+                break
+            node = inner[0]
+        chain.reverse()
+        result = self.expr(chain[-1][1])
+        for i in range(len(chain) - 1, 0, -1):
+            test = chain[i - 1][1]
+            line, col = self.pos(test.start_point)
+            result = Conditional(self.expr(test), self.expr(chain[i][0]), result, line=line, col=col)
+        return Conditional(self.expr(cond), self.expr(chain[0][0]), result)
 
     def t_operation(self, node: Any) -> Expr:
         inner = node.children[0]
@@ -568,7 +580,7 @@ class _Converter:
         children = [c for c in inner.children if c.type != "comment"]
         if inner.type == "unary_operation":
             return Unary(self.text(children[0]), self.sequence(children[1:], children[1]), line=line, col=col)
-        split = next(i for i, c in enumerate(children) if i and not c.is_named)
+        split = next(i for i, c in enumerate(children) if i and not c.is_named and c.type not in ("(", ")"))
         left = self.sequence(children[:split], inner)
         right_nodes = children[split + 1:]
         right = self.sequence(right_nodes, right_nodes[0])
