@@ -330,8 +330,14 @@ class _Converter:
     def block(self, node: Any) -> Block:
         names = []
         body = Body()
+        row = node.start_point[0]
         for child in node.children:
             kind = child.type
+            if kind in ("identifier", "string_lit", "block_start") and child.start_point[0] != row:
+                # tree-sitter reads over newlines here; HCL wants the type, labels and { on one line
+                line, col = self.pos(child.start_point)
+                raise HCLSyntaxError(f"invalid HCL syntax near {self.text(child)[:40]!r}: a block's labels and "
+                                     "its { must be on the line of its type", line, col)
             if kind == "identifier":
                 names.append(_intern(self.text(child)))
             elif kind == "string_lit":
