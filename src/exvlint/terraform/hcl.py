@@ -8,6 +8,7 @@ parser and checks that both yield the same AST (``tests/hcl_reference.py``).
 """
 from __future__ import annotations
 
+import gc
 import re
 import sys
 from dataclasses import dataclass, field
@@ -179,40 +180,59 @@ class ParsedFile:
 
 _intern = sys.intern
 _PARSER: Any = None
-_COMMENTS: Any = None
 
 
-def _parser() -> tuple:
-    """The tree-sitter parser and comment query, built on first use (imports cost ~10 ms)."""
-    global _PARSER, _COMMENTS
+def _parser() -> Any:
+    """The tree-sitter parser, built on first use (the imports cost ~10 ms)."""
+    global _PARSER
     if _PARSER is None:
         import tree_sitter
         import tree_sitter_hcl
 
-        language = tree_sitter.Language(tree_sitter_hcl.language())
-        _PARSER = tree_sitter.Parser(language)
-        _COMMENTS = tree_sitter.QueryCursor(tree_sitter.Query(language, "(comment) @c"))
-    return _PARSER, _COMMENTS
+        _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+    return _PARSER
 
 
 def parse_hcl(text: str, path: str = "<string>") -> ParsedFile:
     """Parse HCL text; raises HCLSyntaxError with line and column on bad input."""
     if not text.endswith("\n"):
         text += "\n"
-    parser, comment_query = _parser()
     src = text.encode("utf-8", "surrogatepass")
-    root = parser.parse(src).root_node
+    root = _parser().parse(src).root_node
     conv = _Converter(src, text)
     if root.has_error:
         raise conv.syntax_error(root)
-    comments = [Comment(conv.pos(c.start_point)[0], conv.text(c).strip())
-                for c in comment_query.captures(root).get("c", ())]
-    comments.sort(key=lambda c: c.line)
+    comments = _comments(root, src)
     body = Body()
-    for child in root.children:
-        if child.type == "body":
-            conv.fill_body(child, body)
+    # the AST has no reference cycles: the cyclic collector would only rescan it, again and again
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for child in root.children:
+            if child.type == "body":
+                conv.fill_body(child, body)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     return ParsedFile(path, body, comments)
+
+
+_COMMENT_START = re.compile(rb"#|//|/\*")
+
+
+def _comments(root: Any, src: bytes) -> list:
+    """Every comment, wherever it is: each place that could open one is looked up in the tree."""
+    out = []
+    covered = 0  # a comment's own text may hold more comment markers
+    for m in _COMMENT_START.finditer(src):
+        start = m.start()
+        if start < covered:
+            continue
+        node = root.descendant_for_byte_range(start, start + 1)
+        if node is not None and node.type == "comment" and node.start_byte == start:
+            covered = node.end_byte
+            out.append(Comment(node.start_point[0] + 1, src[start:covered].decode("utf-8", "surrogatepass").strip()))
+    return out
 
 
 def parse_expression(text: str, line_offset: int = 0) -> Expr:
@@ -321,8 +341,12 @@ class _Converter:
 
     def attribute(self, node: Any) -> Attribute:
         children = node.children
-        name = _intern(self.text(children[0]))
-        expr_node = [c for c in children if c.type == "expression"][-1]
+        first = children[0]
+        name = _intern(self.src[first.start_byte:first.end_byte].decode("utf-8", "surrogatepass"))
+        expr_node = children[2] if len(children) == 3 else [c for c in children if c.type == "expression"][-1]
+        if self.lines is None:
+            (line, col), (end_line, end_col) = node.start_point, node.end_point
+            return Attribute(name, self.expr(expr_node), line + 1, col + 1, end_line + 1, end_col + 1)
         line, col = self.pos(node.start_point)
         end_line, end_col = self.pos(node.end_point)
         return Attribute(name, self.expr(expr_node), line, col, end_line, end_col)
@@ -364,7 +388,10 @@ class _Converter:
     # -- expressions
     def expr(self, node: Any) -> Expr:
         """An ``expression`` node: a term, optionally parenthesised, then postfix operators."""
-        return self.sequence([c for c in node.children if c.type != "comment"], node)
+        children = node.children
+        if len(children) == 1:  # most expressions: one term
+            return self.term(children[0])
+        return self.sequence([c for c in children if c.type != "comment"], node)
 
     def sequence(self, children: list, node: Any) -> Expr:
         """A term, maybe in parentheses, and its postfix operators (operands of operations come like this)."""
@@ -410,7 +437,11 @@ class _Converter:
             raise HCLSyntaxError(f"unsupported expression {node.type}", *self.pos(node.start_point))
         result = handler(self, node)
         if not result.line:
-            result.line, result.col = self.pos(node.start_point)
+            if self.lines is None:
+                row, col = node.start_point
+                result.line, result.col = row + 1, col + 1
+            else:
+                result.line, result.col = self.pos(node.start_point)
         return result
 
     def t_expression(self, node: Any) -> Expr:
