@@ -12,7 +12,8 @@ from typing import Optional
 
 from .findings import Location
 from .scope import glob_match
-from .terraform.evaluate import Diagnostic, parse_file, tf_files
+
+# the Terraform reader is imported where a directory holds Terraform files (start-up time)
 
 SKIP_DIRS = {".git", ".terraform", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox"}
 TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
@@ -31,6 +32,8 @@ def discover(paths: list, parse_cache: dict, exclude: Optional[list] = None) -> 
     tf_dirs: list = []
     for path in paths:
         if not os.path.exists(path):
+            from .terraform.evaluate import Diagnostic
+
             units.diagnostics.append(Diagnostic("EXV000", Location(path), "no such file or directory"))
             continue
         if os.path.isdir(path):
@@ -50,6 +53,8 @@ def discover(paths: list, parse_cache: dict, exclude: Optional[list] = None) -> 
             tf_dirs.append(directory)  # Terraform references cross files: read the whole module
             units.files.add(path)
         else:
+            from .terraform.evaluate import Diagnostic
+
             units.diagnostics.append(Diagnostic("EXV000", Location(path), "not a Terraform file or directory exvlint can read"))
     seen = set()
     ordered = []
@@ -87,6 +92,10 @@ def _excluded(dirpath: str, exclude: Optional[list]) -> bool:
 
 def _called_dirs(dirs: list, parse_cache: dict) -> dict:
     """Scanned directories that another scanned directory calls as a local module -> callers."""
+    if not dirs:
+        return {}
+    from .terraform.evaluate import parse_file, tf_files
+
     scanned = set(dirs)
     called: dict = {}
     for d in dirs:

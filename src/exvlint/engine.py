@@ -7,15 +7,14 @@ import traceback
 from dataclasses import dataclass, field
 
 from . import suppress
-from .adapters import TERRAFORM_ADAPTERS
 from .catalog import load_catalog
-from .checks import CHECKS, RuleContext
 from .config import Config
 from .discover import discover
 from .findings import LEVEL_RANK, Finding, Location
-from .model import Deployment
 from .paths import git_root, is_within, repo_relative, repository_root
-from .terraform.evaluate import Evaluator, load_modules_json
+
+# the evaluator, adapters, model and checks are imported when there is something to lint
+# (start-up time matters for a pre-commit hook)
 
 INPUT_ERRORS = {"EXV000", "EXV003"}
 
@@ -53,6 +52,10 @@ def lint(paths: list, config: Config | None = None) -> LintResult:
         elif plan is not None:
             plans.append(plan)
     planned_dirs = {os.path.normpath(p.config_dir) for p in plans}
+    if plans or units.terraform_roots:
+        from .adapters import TERRAFORM_ADAPTERS
+        from .model import Deployment
+        from .terraform.evaluate import Evaluator, load_modules_json
     for plan in plans:  # a plan is the resolved form of the module beside it: each resource once
         deployment = Deployment(name=plan.path)
         try:
@@ -115,7 +118,9 @@ def _boundary(root: str, paths: list):
     return git_root(root)
 
 
-def run_checks(deployment: Deployment, config: Config, levels: dict) -> list:
+def run_checks(deployment: "Deployment", config: Config, levels: dict) -> list:
+    from .checks import CHECKS, RuleContext
+
     ctx = RuleContext(deployment, config, levels)
     for rule_id, fn in sorted(CHECKS.items()):
         if not suppress.selected(rule_id, config):
@@ -143,6 +148,8 @@ def _relevant(address: str) -> bool:
     if not rest:  # the address of a module call: its resources may be anything
         return True
     rtype = rest[len("data."):] if rest.startswith("data.") else rest
+    from .adapters import TERRAFORM_ADAPTERS
+
     return any(adapter.reads_type(rtype.split(".")[0]) for adapter in TERRAFORM_ADAPTERS)
 
 
