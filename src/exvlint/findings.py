@@ -8,7 +8,7 @@ from typing import Optional
 LEVEL_RANK = {"none": 0, "note": 1, "warning": 2, "error": 3}
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)  # slots: a large tree has hundreds of thousands
 class Location:
     """A place in a source file. ``path`` is as the user gave it (relative or absolute)."""
 
@@ -24,7 +24,7 @@ class Location:
         return self.path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Related:
     """A second place that explains a finding, e.g. where a value came from."""
 

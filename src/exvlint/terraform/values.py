@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A reference to an attribute of a resource instance, e.g. ``azurerm_managed_disk.db.id``."""
 
@@ -27,7 +27,7 @@ class Ref:
     attr: str  # first attribute name after the address ("" for the whole object)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unknown:
     """A value not known before apply (or not resolvable offline)."""
 
