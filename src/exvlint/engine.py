@@ -1,6 +1,7 @@
 """The pipeline: discover -> parse -> evaluate -> normalize -> check -> suppress -> report."""
 from __future__ import annotations
 
+import gc
 import os
 import re
 import traceback
@@ -37,6 +38,18 @@ class LintResult:
 
 def lint(paths: list, config: Config | None = None) -> LintResult:
     """Lint ``paths`` (files or directories) and return every finding."""
+    # a run builds millions of small acyclic objects: the cyclic collector only rescans them
+    # (about 40% of a 60,000-resource run) and finds nothing to free
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _lint(paths, config)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _lint(paths: list, config: Config | None) -> LintResult:
     config = config or Config()
     levels = {rid: doc.level for rid, doc in load_catalog().items()}
     findings: list = list(config.errors)

@@ -32,7 +32,7 @@ class Related:
     message: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     rule_id: str
     level: str  # error | warning | note

@@ -29,7 +29,7 @@ MAX_INSTANCES = 10_000
 # --------------------------------------------------------------------------- results
 
 
-@dataclass
+@dataclass(slots=True)
 class EvalAttr:
     name: str
     value: Any
