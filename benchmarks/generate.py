@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 # hook for further formats: each is called once per site and returns how many files it wrote
 EXTRA_GENERATORS: list = []  # list[Callable[[Path, int, "SitePlan"], int]]

@@ -7,13 +7,14 @@ nothing at run time imports it, and python-hcl2 is a test dependency only.
 from __future__ import annotations
 
 import re
-from typing import Any, Union
+from typing import Union
 
 from lark import Token, Tree
 
+from exvlint.terraform import hcl
 from exvlint.terraform.hcl import (Attribute, Block, Body, Call, Comment, Conditional, Expr, ForExpr, GetAttr,
                                    HCLSyntaxError, Index, Literal, Name, ObjectExpr, ParsedFile, Splat, Template,
-                                   TupleExpr, Unary, Binary, _assemble_directives, _shift_lines, _unescape,
+                                   TupleExpr, Unary, Binary, _assemble_directives, _unescape,
                                    parse_template)
 
 
@@ -101,11 +102,7 @@ def _blank_block_comments(text: str) -> tuple:
 
 def parse_expression(text: str, line_offset: int = 0) -> Expr:
     """One expression, parsed by the reference parser."""
-    parsed = parse_hcl("__x = (\n" + text + "\n)\n")
-    expr = parsed.body.attributes["__x"].expr
-    if line_offset:
-        _shift_lines(expr, line_offset - 2)
-    return expr
+    return hcl.parse_expression(text, line_offset, parse_hcl)
 
 
 def _syntax_message(exc: Exception) -> str:

@@ -6,6 +6,7 @@ import os
 import re
 import traceback
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import suppress
 from .catalog import load_catalog
@@ -16,6 +17,8 @@ from .paths import git_root, is_within, repo_relative, repository_root
 
 # the evaluator, adapters, model and checks are imported when there is something to lint
 # (start-up time matters for a pre-commit hook)
+if TYPE_CHECKING:
+    from .model import Deployment
 
 INPUT_ERRORS = {"EXV000", "EXV003"}
 
@@ -131,7 +134,7 @@ def _boundary(root: str, paths: list):
     return git_root(root)
 
 
-def run_checks(deployment: "Deployment", config: Config, levels: dict) -> list:
+def run_checks(deployment: Deployment, config: Config, levels: dict) -> list:
     from .checks import CHECKS, RuleContext
 
     ctx = RuleContext(deployment, config, levels)

@@ -235,9 +235,11 @@ def _comments(root: Any, src: bytes) -> list:
     return out
 
 
-def parse_expression(text: str, line_offset: int = 0) -> Expr:
-    """Parse one expression (used for template interpolations and ``--var`` values)."""
-    parsed = parse_hcl("__x = (\n" + text + "\n)\n")
+def parse_expression(text: str, line_offset: int = 0, parse: Any = None) -> Expr:
+    """Parse one expression (used for template interpolations and ``--var`` values).
+
+    ``parse`` is the file parser to use (default: ``parse_hcl``; the tests pass their reference)."""
+    parsed = (parse or parse_hcl)("__x = (\n" + text + "\n)\n")
     expr = parsed.body.attributes["__x"].expr
     if line_offset:
         _shift_lines(expr, line_offset - 2)
