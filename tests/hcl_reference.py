@@ -14,8 +14,9 @@ from lark import Token, Tree
 from exvlint.terraform import hcl
 from exvlint.terraform.hcl import (Attribute, Block, Body, Call, Comment, Conditional, Expr, ForExpr, GetAttr,
                                    HCLSyntaxError, Index, Literal, Name, ObjectExpr, ParsedFile, Splat, Template,
-                                   TupleExpr, Unary, Binary, _assemble_directives, _unescape,
+                                   TupleExpr, Unary, Binary, _assemble_directives,
                                    parse_template)
+from exvlint.terraform.hcl import _unescape_quoted as _unescape  # the same escapes
 
 
 def parse_hcl(text: str, path: str = "<string>") -> ParsedFile:

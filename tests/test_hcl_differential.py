@@ -55,3 +55,14 @@ def test_positions_count_characters_not_bytes():
     new, _ = parse_both('x = "ünïcode"\ny = { "é" = [1, 2] }\n')
     items = new.body.attributes["y"].expr.items
     assert (items[0][1].line, items[0][1].col) == (2, 13)  # 12 characters, 13 bytes, before the [
+
+
+def test_a_run_does_not_import_the_reference_parser():
+    import subprocess
+    import sys
+
+    code = ("import sys; from exvlint.cli import main; main(['check', sys.argv[1], '--output', '/dev/null']); "
+            "print(sorted(m for m in ('hcl2', 'lark') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(ROOT / "examples" / "azure-exchange")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr

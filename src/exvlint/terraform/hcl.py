@@ -264,19 +264,8 @@ def _fields(cls: type) -> tuple:
 
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
-_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)")
 # a quoted string's literal text: backslash escapes, and $${ / %%{ for a literal ${ / %{
 _QUOTED_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|([$%])\2\{")
-
-
-def _unescape(text: str) -> str:
-    def repl(m: re.Match) -> str:
-        s = m.group(1)
-        if s[0] in "uU" and len(s) > 1:
-            return chr(int(s[1:], 16))
-        return _ESCAPES.get(s, "\\" + s)
-
-    return _ESCAPE_RE.sub(repl, text)
 
 
 def _unescape_quoted(text: str) -> str:
@@ -293,9 +282,6 @@ def _unescape_quoted(text: str) -> str:
 
     return _QUOTED_RE.sub(repl, text)
 
-
-# postfix operators that extend the expression before them
-_POSTFIX = frozenset(("get_attr", "index", "splat"))
 
 
 class _Converter:
