@@ -43,6 +43,7 @@ SAMPLES = {
     "missing value": 'resource "a" "b" {\n  name = \n}\n',
     "unclosed block": 'variable "x" {\n  default = 1\n',
     "unclosed string": 'x = "abc\ny = 2\n',
+    "unclosed heredoc": 'variable "x" {\n  description = <<EOT\nabc\n\ndef\n',
 }
 
 

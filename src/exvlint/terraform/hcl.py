@@ -304,9 +304,10 @@ class _Converter:
     # -- errors
     def syntax_error(self, root: Any) -> HCLSyntaxError:
         node = _first_error(root) or root
-        if node.is_missing and node.type == "quoted_template_end" and node.parent is not None:
-            # an unclosed string: where it opens, not where the file ends
-            return HCLSyntaxError("invalid HCL syntax: unterminated string", *self.pos(node.parent.start_point))
+        if node.is_missing and node.type in ("quoted_template_end", "heredoc_identifier") and node.parent is not None:
+            # an unclosed string or heredoc: where it opens, not where the file ends
+            what = "string" if node.type == "quoted_template_end" else "heredoc"
+            return HCLSyntaxError(f"invalid HCL syntax: unterminated {what}", *self.pos(node.parent.start_point))
         line, col = self.pos(node.start_point)
         last_line = self.src.count(b"\n")
         line = min(line, last_line) if last_line else line
