@@ -19,7 +19,7 @@ DEFAULT = "default"  # omitted; the provider's documented default applies
 UNKNOWN = "unknown"  # cannot be resolved offline
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Val:
     """A model value with provenance."""
 
