@@ -293,7 +293,11 @@ class _Converter:
     """tree-sitter's concrete syntax tree -> the AST above (positions 1-based, columns in characters)."""
 
     def __init__(self, src: bytes, text: str):
+        from ..limits import current
+
         self.src = src
+        self.depth = 0  # expressions inside each other, against limits.nesting_depth
+        self.max_depth = current().nesting_depth
         # tree-sitter counts columns in bytes; only non-ASCII lines need converting to characters
         self.lines = None if text.isascii() else src.split(b"\n")
 
@@ -329,9 +333,16 @@ class _Converter:
             kind = child.type
             if kind == "attribute":
                 attr = self.attribute(child)
+                if attr.name in body.attributes or any(b.type == attr.name for b in body.blocks):
+                    raise HCLSyntaxError(f"{attr.name!r} is defined twice in this block (Terraform rejects this)",
+                                         attr.line, attr.col)
                 body.attributes[attr.name] = attr
             elif kind == "block":
-                body.blocks.append(self.block(child))
+                block = self.block(child)
+                if block.type in body.attributes:
+                    raise HCLSyntaxError(f"{block.type!r} is both an argument and a nested block here (Terraform "
+                                         "rejects this)", block.line, block.col)
+                body.blocks.append(block)
 
     def attribute(self, node: Any) -> Attribute:
         children = node.children
@@ -429,7 +440,14 @@ class _Converter:
         handler = _TERMS.get(node.type)
         if handler is None:
             raise HCLSyntaxError(f"unsupported expression {node.type}", *self.pos(node.start_point))
-        result = handler(self, node)
+        self.depth += 1
+        if self.depth > self.max_depth:  # before Python's own recursion limit, at the place it happens
+            raise HCLSyntaxError(f"expressions nested more than {self.max_depth} levels deep "
+                                 "(limits.nesting_depth); not read", *self.pos(node.start_point))
+        try:
+            result = handler(self, node)
+        finally:
+            self.depth -= 1
         if not result.line:
             if self.lines is None:
                 row, col = node.start_point
