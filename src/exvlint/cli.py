@@ -153,7 +153,7 @@ class _Progress:
 def _check(args, parser) -> int:
     from . import baseline
     from .api import lint
-    from .formatters import FORMATS, ReportOptions, get_formatter, summary
+    from .formatters import FORMATS, ReportOptions, summary, write_report
     from .paths import repo_relative
 
     reports = _reports(getattr(args, "reports", None) or [], parser)
@@ -187,14 +187,16 @@ def _check(args, parser) -> int:
         options = ReportOptions(color=out is None and fmt == "text" and _color(sys.stdout),
                                 report_files=[f for f in files if f != out], show_suppressed=args.show_suppressed,
                                 quiet=args.quiet)
-        report = get_formatter(fmt)(result, options)
         if out is None:
-            sys.stdout.write(report)
+            try:
+                write_report(fmt, result, options, sys.stdout)
+            except BrokenPipeError:  # the reader stopped (`| head`): what is left has no reader, never a traceback
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             stdout_used = FORMATS[fmt].says_what_was_seen
             continue
         try:
             with open(out, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(report)
+                write_report(fmt, result, options, fh)
         except OSError as exc:
             print(f"exvlint: error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_ERROR

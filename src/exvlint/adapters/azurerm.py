@@ -290,10 +290,13 @@ def _attach(inst: ResourceInstance, index: InstanceIndex, vms: dict, disks: dict
 
 def _attachment_blocks(blocks: list, vms: dict) -> None:
     """Attachment blocks whose instances are unknown or zero decide how many data disks VMs have."""
+    by_module: dict = {}  # module path -> its VMs (one pass: a scan per block was quadratic)
+    for vm in vms.values():
+        by_module.setdefault(vm.module_path, []).append(vm)
     for block in blocks:
         if block.type != "azurerm_virtual_machine_data_disk_attachment":
             continue
-        same_module = [vm for vm in vms.values() if vm.module_path == block.module_path]
+        same_module = by_module.get(block.module_path, [])
         if block.instances is None:
             for vm in same_module or vms.values():
                 vm.data_disks_complete = unknown(block.origins[0].location if block.origins else block.location,

@@ -9,9 +9,8 @@ line-independent fingerprint, made unique within the report where two findings s
 from __future__ import annotations
 
 import hashlib
-import json
 
-from . import repo_relative
+from . import ITEMS, json_chunks, repo_relative
 
 # GitLab's severities are info, minor, major, critical, blocker: an unsupported configuration is
 # major (as ESLint's and most linters' GitLab reports map errors), a warning minor, a note info
@@ -19,7 +18,15 @@ SEVERITY = {"error": "major", "warning": "minor", "note": "info"}
 
 
 def render(result, options=None) -> str:
-    entries = []
+    return "".join(chunks(result, options))
+
+
+def chunks(result, options=None):
+    """The report in pieces (see formatters.json_chunks): one entry a line."""
+    return json_chunks(ITEMS, _entries(result), ensure_ascii=False)
+
+
+def _entries(result):
     seen: dict = {}
     for f in result.findings:
         if f.suppressed:
@@ -34,11 +41,10 @@ def render(result, options=None) -> str:
         path = "." if loc.path.startswith("<") else repo_relative(loc.path, result.root)
         line = max(loc.line, 1)
         description = f.message + (f" ({f.address})" if f.address else "")
-        entries.append({
+        yield {
             "description": description,
             "check_name": f.rule_id,
             "fingerprint": fingerprint,
             "severity": SEVERITY.get(f.level, "info"),
             "location": {"path": path, "lines": {"begin": line, "end": max(loc.end_line or line, line)}},
-        })
-    return json.dumps(entries, indent=2, ensure_ascii=False) + "\n"
+        }

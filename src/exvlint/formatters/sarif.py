@@ -2,16 +2,15 @@
 
 Every result has one physical location relative to the repository root (``%SRCROOT%``),
 a logical location with the resource address, related locations for where values came from
-and partial fingerprints that do not move with lines. Output is byte-for-byte deterministic.
+and partial fingerprints that do not move with lines. Output is byte-for-byte deterministic:
+the log indented by two spaces, each result on one line (see ``formatters.json_chunks``).
 """
 from __future__ import annotations
-
-import json
 
 from .. import __version__
 from ..catalog import load_catalog, plain_text
 from ..engine import checked_rules
-from . import repo_relative, repository_root
+from . import ITEMS, json_chunks, repo_relative, repository_root
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/exvlint/exvlint"
@@ -63,38 +62,18 @@ def _physical(loc, root: str) -> dict:
 
 
 def render(result, options=None) -> str:
+    return "".join(chunks(result, options))
+
+
+def chunks(result, options=None):
+    """The log in pieces (see formatters.json_chunks): one result a line."""
     root = getattr(result, "root", None) or repository_root()
     catalog = load_catalog()
-    ids = list(catalog)
+    rule_index = {rid: i for i, rid in enumerate(catalog)}
     checked = getattr(result, "checked_rules", None) or checked_rules()
-    results = []
-    notifications = []
-    for f in result.findings:
-        entry = {
-            "ruleId": f.rule_id,
-            "ruleIndex": ids.index(f.rule_id),
-            "level": f.level,
-            "message": {"text": f.message},
-            "locations": [{"physicalLocation": _physical(f.location, root)}],
-            "partialFingerprints": {"exvlint/v1": f.fingerprint},
-        }
-        if f.address:
-            entry["locations"][0]["logicalLocations"] = [{"fullyQualifiedName": f.address, "kind": "resource"}]
-        if f.related:
-            entry["relatedLocations"] = [
-                {"id": i + 1, "physicalLocation": _physical(r.location, root), "message": {"text": r.message}}
-                for i, r in enumerate(f.related) if not r.location.path.startswith("<")]
-            if not entry["relatedLocations"]:
-                del entry["relatedLocations"]
-        if f.scope_reason:
-            entry["properties"] = {"exchangeScope": f.scope_reason}
-        if f.suppressed:  # only with --show-suppressed; GitHub code scanning may not honour it
-            entry["suppressions"] = _suppressions(f, root)
-        results.append(entry)
-        if f.rule_id == "EXV000":
-            notifications.append({"level": "error", "message": {"text": f.message},
-                                  "locations": [{"physicalLocation": _physical(f.location, root)}],
-                                  "descriptor": {"id": "EXV000"}})
+    notifications = [{"level": "error", "message": {"text": f.message},
+                      "locations": [{"physicalLocation": _physical(f.location, root)}],
+                      "descriptor": {"id": "EXV000"}} for f in result.findings if f.rule_id == "EXV000"]
     invocation = {"executionSuccessful": not any(f.rule_id in ("EXV002",) for f in result.findings)}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
@@ -104,10 +83,32 @@ def render(result, options=None) -> str:
         "runs": [{
             "tool": {"driver": {"name": "exvlint", "version": __version__, "semanticVersion": __version__,
                                 "informationUri": INFORMATION_URI,
-                                "rules": [_rule_descriptor(catalog[i], i in checked) for i in ids]}},
+                                "rules": [_rule_descriptor(doc, rid in checked) for rid, doc in catalog.items()]}},
             "invocations": [invocation],
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root"}}},
-            "results": results,
+            "results": ITEMS,
         }],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return json_chunks(log, (_result(f, rule_index, root) for f in result.findings), ensure_ascii=False)
+
+
+def _result(f, rule_index: dict, root: str) -> dict:
+    entry = {
+        "ruleId": f.rule_id,
+        "ruleIndex": rule_index[f.rule_id],
+        "level": f.level,
+        "message": {"text": f.message},
+        "locations": [{"physicalLocation": _physical(f.location, root)}],
+        "partialFingerprints": {"exvlint/v1": f.fingerprint},
+    }
+    if f.address:
+        entry["locations"][0]["logicalLocations"] = [{"fullyQualifiedName": f.address, "kind": "resource"}]
+    related = [{"id": i + 1, "physicalLocation": _physical(r.location, root), "message": {"text": r.message}}
+               for i, r in enumerate(f.related) if not r.location.path.startswith("<")]
+    if related:
+        entry["relatedLocations"] = related
+    if f.scope_reason:
+        entry["properties"] = {"exchangeScope": f.scope_reason}
+    if f.suppressed:  # only with --show-suppressed; GitHub code scanning may not honour it
+        entry["suppressions"] = _suppressions(f, root)
+    return entry
