@@ -35,6 +35,12 @@ class _Report(argparse.Action):
         namespace.reports = items
 
 
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"needs a whole number of processes, 1 or more, got {text!r}")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     from .formatters import FORMATS
 
@@ -71,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("-q", "--quiet", action="store_true",
                        help="print findings only: no summary, notes or progress (for hooks)")
     check.add_argument("--no-cache", action="store_true", help=argparse.SUPPRESS)  # no cache yet: nothing to skip
+    check.add_argument("-j", "--jobs", type=_jobs, metavar="N",
+                       help="worker processes for a large input (default: one per core when it pays; 1: none)")
 
     rules = sub.add_parser("rules", allow_abbrev=False, help="list the rule catalog")
     rules.add_argument("--format", choices=("text", "json"), default="text")
@@ -164,7 +172,7 @@ def _check(args, parser) -> int:
                   strict=args.strict, cli_inputs=list(getattr(args, "cli_inputs", None) or []),
                   parameter_files=list(args.parameters),
                   baseline=args.baseline, show_suppressed=args.show_suppressed or bool(args.write_baseline),
-                  progress=progress)
+                  progress=progress, jobs=args.jobs)
     if progress:
         progress.clear()
     if args.write_baseline:

@@ -64,10 +64,12 @@ class LintResult:
         return 0
 
 
-def lint(paths: list, config: Config | None = None, progress: Optional[Callable] = None) -> LintResult:
+def lint(paths: list, config: Config | None = None, progress: Optional[Callable] = None,
+         jobs: Optional[int] = None) -> LintResult:
     """Lint ``paths`` (files or directories) and return every finding.
 
-    ``progress(done, total, unit)`` is called before each unit is loaded (for a progress bar).
+    ``progress(done, total, unit)`` is called as units are loaded (for a progress bar). ``jobs``:
+    worker processes for a large input (None: one per core when it pays; 1: none; see runner.py).
     """
     started = time.monotonic()
     config = config or Config()
@@ -77,7 +79,7 @@ def lint(paths: list, config: Config | None = None, progress: Optional[Callable]
     gc.disable()
     try:
         with limits.use(config.limits):
-            result = _lint([os.path.normpath(p) for p in (list(paths) or ["."])], config, progress)
+            result = _lint([os.path.normpath(p) for p in (list(paths) or ["."])], config, progress, jobs)
     finally:
         if collecting:
             gc.enable()
@@ -85,34 +87,29 @@ def lint(paths: list, config: Config | None = None, progress: Optional[Callable]
     return result
 
 
-def _lint(paths: list, config: Config, progress: Optional[Callable]) -> LintResult:
+def _lint(paths: list, config: Config, progress: Optional[Callable], jobs: Optional[int] = None) -> LintResult:
+    from .runner import Deployments, run_units
+
     levels = {rid: doc.level for rid, doc in load_catalog().items()}
     findings: list = list(config.errors)
     cache = FileCache(Boundary.for_paths(paths))  # nothing outside the scanned tree is read
     units, diagnostics, scan = discover(paths, cache, config.exclude_paths, tuple(config.parameter_files))
-    deployments = []
-    for unit in units:
-        if progress:
-            progress(len(deployments), len(units), unit.name)
-        from .model import Deployment
-
-        deployment = Deployment(name=unit.name)
-        try:
-            loaded, unit_diagnostics = unit.frontend.load(unit, scan, config)
-            diagnostics.extend(unit_diagnostics)
-            for adapter in unit.frontend.adapters:
-                adapter.adapt(loaded, deployment)
-        except Exception as exc:  # never a traceback: an internal error is a finding
-            findings.append(_internal_error(f"reading {unit.name}", exc, Location(unit.name)))
-        deployments.append(deployment)
-    result = LintResult(deployments=deployments)
+    outcomes = run_units(units, scan, config, levels, jobs, progress)
+    for outcome in outcomes:
+        diagnostics.extend(outcome.diagnostics)
+        findings.extend(outcome.errors)
+    deployments = [o.deployment for o in outcomes]
+    result = LintResult(deployments=Deployments(deployments) if any(isinstance(d, bytes) for d in deployments)
+                        else deployments)
     rule_findings = []
-    for unit, deployment in zip(units, deployments):
-        found = run_checks(deployment, config, levels, result)
+    for unit, outcome in zip(units, outcomes):
+        found = outcome.findings
         if unit.variant:  # one of several deployments of the same files: say which
             for f in found:
                 f.message += f" ({unit.variant})"
         rule_findings.extend(found)
+        result.vms.extend(outcome.vms)
+        result.undecided.extend(outcome.undecided)
     # an evaluator note is dropped where a rule already says what it could not decide there
     explained = {(f.location.path, f.location.line) for f in rule_findings if f.rule_id == "EXV001"}
     findings.extend(f for f in _from_diagnostics(diagnostics, config)
@@ -123,10 +120,15 @@ def _lint(paths: list, config: Config, progress: Optional[Callable]) -> LintResu
 
         result.rules_run = {rid for rid in CHECKS if suppress.runs(rid, config)} | ({"EXV001"} if config.strict else set())
         result.checked_rules = checked_rules()
-    # the directives written in the files this run parsed (every one belongs to a unit it linted)
+    # the directives written in the files this run parsed (every one belongs to a unit it linted), those
+    # parsed in worker processes too
     from .terraform import suppressions as tf_suppressions
 
-    directives = tf_suppressions.directives(sorted(cache), cache)
+    parsed = {p: None for p in cache}
+    for outcome in outcomes:
+        parsed.update({p: d for p, d in outcome.files.items() if p not in cache})
+    directives = [d for p in sorted(parsed)
+                  for d in (tf_suppressions.directives([p], cache) if parsed[p] is None else parsed[p])]
     findings = suppress.apply([_tidy(f) for f in _dedupe(findings)], config, directives, result.rules_run)
     findings.sort(key=Finding.sort_key)
     root = repository_root(paths[0])
@@ -143,7 +145,7 @@ def _lint(paths: list, config: Config, progress: Optional[Callable]) -> LintResu
     if not config.show_suppressed:
         findings = [f for f in findings if not f.suppressed]
     result.findings = findings
-    result.files = sorted({os.path.realpath(f) for f in list(cache) + sorted(scan.claimed) if not os.path.isdir(f)})
+    result.files = sorted({os.path.realpath(f) for f in list(parsed) + sorted(scan.claimed) if not os.path.isdir(f)})
     result.root = root
     result.fail_level = config.fail_level
     result.notices = _notices(paths, result)

@@ -24,6 +24,7 @@ class TerraformFrontEnd:
     name = "terraform"
     suffixes = SOURCE_SUFFIXES
     adapters = TERRAFORM_ADAPTERS
+    parallel = True  # load() needs only the scan's file cache: a worker process can load a unit (runner.py)
 
     def units(self, scan: Scan) -> list:
         dirs: list = []
