@@ -12,4 +12,5 @@ from .arm.frontend import ArmFrontEnd
 from .bicep.frontend import BicepFrontEnd
 from .terraform.frontend import PlanFrontEnd, TerraformFrontEnd
 
-FRONTENDS = (PlanFrontEnd(), ArmFrontEnd(), TerraformFrontEnd(), BicepFrontEnd())
+# Bicep before ARM: it claims the JSON compiled from the sources it lints (one deployment, reported once)
+FRONTENDS = (PlanFrontEnd(), BicepFrontEnd(), ArmFrontEnd(), TerraformFrontEnd())

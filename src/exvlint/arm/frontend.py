@@ -56,6 +56,7 @@ class ArmFrontEnd:
 
     def units(self, scan: Scan) -> list:
         docs: dict = {}
+        taken = set(scan.claimed)  # --parameters files the Bicep front end applied to .bicep files
         candidates = scan.unclaimed(lambda p: p.endswith(".json") and not p.endswith(_NOT_OURS))
         for path in list(candidates):  # a file named on the command line brings the files that go with it
             if path in scan.named:
@@ -69,8 +70,8 @@ class ArmFrontEnd:
             (templates if is_template(doc) else parameters).append(path)
         explicit = []
         for path in scan.parameter_files:
-            if path.endswith(".bicepparam"):
-                continue  # read with the .bicep front end
+            if path.endswith(".bicepparam") or path in taken:
+                continue  # read with the .bicep front end (a .bicepparam, or JSON for a named .bicep file)
             text = scan.text(path)
             doc, diag = parse_json(path, text) if text is not None else (None, None)
             if isinstance(doc, dict) and not is_template(doc):  # the schema line is optional here, as for az
@@ -200,7 +201,7 @@ def _read(path: str, scan: Scan, docs: dict) -> Optional[object]:
     return doc
 
 
-def _base_of(parameters_path: str) -> Optional[str]:
+def parameters_base(parameters_path: str) -> Optional[str]:
     """``x.parameters.json`` / ``x.parameters.dev.json`` -> ``x``; ``parameters*.json`` -> ''."""
     stem = os.path.basename(parameters_path)[: -len(".json")]
     lower = stem.lower()
@@ -232,7 +233,7 @@ def plan_units(templates: list, parameters: list, explicit: list, named: set,
     for t in templates:
         by_dir.setdefault(os.path.dirname(t), []).append(t)
     for p in parameters:
-        base = _base_of(p)
+        base = parameters_base(p)
         in_dir = by_dir.get(os.path.dirname(p), [])
         if base is None:
             continue
@@ -244,7 +245,7 @@ def plan_units(templates: list, parameters: list, explicit: list, named: set,
     if explicit:
         targets = [t for t in templates if t in named]
         if not targets:
-            bases = {(_base_of(p) or "").lower() for p in explicit}
+            bases = {(parameters_base(p) or "").lower() for p in explicit}
             targets = [t for t in templates if _stem(t) in bases]
         if not targets and len(templates) == 1:
             targets = list(templates)
@@ -269,16 +270,16 @@ def _beside(path: str, scan: Scan) -> list:
         names = files.list_dir(directory or ".", scan.cache.boundary)
     except files.InputError:
         return []
-    base = _base_of(path)
+    base = parameters_base(path)
     out = []
     for name in names:
         other = os.path.normpath(os.path.join(directory, name))
         if other == path or not name.lower().endswith(".json") or name.endswith(_NOT_OURS):
             continue
         if base is None:  # a template: x.parameters*.json and parameters*.json
-            if _base_of(other) in (_stem(path), ""):
+            if parameters_base(other) in (_stem(path), ""):
                 out.append(other)
-        elif _stem(other) == base.lower() or (base == "" and _base_of(other) is None):
+        elif _stem(other) == base.lower() or (base == "" and parameters_base(other) is None):
             out.append(other)
     return out
 
@@ -300,4 +301,4 @@ def _roots(links: dict) -> set:
     return roots | {t for t in links if t not in reachable}
 
 
-__all__ = ["ArmFrontEnd", "plan_units", "Deployment", "relevant"]
+__all__ = ["ArmFrontEnd", "plan_units", "Deployment", "relevant", "parameters_base"]

@@ -47,6 +47,9 @@ GRACE_STEPS = 1_000  # steps each value may still take after the step limit was 
 MAX_DEPLOYMENT_DEPTH = 16  # nested and linked deployments inside each other
 MAX_CALL_DEPTH = 64  # user-defined function and lambda calls inside each other
 DEPLOYMENTS_TYPE = "microsoft.resources/deployments"
+# what the Bicep lowering writes for a value it cannot know (exvlint.bicep.lower.UNKNOWN_FUNCTION): a
+# namespace no template declares, read here as an unknown with the lowering's reason
+UNKNOWN_FUNCTION = "exvlint.unknown"
 
 __all__ = ["evaluate", "read_json", "template_scope", "is_template", "is_parameters_file", "ARTIFACTS_BASE"]
 
@@ -551,6 +554,9 @@ class Frame:
             if not isinstance(key, str) or key.lower() not in ctx.lambdas:
                 raise EvalError(f"lambdaVariables({key!r}): no such lambda variable")
             return ctx.lambdas[key.lower()]
+        if name == UNKNOWN_FUNCTION:  # a value the Bicep lowering could not know: keep its reason
+            reason = self._safe(args[0], ctx) if args else None
+            return Unknown(reason if isinstance(reason, str) and reason else "a value not known before deployment")
         if "." in node.name:
             return self._user_function(node, ctx)
         values = [self.eval_node(a, ctx) for a in args]
