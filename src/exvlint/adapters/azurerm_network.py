@@ -23,7 +23,7 @@ from ..findings import Location
 from ..model import (DEFAULT, EXPLICIT, Attachment, Deployment, IpConfiguration, NetworkInterface, RuleSet, Subnet, Val,
                      unknown)
 from ..terraform.evaluate import EvalAttr, EvalBlock, ResourceInstance
-from .azure_network import CollectionNames, Network, RouteNames, RuleNames, lower, text_of
+from .azure_network import CollectionNames, Network, RouteNames, RuleNames, text_of
 from .terraform_values import InstanceIndex, as_int, as_str, attr_val, raw, resource_label
 
 PLATFORM = "azure"

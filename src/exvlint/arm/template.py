@@ -378,6 +378,7 @@ class _Inst:
     resource: Optional[ArmResource] = None
     child: Optional["Frame"] = None
     owner: Optional["Frame"] = None
+    assumed: Optional[Location] = None  # a condition (its own or a parent's) that is not known: deployed by assumption
 
 
 @dataclass
@@ -393,7 +394,7 @@ class Frame:
                  deployment_name: str = DEPLOYMENT_NAME, prefix: str = "", call_sites: tuple = (),
                  outer: Optional["Frame"] = None, level: Optional[str] = None,
                  subscription_id: str = SUBSCRIPTION_ID, resource_group: str = RESOURCE_GROUP,
-                 depth: int = 0, stack: tuple = (), origins: tuple = ()):
+                 depth: int = 0, stack: tuple = (), origins: tuple = (), assumed: Optional[Location] = None):
         self.ev = ev
         self.doc = doc
         self.path = getattr(doc, "path", "") or path
@@ -410,6 +411,7 @@ class Frame:
         self.depth = depth
         self.stack = stack  # real paths of the templates that link to this one (cycle detection)
         self.origins = origins  # why this deployment exists (its copy loop, condition)
+        self.assumed = assumed  # the deployment's condition, when it is not known
         self.template_uri = ev.uri_of(self.path)
         self._params: dict = {}
         self._vars: dict = {}
@@ -790,6 +792,7 @@ class Frame:
             loops = [(ctx.with_copy(loop_name, i, True), origins, loop_name, i) for i in range(count)]
         for ictx, origins, loop_name, index in loops:
             origins = (parent.origins if parent is not None else tuple(self.origins)) + tuple(origins)
+            assumed = parent.assumed if parent is not None else self.assumed
             if find_key(node, "condition") is not None:
                 cond_loc = _key_loc(node, "condition", path)
                 trace = []
@@ -797,11 +800,12 @@ class Frame:
                 if isinstance(cond, Unknown):
                     origins += (Related(cond_loc, f"condition of {label} is not known ({cond.reason}); "
                                                   "assumed deployed"),)
+                    assumed = cond_loc
                 elif cond is False or (isinstance(cond, str) and cond.lower() == "false"):
                     continue
                 else:
                     origins += (Related(cond_loc, f"condition of {label}"),) + _dedupe(trace)
-            self._instance(node, path, symbolic, ictx, parent, origins, loop_name, index, loc)
+            self._instance(node, path, symbolic, ictx, parent, origins, loop_name, index, loc, assumed)
 
     @staticmethod
     def _type_of(node: Any, parent: Optional[_Inst]) -> str:
@@ -822,7 +826,7 @@ class Frame:
         return f"{self.prefix}{rtype} at line {node.line}"
 
     def _instance(self, node: Any, path: str, symbolic: str, ctx: Ctx, parent: Optional[_Inst], origins: tuple,
-                  loop_name: str, index: Optional[int], loc: Location) -> None:
+                  loop_name: str, index: Optional[int], loc: Location, assumed: Optional[Location] = None) -> None:
         rtype = self.literal(_ci(node, "type"), ctx, path, _key_loc(node, "type", path))
         name = self.literal(_ci(node, "name"), ctx, path, _key_loc(node, "name", path))
         api = self.literal(_ci(node, "apiVersion"), ctx, path, _key_loc(node, "apiVersion", path))
@@ -844,7 +848,7 @@ class Frame:
         if address in taken:
             address += f"[{index if index is not None else len(self.instances)}]"
         inst = _Inst(node, path, ctx, rtype, name, symbolic, address, resource_id, api, loc, origins, existing,
-                     loop_name, index, owner=self)
+                     loop_name, index, owner=self, assumed=assumed)
         self.instances.append(inst)
         if symbolic:
             self.symbolic.setdefault(symbolic.lower(), []).append(inst)
@@ -909,7 +913,7 @@ class Frame:
                 api_version=inst.api_version, address=inst.address, resource_id=inst.resource_id,
                 location=inst.location, body=body, origins=inst.origins, call_sites=self.call_sites,
                 deployment=self.deployment_address, depends_on=self._depends_on(inst),
-                copy_index=inst.copy_index)
+                copy_index=inst.copy_index, assumed=inst.assumed)
             self.ev.result.resources.append(inst.resource)
             if is_deployment:
                 self._nested(inst, body)
@@ -1055,7 +1059,7 @@ class Frame:
         kwargs = dict(deployment_name=inst.name if isinstance(inst.name, str) else DEPLOYMENT_NAME,
                       prefix=inst.address + "/", call_sites=self.call_sites + (inst.location,),
                       subscription_id=self.subscription_id, resource_group=self.resource_group,
-                      depth=self.depth + 1, stack=self.stack, origins=inst.origins)
+                      depth=self.depth + 1, stack=self.stack, origins=inst.origins, assumed=inst.assumed)
         sub = view.get("subscriptionId").value
         group = view.get("resourceGroup").value
         if isinstance(sub, str) and sub:
