@@ -168,6 +168,7 @@ class _Network:
         self.refs = _Refs(result.resources)
         self.vms = vms
         self.ip_groups: dict = {}  # address -> Val(list[str])
+        self.aliases: dict = {}  # address of a child subnet resource -> the inline Subnet it also is
         self.net = Network(deployment, self.refs.targets, self.refs.unresolved, self._asg, self._ip_group)
 
     def build(self, mine: list) -> None:
@@ -233,6 +234,10 @@ class _Network:
     # ------------------------------------------------------------------ subnets
 
     def _subnet_model(self, key: str, address: str, kind: str, fields: _Fields, res: ArmResource) -> Subnet:
+        if key and key in self.refs.extra_ids:  # written inline and as a child resource too: one subnet
+            subnet = self.net.subnets[self.refs.extra_ids[key]]
+            self.aliases[address] = subnet
+            return subnet
         subnet = Subnet(address=address, kind=kind, platform=PLATFORM, location=fields.location,
                         call_sites=res.call_sites, origins=res.origins, name=fields.val("name", as_str),
                         address_prefixes=self.net.list_val(fields, ("addressPrefix", "addressPrefixes")))
@@ -252,7 +257,8 @@ class _Network:
     def _subnet(self, r: ArmResource) -> None:
         key = r.resource_id.lower() if isinstance(r.resource_id, str) else ""
         subnet = self._subnet_model(key, r.address, r.type, _Fields(r.view()), r)
-        subnet.name = Val(r.short_name, EXPLICIT, r.get("name").location) if r.short_name else subnet.name
+        if r.address not in self.aliases:
+            subnet.name = _short_name(r)
 
     def _subnet_of(self, value: Any, where: Location, origins: tuple = ()) -> Val:
         """The Subnet an id names: one of this deployment (a subnet resource, an inline subnet, the only
@@ -263,12 +269,15 @@ class _Network:
             if address in subnets:
                 return Val(subnets[address], EXPLICIT, where, origins)
             res = self.refs.by_address.get(address)
-            if res is not None and res.type_lower == VNET:
-                inline = [s for k, s in subnets.items() if k.startswith(address + "/subnets/")]
-                children = [s for k, s in subnets.items() if s.kind.lower() == SUBNET
-                            and k in {c.address for c in self.result.resources if self.refs.parent(c) is res}]
-                if len(inline + children) == 1:
-                    return Val((inline + children)[0], EXPLICIT, where, origins)
+            if res is not None and res.type_lower == VNET:  # reference(vnet).subnets[0].id: its only subnet
+                mine = {id(s): s for k, s in subnets.items() if k.startswith(address + "/subnets/")}
+                for child in self.result.resources:
+                    if child.type_lower == SUBNET and self.refs.parent(child) is res:
+                        found = subnets.get(child.address) or self.aliases.get(child.address)
+                        if found is not None:
+                            mine[id(found)] = found
+                if len(mine) == 1:
+                    return Val(next(iter(mine.values())), EXPLICIT, where, origins)
         external = self.net.external_subnet(value, where, origins)
         if external is not None:
             return external
@@ -281,7 +290,7 @@ class _Network:
         for sub in entries:
             name = sub.raw("name")
             address = r.address if r.type_lower == SUBNET else f"{r.address}/subnets/{name if isinstance(name, str) else '?'}"
-            subnet = self.net.subnets.get(address)
+            subnet = self.net.subnets.get(address) or self.aliases.get(address)
             if subnet is None:
                 continue
             for prop, table in (("networkSecurityGroup", self.net.nsgs), ("routeTable", self.net.tables)):
@@ -376,9 +385,9 @@ class _Network:
             group.rules_complete = unknown(fields.where("securityRules"), "the securityRules are not known")
 
     def _rule(self, fields: _Fields, r: ArmResource, group, group_ref: Val, address: str, kind: str,
-              origins: tuple = ()) -> None:
+              origins: tuple = (), name: Optional[Val] = None) -> None:
         rule = self.net.security_rule(fields, RULE, group, group_ref, address=address, kind=kind,
-                                      call_sites=r.call_sites, origins=origins)
+                                      call_sites=r.call_sites, origins=origins, name=name)
         if r.assumed is not None:  # the rule may not be deployed: it neither lets traffic out nor stops it for certain
             rule.access = _maybe_absent(r)
 
@@ -387,7 +396,7 @@ class _Network:
         group = self.net.nsgs.get(parent.address) if parent is not None else None
         ref = Val(parent.address, EXPLICIT, r.location) if parent is not None else \
             unknown(r.get("name").location, "the network security group is not in this deployment", r.origins)
-        self._rule(_Fields(r.view()), r, group, ref, r.address, r.type, r.origins)
+        self._rule(_Fields(r.view()), r, group, ref, r.address, r.type, r.origins, _short_name(r))
 
     # ------------------------------------------------------------------ routes
 
@@ -496,6 +505,11 @@ def _int(value: Any) -> int:
 
 def _name(r: ArmResource) -> Val:
     return val(r.get("name"), "name", convert=as_str)
+
+
+def _short_name(r: ArmResource) -> Val:
+    """A child resource's own name (``nsg/rule`` -> ``rule``)."""
+    return Val(r.short_name, EXPLICIT, r.get("name").location, r.get("name").all_origins()) if r.short_name else _name(r)
 
 
 def _label(r: ArmResource) -> str:

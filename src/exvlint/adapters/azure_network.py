@@ -214,8 +214,10 @@ class Network:
         return group
 
     def security_rule(self, fields: Fields, names: RuleNames, group: Optional[RuleSet], group_ref: Val, *,
-                      address: str, kind: str, call_sites: tuple, origins: tuple = ()) -> NetworkRule:
-        name = fields.val(names.name, as_str)
+                      address: str, kind: str, call_sites: tuple, origins: tuple = (),
+                      name: Optional[Val] = None) -> NetworkRule:
+        """A security rule; ``name`` when the rule's own name is not what its fields hold (``nsg/rule``)."""
+        name = name if name is not None else fields.val(names.name, as_str)
         priority = fields.val(names.priority, as_int)
         precedence = Val((priority.value,), priority.state, priority.location, priority.origins) \
             if priority.known else priority
