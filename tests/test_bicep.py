@@ -173,3 +173,89 @@ def test_deep_nesting_is_an_input_error_not_a_crash(tmp_path):
     assert template is None
     assert [(d.rule_id, d.location.line) for d in diags] == [("EXV000", 1)]
     assert "nested too deeply" in diags[0].message
+
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "azure-exchange-bicep"
+
+
+def _findings(paths):
+    import exvlint
+
+    result = exvlint.lint([str(p) for p in paths])
+    return result.findings
+
+
+def test_source_and_compiled_twin_give_the_same_findings(tmp_path):
+    """The .bicep source and the JSON compiled from it, each linted on its own, deploy the same: the same
+    rules, resources and messages, located in their own files."""
+    folder = tmp_path / "example"
+    shutil.copytree(EXAMPLE, folder)
+    (folder / "main.bicepparam").unlink()  # the compiled JSON is linted with its defaults: so is the source
+    source = _findings([folder / "main.bicep"])
+    compiled = _findings([folder / "main.json"])
+    as_set = lambda found: {(f.rule_id, f.address, f.message) for f in found}  # noqa: E731
+    assert as_set(source) == as_set(compiled)
+    assert {f.rule_id for f in source} >= {"EXV301", "EXV501", "EXV502"}
+    assert all(f.location.path.endswith(".bicep") for f in source)
+    assert all(f.location.path.endswith("main.json") for f in compiled)
+
+
+def test_a_folder_with_source_and_twin_reports_each_deployment_once(tmp_path):
+    folder = tmp_path / "example"
+    shutil.copytree(EXAMPLE, folder)
+    found = _findings([folder])
+    assert found and all(f.location.path.endswith((".bicep", ".bicepparam")) for f in found)
+    assert len({f.unit for f in found}) == 1
+    # a twin whose source is not part of the run is an ARM template like any other
+    alone = _findings([folder / "main.json"])
+    assert {f.rule_id for f in alone} == {f.rule_id for f in found}
+
+
+def test_json_parameters_of_the_twin_go_with_the_source(tmp_path):
+    """A quickstart folder: main.bicep, its compiled azuredeploy.json and azuredeploy.parameters.json,
+    which is then a parameters file of main.bicep too."""
+    (tmp_path / "main.bicep").write_text(
+        "param vmSize string = 'Standard_E16s_v5'\n"
+        "resource vm 'Microsoft.Compute/virtualMachines@2023-03-01' = {\n"
+        "  name: 'exch-mbx-01'\n"
+        "  location: 'westeurope'\n"
+        "  properties: {\n"
+        "    hardwareProfile: {\n"
+        "      vmSize: vmSize\n"
+        "    }\n"
+        "  }\n"
+        "}\n")
+    (tmp_path / "azuredeploy.json").write_text(json.dumps({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0", "metadata": {"_generator": {"name": "bicep", "version": "0.30.23.60470"}},
+        "parameters": {"vmSize": {"type": "string", "defaultValue": "Standard_E16s_v5"}},
+        "resources": [{"type": "Microsoft.Compute/virtualMachines", "apiVersion": "2023-03-01", "name": "exch-mbx-01",
+                       "location": "westeurope", "properties": {"hardwareProfile": {"vmSize": "[parameters('vmSize')]"}}}]},
+        indent=2))
+    (tmp_path / "azuredeploy.parameters.json").write_text(json.dumps({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+        "contentVersion": "1.0.0.0", "parameters": {"vmSize": {"value": "Standard_E16_v5"}}}, indent=2))
+    found = [f for f in _findings([tmp_path]) if f.rule_id == "EXV302"]
+    assert [(os.path.basename(f.location.path), f.location.line) for f in found] == [("main.bicep", 7)]
+    assert "Standard_E16_v5" in found[0].message
+    assert any(r.location.path.endswith("azuredeploy.parameters.json") for r in found[0].related)
+
+
+def test_unknown_values_of_the_lowering_keep_their_reason(tmp_path):
+    (tmp_path / "main.bicepparam").write_text("using './main.bicep'\nparam vmSize = readEnvironmentVariable('VM_SIZE')\n")
+    (tmp_path / "main.bicep").write_text(
+        "param vmSize string\n"
+        "resource vm 'Microsoft.Compute/virtualMachines@2023-03-01' = {\n"
+        "  name: 'exch-mbx-01'\n"
+        "  location: 'westeurope'\n"
+        "  properties: {\n"
+        "    hardwareProfile: {\n"
+        "      vmSize: vmSize\n"
+        "    }\n"
+        "  }\n"
+        "}\n")
+    import exvlint
+
+    result = exvlint.lint([str(tmp_path)], strict=True)
+    notes = [f.message for f in result.findings if f.rule_id == "EXV001" and "EXV302" in f.message]
+    assert notes and "readEnvironmentVariable" in notes[0] and "exvlint.unknown" not in notes[0], notes
