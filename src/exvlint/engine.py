@@ -81,6 +81,7 @@ def _lint(paths: list, config: Config, progress: Optional[Callable]) -> LintResu
     cache = FileCache(Boundary.for_paths(paths))  # nothing outside the scanned tree is read
     units, diagnostics, scan = discover(paths, cache, config.exclude_paths, tuple(config.parameter_files))
     deployments = []
+    directives: list = []  # exvlint:ignore directives of front ends that report them per unit
     for unit in units:
         if progress:
             progress(len(deployments), len(units), unit.name)
@@ -88,6 +89,8 @@ def _lint(paths: list, config: Config, progress: Optional[Callable]) -> LintResu
         try:
             loaded, unit_diagnostics = unit.frontend.load(unit, scan, config)
             diagnostics.extend(unit_diagnostics)
+            if loaded is not None and hasattr(unit.frontend, "directives"):
+                directives.extend(unit.frontend.directives(loaded, scan))
             for adapter in unit.frontend.adapters:
                 adapter.adapt(loaded, deployment)
         except Exception as exc:  # never a traceback: an internal error is a finding
@@ -109,7 +112,7 @@ def _lint(paths: list, config: Config, progress: Optional[Callable]) -> LintResu
     result.rules_run = {rid for rid in CHECKS if suppress.runs(rid, config)} | ({"EXV001"} if config.strict else set())
     result.checked_rules = checked_rules()
     # the directives written in the files this run parsed (every one belongs to a unit it linted)
-    directives = tf_suppressions.directives(sorted(cache), cache)
+    directives += tf_suppressions.directives(sorted(cache), cache)
     findings = suppress.apply([_tidy(f) for f in _dedupe(findings)], config, directives, result.rules_run)
     findings.sort(key=Finding.sort_key)
     root = repository_root(paths[0])

@@ -28,6 +28,7 @@ from ..adapters import arm as arm_adapter
 from ..discover import SKIP_DIRS, Scan, Unit
 from ..findings import Diagnostic, Location
 from ..paths import Boundary, find_repository
+from . import suppressions
 from .template import evaluate, is_parameters_file, is_template, parse_json
 
 _SCHEMA_MARKERS = ("deploymenttemplate.json", "deploymentparameters.json")
@@ -121,6 +122,10 @@ class ArmFrontEnd:
             raise unit.data
         return unit.data, [d for d in unit.data.diagnostics if relevant(d)]
 
+    def directives(self, loaded, scan: Scan) -> list:
+        """``exvlint:ignore`` in the resource metadata of the templates this deployment read."""
+        return template_directives(getattr(loaded, "files", ()), scan)
+
     def containing_units(self, path: str) -> Optional[list]:
         """Paths to lint so that a changed template is checked through the templates that link to it
         (pre-commit passes changed files); None for a file that is not a template. A parameters file
@@ -170,6 +175,21 @@ def _linkers(repo: str) -> tuple:
             if "templatelink" in text and _SCHEMA_MARKERS[0] in text[:8192]:
                 out.append((os.path.realpath(path), text))
     return tuple(out)
+
+
+def template_directives(paths, scan: Scan) -> list:
+    """The suppression directives of the JSON templates among ``paths`` (only files that hold one are parsed)."""
+    out: list = []
+    for path in dict.fromkeys(paths):
+        if not path.lower().endswith(".json"):
+            continue
+        text = scan.text(path)
+        if text is None or suppressions.KEY not in text:
+            continue
+        doc, _ = parse_json(path, text)
+        if doc is not None and is_template(doc):
+            out.extend(suppressions.file_directives(path, doc))
+    return out
 
 
 def relevant(diagnostic) -> bool:
@@ -301,4 +321,4 @@ def _roots(links: dict) -> set:
     return roots | {t for t in links if t not in reachable}
 
 
-__all__ = ["ArmFrontEnd", "plan_units", "Deployment", "relevant", "parameters_base"]
+__all__ = ["ArmFrontEnd", "plan_units", "Deployment", "relevant", "parameters_base", "template_directives"]

@@ -22,11 +22,13 @@ from typing import Optional
 
 from .. import files
 from ..adapters import arm as arm_adapter
-from ..arm.frontend import parameters_base, relevant
+from ..arm.frontend import parameters_base, relevant, template_directives
+from ..arm.result import ArmResult
 from ..arm.template import evaluate, is_parameters_file, is_template, parse_json, read_json
 from ..discover import SKIP_DIRS, Scan, Unit
 from ..findings import Diagnostic, Location
 from ..paths import Boundary, find_repository
+from . import suppressions
 from .lower import lower, parse_bicepparam
 from .units import bicep_roots, compiled_from_bicep, module_targets, twin_names, using_target
 
@@ -167,7 +169,7 @@ class BicepFrontEnd:
                 else:
                     parameters.append((p, doc))
         if template_path is None:  # a .bicepparam whose template cannot be read: reported above
-            return None, _unique(diagnostics)
+            return ArmResult(unit.name), _unique(diagnostics)
         if template_path.endswith(".bicep"):
             doc, found = lower(template_path, boundary)
             diagnostics.extend(found)
@@ -179,12 +181,24 @@ class BicepFrontEnd:
                 diagnostics.append(Diagnostic("EXV000", Location(template_path, 1),
                                               "the file a .bicepparam names is not a deployment template"))
                 doc = None
-        if doc is None:
-            return None, _unique(diagnostics)
+        if doc is None:  # a syntax error, reported above: nothing deployed
+            return ArmResult(template_path, files=[template_path]), _unique(diagnostics)
         result = evaluate(template_path, doc, parameters, boundary=boundary, parameter_expressions=expressions)
         result.files.extend(f for f in _files_of(doc) if f not in result.files)
         diagnostics.extend(d for d in result.diagnostics if relevant(d))
         return result, _unique(diagnostics)
+
+    def directives(self, loaded, scan: Scan) -> list:
+        """``exvlint:ignore`` comments of the Bicep files this deployment read (and resource metadata of a
+        JSON template a .bicepparam names)."""
+        paths = list(getattr(loaded, "files", ()))
+        out = template_directives(paths, scan)
+        for path in dict.fromkeys(paths):
+            if path.endswith(SUFFIXES):
+                text = scan.text(path)
+                if text is not None and "exvlint:ignore" in text:
+                    out.extend(suppressions.file_directives(path, text))
+        return out
 
     def containing_units(self, path: str) -> Optional[list]:
         """Paths to lint so that a changed ``.bicep`` file is checked through the files that deploy it
