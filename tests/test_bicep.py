@@ -259,3 +259,53 @@ def test_unknown_values_of_the_lowering_keep_their_reason(tmp_path):
     result = exvlint.lint([str(tmp_path)], strict=True)
     notes = [f.message for f in result.findings if f.rule_id == "EXV001" and "EXV302" in f.message]
     assert notes and "readEnvironmentVariable" in notes[0] and "exvlint.unknown" not in notes[0], notes
+
+
+def test_a_changed_module_is_linted_through_the_files_that_deploy_it(tmp_path, run_cli):
+    """What the pre-commit hook relies on: a module .bicep named alone is linted through the root files
+    that deploy it, also through a module in between, with their .bicepparam files."""
+    subprocess_git = shutil.which("git")
+    if subprocess_git is None:
+        pytest.skip("needs git")
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    server = (
+        "param name string\n"
+        "param diskSku string = 'Premium_LRS'\n"
+        "resource vm 'Microsoft.Compute/virtualMachines@2023-03-01' = {\n"
+        "  name: name\n"
+        "  location: 'westeurope'\n"
+        "  properties: {\n"
+        "    storageProfile: {\n"
+        "      dataDisks: [\n"
+        "        {\n"
+        "          lun: 0\n"
+        "          createOption: 'Empty'\n"
+        "          managedDisk: {\n"
+        "            storageAccountType: diskSku\n"
+        "          }\n"
+        "        }\n"
+        "      ]\n"
+        "    }\n"
+        "  }\n"
+        "}\n")
+    (tmp_path / "modules").mkdir()
+    (tmp_path / "modules" / "server.bicep").write_text(server)
+    (tmp_path / "modules" / "site.bicep").write_text(
+        "param prefix string\nparam diskSku string\n"
+        "module a 'server.bicep' = {\n  name: 'a'\n  params: {\n    name: '${prefix}-mbx-01'\n    diskSku: diskSku\n  }\n}\n")
+    (tmp_path / "envs").mkdir()
+    (tmp_path / "envs" / "main.bicep").write_text(
+        "param prefix string = 'dev'\nparam diskSku string = 'Premium_LRS'\n"
+        "module site '../modules/site.bicep' = {\n  name: 'site'\n  params: {\n    prefix: prefix\n    diskSku: diskSku\n  }\n}\n")
+    (tmp_path / "envs" / "prod.bicepparam").write_text("using './main.bicep'\nparam prefix = 'prod'\nparam diskSku = 'Standard_LRS'\n")
+    code, out, _ = run_cli("check", "modules/server.bicep", cwd=tmp_path)
+    assert code == 1 and "1 unit" in out and "prod-mbx-01" in out and "EXV301" in out, out
+    assert "modules/server.bicep:13:" in out and "prod.bicepparam" in out, out
+    from exvlint.bicep.frontend import BicepFrontEnd
+
+    front = BicepFrontEnd()
+    assert front.containing_units(str(tmp_path / "envs" / "main.bicep")) == [
+        str(tmp_path / "envs" / "main.bicep"), str(tmp_path / "envs" / "prod.bicepparam")]
+    assert front.containing_units(str(tmp_path / "envs" / "prod.bicepparam")) is None

@@ -220,10 +220,12 @@ class BicepFrontEnd:
                 if f not in seen:
                     seen.add(f)
                     todo.append(f)
+        # the file itself only when nothing deploys it: a module named alone would be linted with its defaults
+        own = [path] if roots == [target] else []
         wanted = set(roots)
-        out = sorted(roots) + sorted(p for p, t in index.params if t in wanted)
-        shown = [os.path.relpath(p) if not os.path.isabs(path) else p for p in out]
-        return shown + ([path] if path not in shown and os.path.realpath(path) not in roots else [])
+        params = sorted(p for p, t in index.params if t in wanted)
+        others = sorted(r for r in roots if r != target) + params
+        return own + [os.path.relpath(p) if not os.path.isabs(path) else p for p in others]
 
 
 class _Index:
