@@ -15,6 +15,7 @@ from typing import Any, Optional
 
 from ..findings import Location, Related
 from ..model import DEFAULT, EXPLICIT, GIB, Datastore, Evidence, Val, VirtualMachine, register_words, unknown
+from ..scope import names_installation
 from ..evaluation import Unknown
 from . import azure_catalog as catalog
 
@@ -196,7 +197,7 @@ def extension_evidence(settings: list, name: Optional[tuple], what: str) -> list
     every part that mentions Exchange is evidence: one may name the version, another the module.
     """
     installs = any(installs_exchange(value) for value, _, _ in settings) or \
-        (name is not None and isinstance(name[0], str) and "exchange" in name[0].lower())
+        (name is not None and isinstance(name[0], str) and names_installation(name[0]))
     if not installs:
         return []
     out = []
@@ -225,7 +226,7 @@ def installs_exchange(settings: Any) -> Optional[str]:
                 for text in texts:
                     if isinstance(text, str):
                         shown = _file_name(text) if norm in _FILE_KEYS else text
-                        if "exchange" in shown.lower():
+                        if names_installation(shown):
                             return shown
             if isinstance(item, (dict, list)):
                 stack.append(item)
