@@ -7,6 +7,7 @@ Types and property names compare case-insensitively, as ARM compares them.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Optional
 
 from ..arm.result import ArmResource, ArmResult, View
@@ -70,6 +71,7 @@ class _Index:
 
 def adapt(result: ArmResult, deployment: Deployment) -> None:
     """Add the Azure resources of an evaluated template (``result``) to ``deployment``."""
+    result = replace(result, resources=latest(result.resources))
     mine = [r for r in result.resources if r.type_lower in HANDLED]
     if not mine:
         arm_network.adapt(result, deployment, {})  # a network without VMs (a hub, a landing zone)
@@ -102,6 +104,19 @@ def adapt(result: ArmResult, deployment: Deployment) -> None:
             deployment.snapshots.append(_restore_points(r, index, vms))
     arm_network.adapt(result, deployment, vms)
     _files(result, deployment, vms, accounts, index, guest_code)
+
+
+def latest(resources: list) -> list:
+    """One resource per resource id: a deployment that declares a resource again (a lab template that redeploys
+    a VM to add a public IP, a virtual network to add its NSG) updates it, so the last declaration stands.
+    Extensions and run commands are kept, each one: every configuration that ran in the guest says what the
+    VM is (lab templates run one DSC configuration after another under the same extension name)."""
+    def key(r: ArmResource):
+        ok = isinstance(r.resource_id, str) and r.type_lower not in (EXTENSION, RUN_COMMAND)
+        return r.resource_id.lower() if ok else None
+
+    last = {key(r): i for i, r in enumerate(resources) if key(r) is not None}
+    return [r for i, r in enumerate(resources) if key(r) is None or last[key(r)] == i]
 
 
 def _resource_kw(r: ArmResource) -> dict:

@@ -30,7 +30,7 @@ from ..findings import Diagnostic, Location
 from ..paths import Boundary, find_repository
 from . import suppressions
 from .lower import lower, parse_bicepparam
-from .units import bicep_roots, compiled_from_bicep, module_targets, twin_names, using_target
+from .units import bicep_roots, compiled_from_bicep, compiled_twins, module_targets, twin_names, using_target
 
 SUFFIXES = (".bicep", ".bicepparam")
 
@@ -69,7 +69,10 @@ class BicepFrontEnd:
             sets[root] = [[p for p in scan.parameter_files if p.lower().endswith(".json")]]
         for root in roots:
             if not sets[root]:
-                sets[root] = [[p] for p in self._json_parameters(root, twins[root], scan)] or [[]]
+                # a source named alone (pre-commit) still has its compiled twin beside it, whose parameters it takes
+                beside = compiled_twins(root, scan.text) if root in scan.named else []
+                found = self._json_parameters(root, list(dict.fromkeys(twins[root] + beside)), scan)
+                sets[root] = [[p] for p in found] or [[]]
         units = []
         for template, choices in list(sets.items()) + [(t, [ps]) for t, ps in others]:
             for chosen in choices:
