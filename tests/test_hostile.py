@@ -130,3 +130,25 @@ def test_every_limit_is_configurable(run_cli, tmp_path):
     (tmp_path / ".exvlint.yaml").write_text("limits:\n  instancez: 10\n  file_bytes: -1\n")
     code, out, _ = run_cli("check", ".", cwd=tmp_path)
     assert code == 2 and "limits.instancez" in out and "limits.file_bytes must be a positive" in out
+
+
+def test_a_parser_defect_costs_the_file_not_the_run(monkeypatch, tmp_path):
+    from exvlint.config import Config
+    from exvlint.engine import lint
+    from exvlint.terraform import hcl
+
+    (tmp_path / "good.tf").write_text(GOOD)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "odd.tf").write_text('variable "x" {}\n')
+    real = hcl.parse_hcl
+
+    def parse(text, path="<string>"):
+        if path.endswith("odd.tf"):
+            raise IndexError("a converter defect")
+        return real(text, path)
+
+    monkeypatch.setattr(hcl, "parse_hcl", parse)
+    result = lint([str(tmp_path)], Config())
+    errors = [f for f in result.findings if f.rule_id == "EXV000"]
+    assert len(errors) == 1 and errors[0].location.path.endswith("odd.tf") and "internal parser error" in errors[0].message
+    assert any(f.rule_id == "EXV301" for f in result.findings)
