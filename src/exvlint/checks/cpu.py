@@ -17,15 +17,15 @@ HOST_OS_VCPUS = 2  # the support statement's baseline for the host operating sys
 
 @check("EXV201")
 def cpu_oversubscribed(deployment, ctx: RuleContext) -> None:
-    _ratio_rule(deployment, ctx, line=2, upto=None)
+    _ratio_rule(deployment, ctx, ratio_limit=2, upto=None)
 
 
 @check("EXV202")
 def cpu_above_recommended_ratio(deployment, ctx: RuleContext) -> None:
-    _ratio_rule(deployment, ctx, line=1, upto=2)
+    _ratio_rule(deployment, ctx, ratio_limit=1, upto=2)
 
 
-def _ratio_rule(deployment, ctx: RuleContext, line: int, upto: Optional[int]) -> None:
+def _ratio_rule(deployment, ctx: RuleContext, ratio_limit: int, upto: Optional[int]) -> None:
     exchange = ctx.exchange_vms()
     if not exchange:
         return
@@ -41,10 +41,10 @@ def _ratio_rule(deployment, ctx: RuleContext, line: int, upto: Optional[int]) ->
     for host, guests in groups.values():
         mine = [vm for vm in guests if id(vm) in in_scope]
         if mine:
-            _check_host(ctx, host, guests, mine, line, upto)
+            _check_host(ctx, host, guests, mine, ratio_limit, upto)
 
 
-def _check_host(ctx: RuleContext, host, guests: list, exchange: list, line: int, upto: Optional[int]) -> None:
+def _check_host(ctx: RuleContext, host, guests: list, exchange: list, ratio_limit: int, upto: Optional[int]) -> None:
     first = exchange[0]
     if not host.name.known:
         ctx.unresolved(first, host.name, "the host the VM runs on")
@@ -69,19 +69,19 @@ def _check_host(ctx: RuleContext, host, guests: list, exchange: list, line: int,
     host_vcpus = HOST_OS_VCPUS * count
     guest_vcpus = sum(vm.vcpus.value for vm in guests)
     total = guest_vcpus + other + host_vcpus
-    if not (total > line * cores and (upto is None or total <= upto * cores)):
+    if not (total > ratio_limit * cores and (upto is None or total <= upto * cores)):
         return
-    crossing = _crossing(guests, exchange, other + host_vcpus, line * cores)
+    crossing = _crossing(guests, exchange, other + host_vcpus, ratio_limit * cores)
     parts = f"{guest_vcpus} guest" + (f" + {other} other" if other else "") + f" + {host_vcpus} host"
     ratio = f"{total / cores:.2f}".rstrip("0").rstrip(".")
-    if float(ratio) <= line:  # 2.001 must not print as 2:1 > 2:1
+    if float(ratio) <= ratio_limit:  # 2.001 must not print as 2:1 > 2:1
         ratio = f"{total / cores:.4f}".rstrip("0")
     verdict = "above the supported 2:1" if upto is None else "above the recommended 1:1 (2:1 is the supported maximum)"
     attr = words(crossing.platform, "vcpus", "the vCPUs")
     related = [Related(vm.vcpus.location or vm.location, f"{vm_label(vm)}: {vm.vcpus.value} vCPUs on host {name}")
                for vm in _ordered(guests, exchange) if vm is not crossing]
     related.append(Related(host.location, f"host {name}"))
-    ctx.report(crossing, f"host {name}: {total} vCPUs ({parts}) on {cores} cores = {ratio}:1 > {line}:1, {verdict}; "
+    ctx.report(crossing, f"host {name}: {total} vCPUs ({parts}) on {cores} cores = {ratio}:1 > {ratio_limit}:1, {verdict}; "
                f"lower {attr} of the guests on this host or move some of them to another host",
                crossing.vcpus, vm=crossing, related=tuple(related), key=f"host:{name.lower()}")
 
