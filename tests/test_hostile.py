@@ -67,6 +67,18 @@ def _generated() -> dict:
         "count_a_billion": ({"many.tf": 'resource "azurerm_managed_disk" "many" {\n  count = 1e9\n  name = "exch"\n'
                                         '  storage_account_type = "Standard_LRS"\n}\n'},
                             {"exit": 2, "findings": [("EXV000", "many.tf", "limits.instances")]}),
+        "hcl_nested_600": ({"deep.tf": "x = " + "[" * 600 + "]" * 600 + "\n"},
+                           {"exit": 2, "findings": [("EXV000", "deep.tf:1:205", "limits.nesting_depth")]}),
+        "hcl_sum_of_200000_terms": ({"sum.tf": "y = " + "+".join(["1"] * 200000) + "\n"},
+                                    {"exit": 2, "findings": [("EXV000", "sum.tf", "limits.nesting_depth")]}),
+        "hcl_list_of_150000": ({"list.tf": 'locals {\n  z = [' + ",".join(['"a"'] * 150000) + "]\n}\n"},
+                               {"exit": 1, "findings": []}),
+        "attribute_twice": ({"dup.tf": 'resource "azurerm_managed_disk" "d" {\n  name = "a"\n  name = "b"\n}\n'},
+                            {"exit": 2, "findings": [("EXV000", "dup.tf:3:3", "defined twice")]}),
+        # checkov's fixtures hold this: an argument and a nested block of one name
+        "attribute_and_block_of_one_name": ({"vm.tf": 'resource "azurerm_windows_virtual_machine" "v" {\n'
+                                                       '  os_disk = "invalid"\n  os_disk {\n    caching = "x"\n  }\n}\n'},
+                                            {"exit": 2, "findings": [("EXV000", "vm.tf:3:3", "argument and a nested block")]}),
         "binary_tf": ({"blob.tf": b"\x00\x01\x02binary"},
                       {"exit": 2, "findings": [("EXV000", "blob.tf", "binary file")]}),
         "not_utf8": ({"latin.tf": 'resource "x" "y" {\n  name = "caf\xe9"\n}\n'.encode("latin-1")},
@@ -118,3 +130,25 @@ def test_every_limit_is_configurable(run_cli, tmp_path):
     (tmp_path / ".exvlint.yaml").write_text("limits:\n  instancez: 10\n  file_bytes: -1\n")
     code, out, _ = run_cli("check", ".", cwd=tmp_path)
     assert code == 2 and "limits.instancez" in out and "limits.file_bytes must be a positive" in out
+
+
+def test_a_parser_defect_costs_the_file_not_the_run(monkeypatch, tmp_path):
+    from exvlint.config import Config
+    from exvlint.engine import lint
+    from exvlint.terraform import hcl
+
+    (tmp_path / "good.tf").write_text(GOOD)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "odd.tf").write_text('variable "x" {}\n')
+    real = hcl.parse_hcl
+
+    def parse(text, path="<string>"):
+        if path.endswith("odd.tf"):
+            raise IndexError("a converter defect")
+        return real(text, path)
+
+    monkeypatch.setattr(hcl, "parse_hcl", parse)
+    result = lint([str(tmp_path)], Config())
+    errors = [f for f in result.findings if f.rule_id == "EXV000"]
+    assert len(errors) == 1 and errors[0].location.path.endswith("odd.tf") and "internal parser error" in errors[0].message
+    assert any(f.rule_id == "EXV301" for f in result.findings)

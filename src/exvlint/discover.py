@@ -91,14 +91,14 @@ def scan(paths: list, cache: files.FileCache, exclude: Optional[list] = None) ->
 def discover(paths: list, cache: files.FileCache, exclude: Optional[list] = None,
              parameter_files: tuple = ()) -> tuple:
     """(units, diagnostics, files found) for the scanned paths."""
-    from .frontends import FRONTENDS
+    from .frontends import SUFFIXES, frontends_for
 
     found = scan(paths, cache, exclude)
     found.parameter_files = [os.path.normpath(p) for p in parameter_files]
     units: list = []
-    for frontend in FRONTENDS:
+    for frontend in frontends_for(found.files + found.parameter_files):
         units.extend(frontend.units(found))
-    suffixes = tuple(s for frontend in FRONTENDS for s in frontend.suffixes)
+    suffixes = SUFFIXES
     for path in sorted(found.named - found.claimed):
         # a file of a kind some front end reads but none took (a JSON file that is neither a plan nor a
         # template, as pre-commit hands over every changed one) is skipped; any other kind is an error

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Optional
 from .findings import Location
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A reference to an attribute of a resource instance, e.g. ``azurerm_managed_disk.db.id``."""
 
@@ -26,7 +26,7 @@ class Ref:
     attr: str  # first attribute name after the address ("" for the whole object)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unknown:
     """A value not known before apply (or not resolvable offline)."""
 

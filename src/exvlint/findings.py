@@ -26,7 +26,7 @@ def _one_line(message: str) -> str:
     return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)  # slots: a large tree has hundreds of thousands
 class Location:
     """A place in a source file. ``path`` is as the user gave it (relative or absolute)."""
 
@@ -42,7 +42,7 @@ class Location:
         return self.path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Related:
     """A second place that explains a finding, e.g. where a value came from."""
 
@@ -70,7 +70,7 @@ class Diagnostic:
     address: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     rule_id: str
     level: str  # error | warning | note

@@ -19,7 +19,7 @@ DEFAULT = "default"  # omitted; the provider's documented default applies
 UNKNOWN = "unknown"  # cannot be resolved offline
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Val:
     """A model value with provenance."""
 
@@ -347,14 +347,31 @@ class Deployment:
 # checks can say "set thin_provisioned = false" without knowing any provider themselves.
 _WORDS: dict = {}  # (platform, topic) -> text
 
+# What a check may ask an adapter to word: a name the registry does not know is a programming error,
+# raised at once, never a silent fallback to generic text.
+TOPICS = frozenset({
+    "add-data-disk", "checkpoints", "checkpoints-fix", "differencing-fix", "dynamic-memory", "dynamic-memory-size",
+    "dynamic-vhd-fix", "guest-os-fix", "guest-share-fix", "hibernation", "hibernation-fix", "host-missing",
+    "linked-clone", "linked-clone-fix", "memory-fix", "memory-limit", "memory-limit-fix", "memory-reservation",
+    "nas-config", "nas-fix", "premium-disk-fix", "premium-size-fix", "redo-log-fix", "relay-fix", "separate-storage",
+    "smb-fix", "smb-fixed-fix", "smtp-egress-fix", "snapshot-memory", "stop-action", "stop-action-fix",
+    "stop-action-when", "thin", "thin-default", "thin-fix", "vcpus",
+})
+
 
 def register_words(platform: str, words: dict) -> None:
+    unknown_topics = sorted(set(words) - TOPICS)
+    if unknown_topics:
+        raise ValueError(f"register_words({platform!r}): unknown topics {unknown_topics}")
     for topic, text in words.items():
         _WORDS[(platform, topic)] = text
 
 
 def words(platform: str, topic: str, default: str = "") -> str:
-    """The provider's wording for ``topic`` (an attribute name, a fix), or ``default``."""
+    """The provider's wording for ``topic`` (an attribute name, a fix), or ``default`` when the
+    provider has none for it."""
+    if topic not in TOPICS:
+        raise KeyError(f"unknown wording topic {topic!r}")
     return _WORDS.get((platform, topic), default)
 
 

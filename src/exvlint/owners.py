@@ -14,13 +14,13 @@ import os
 
 
 def expand(paths: list) -> list:
-    from .frontends import FRONTENDS
+    from .frontends import frontends_for
 
     out: list = []
     for path in paths:
         found = None
         if os.path.isfile(path):
-            for frontend in FRONTENDS:
+            for frontend in frontends_for([path]):
                 answer = getattr(frontend, "containing_units", None)
                 found = answer(path) if answer is not None else None
                 if found is not None:

@@ -151,10 +151,17 @@ def storage_account(datastore: Datastore) -> Datastore:
 
 
 def own_storage(disks) -> None:
-    """Every Azure disk is storage of its own (rules.md EXV307): only a missing data disk fails."""
+    """Every Azure disk is storage of its own, so only a missing data disk is data on OS storage
+    (EXV307); a managed disk is block storage, so the NAS rule has nothing to ask about it (EXV303)."""
     for disk in disks:
-        if disk.platform == PLATFORM and not disk.placement.known:
+        if disk.platform != PLATFORM:
+            continue
+        if not disk.placement.known:
             disk.placement = Val(f"its own Azure disk {disk.address}", DEFAULT, disk.location)
+        if disk.datastore is None and disk.file_format.known and disk.file_format.value == "managed":
+            disk.datastore = Datastore(address=disk.address, kind=disk.kind, platform=PLATFORM, location=disk.location,
+                                       name=disk.name, storage_kind=Val("block", DEFAULT, disk.location),
+                                       description=f"Azure managed disk {disk.address}")
 
 
 # What in a VM extension's or run command's settings says what it installs (rules.md, scope 4): the

@@ -276,7 +276,8 @@ def _attach(inst: ResourceInstance, index: InstanceIndex, vms: dict, disks: dict
         disk = Disk(address=inst.address + ".managed_disk", kind="azurerm_managed_disk", platform=PLATFORM,
                     location=where, call_sites=inst.call_sites, role="data",
                     storage_type=unknown(where, reason), premium=unknown(where, reason), vm=vm,
-                    attach_location=inst.location)
+                    provisioning=Val("fixed", DEFAULT, where), file_format=Val("managed", DEFAULT, where),
+                    attach_location=inst.location)  # an attachment only ever attaches a managed disk
         vm.data_disks.append(disk)
         return
     disk = disks[disk_targets[0].address]

@@ -53,7 +53,11 @@ register_words(PLATFORM, {
     "redo-log-fix": "use disk_mode persistent or independent_persistent",
     "linked-clone": "clone.linked_clone = true",
     "linked-clone-fix": "make a full clone (linked_clone = false)",
-    "thin": "thin_provisioned",
+    "thin": "thin_provisioned = true",
+    "thin-default": "thin_provisioned is not set, and the provider's default is thin",
+    "memory-limit-fix": "remove memory_limit or set it to -1 (unlimited)",
+    "snapshot-memory": "memory = true",
+    "host-missing": "the VM sets neither host_system_id nor resource_pool_id",
     "thin-fix": "set thin_provisioned = false, preferably with eagerly_scrub = true",
 })
 

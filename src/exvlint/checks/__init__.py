@@ -1,11 +1,14 @@
 """Rule checks: one small function per rule over the neutral model (never over parser output).
 
 A check receives the deployment and a :class:`RuleContext`, and reports through the context,
-which adds the Exchange-scope reason, related locations and ``--strict`` notes uniformly.
+which adds the Exchange-scope reason, related locations and ``--strict`` notes uniformly. What a
+rule is (its platforms, its default level) is written once, in its document under ``rules/``: the
+context gives a check the Exchange VMs and disks of the rule's platforms, and the catalog its level.
+Every module in this package is a check module: adding one is adding a file.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional
+from typing import Callable, Optional
 
 from ..config import Config
 from ..findings import Finding, Location, brief
@@ -13,16 +16,23 @@ from ..model import Deployment, Resource, Val, VirtualMachine
 from ..scope import disk_reason, exchange_reason, vm_label
 
 CHECKS: dict = {}  # rule id -> function(deployment, ctx)
-PLATFORMS: dict = {}  # rule id -> platforms the check is built for (the fixture suite holds each one to it)
 
 
-def check(rule_id: str, platforms: tuple) -> Callable:
+def check(rule_id: str) -> Callable:
     def register(fn: Callable) -> Callable:
         CHECKS[rule_id] = fn
-        PLATFORMS[rule_id] = tuple(platforms)
         return fn
 
     return register
+
+
+def rule_platforms(rule_id: str) -> Optional[frozenset]:
+    """The platforms a rule covers, from its document; None when it covers all."""
+    from ..catalog import load_catalog
+
+    doc = load_catalog().get(rule_id)
+    platforms = frozenset(doc.platforms) if doc is not None else frozenset()
+    return None if not platforms or "all" in platforms else platforms
 
 
 class RuleContext:
@@ -38,20 +48,22 @@ class RuleContext:
         self._reasons = {id(vm): exchange_reason(vm, config) for vm in deployment.vms}
 
     # -- scope
-    def exchange_vms(self, platforms: Optional[Iterable[str]] = None) -> list:
-        wanted = set(platforms) if platforms else None
+    def exchange_vms(self) -> list:
+        """The Exchange VMs on the platforms the current rule covers."""
+        wanted = rule_platforms(self.rule_id)
         return [vm for vm in self.deployment.vms
                 if self._reasons[id(vm)] and (wanted is None or vm.platform in wanted)]
 
     def reason(self, vm: VirtualMachine) -> Optional[str]:
         return self._reasons.get(id(vm))
 
-    def exchange_disks(self, platforms: Optional[Iterable[str]] = None) -> list:
-        """(disk, vm, reason) for every disk holding Exchange data, attached or tagged as Exchange."""
-        wanted = set(platforms) if platforms else None
+    def exchange_disks(self) -> list:
+        """(disk, vm, reason) for every disk holding Exchange data, attached or tagged as Exchange, on
+        the platforms the current rule covers."""
+        wanted = rule_platforms(self.rule_id)
         out = []
         seen = set()
-        for vm in self.exchange_vms(platforms):
+        for vm in self.exchange_vms():
             disks = list(vm.data_disks)
             if vm.os_disk is not None and self.config.transport_queue_on_os_disk:
                 disks.insert(0, vm.os_disk)
@@ -160,4 +172,12 @@ def disk_label(disk) -> str:
     return f"{disk.role} disk {brief(disk.address, 200)}"
 
 
-from . import cpu, guest, lifecycle, mail, memory, state, storage  # noqa: E402,F401  (registers the checks)
+def _load_check_modules() -> None:
+    import importlib
+    import pkgutil
+
+    for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+        importlib.import_module(f"{__name__}.{module}")
+
+
+_load_check_modules()

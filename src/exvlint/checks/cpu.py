@@ -12,40 +12,39 @@ from ..model import unknown, words
 from ..scope import vm_label
 from . import RuleContext, check, host_entry
 
-PLATFORMS = ("vsphere", "hyperv")
 HOST_OS_VCPUS = 2  # the support statement's baseline for the host operating system
 
 
-@check("EXV201", platforms=PLATFORMS)
+@check("EXV201")
 def cpu_oversubscribed(deployment, ctx: RuleContext) -> None:
-    _ratio_rule(deployment, ctx, line=2, upto=None)
+    _ratio_rule(deployment, ctx, ratio_limit=2, upto=None)
 
 
-@check("EXV202", platforms=PLATFORMS)
+@check("EXV202")
 def cpu_above_recommended_ratio(deployment, ctx: RuleContext) -> None:
-    _ratio_rule(deployment, ctx, line=1, upto=2)
+    _ratio_rule(deployment, ctx, ratio_limit=1, upto=2)
 
 
-def _ratio_rule(deployment, ctx: RuleContext, line: int, upto: Optional[int]) -> None:
-    exchange = ctx.exchange_vms(PLATFORMS)
+def _ratio_rule(deployment, ctx: RuleContext, ratio_limit: int, upto: Optional[int]) -> None:
+    exchange = ctx.exchange_vms()
     if not exchange:
         return
     in_scope = {id(vm) for vm in exchange}
     groups: dict = {}
     for vm in deployment.vms:
-        if vm.platform in PLATFORMS and vm.host is not None:
+        if vm.host is not None:
             groups.setdefault(id(vm.host), (vm.host, []))[1].append(vm)
     for vm in exchange:
         if vm.host is None:
-            ctx.unresolved(vm, unknown(vm.location, "the VM sets neither host_system_id nor resource_pool_id"),
-                           "the host the VM runs on")
+            ctx.unresolved(vm, unknown(vm.location, words(vm.platform, "host-missing", "the code does not say which host runs "
+                                                                           "the VM")), "the host the VM runs on")
     for host, guests in groups.values():
         mine = [vm for vm in guests if id(vm) in in_scope]
         if mine:
-            _check_host(ctx, host, guests, mine, line, upto)
+            _check_host(ctx, host, guests, mine, ratio_limit, upto)
 
 
-def _check_host(ctx: RuleContext, host, guests: list, exchange: list, line: int, upto: Optional[int]) -> None:
+def _check_host(ctx: RuleContext, host, guests: list, exchange: list, ratio_limit: int, upto: Optional[int]) -> None:
     first = exchange[0]
     if not host.name.known:
         ctx.unresolved(first, host.name, "the host the VM runs on")
@@ -70,19 +69,19 @@ def _check_host(ctx: RuleContext, host, guests: list, exchange: list, line: int,
     host_vcpus = HOST_OS_VCPUS * count
     guest_vcpus = sum(vm.vcpus.value for vm in guests)
     total = guest_vcpus + other + host_vcpus
-    if not (total > line * cores and (upto is None or total <= upto * cores)):
+    if not (total > ratio_limit * cores and (upto is None or total <= upto * cores)):
         return
-    crossing = _crossing(guests, exchange, other + host_vcpus, line * cores)
+    crossing = _crossing(guests, exchange, other + host_vcpus, ratio_limit * cores)
     parts = f"{guest_vcpus} guest" + (f" + {other} other" if other else "") + f" + {host_vcpus} host"
     ratio = f"{total / cores:.2f}".rstrip("0").rstrip(".")
-    if float(ratio) <= line:  # 2.001 must not print as 2:1 > 2:1
+    if float(ratio) <= ratio_limit:  # 2.001 must not print as 2:1 > 2:1
         ratio = f"{total / cores:.4f}".rstrip("0")
     verdict = "above the supported 2:1" if upto is None else "above the recommended 1:1 (2:1 is the supported maximum)"
     attr = words(crossing.platform, "vcpus", "the vCPUs")
     related = [Related(vm.vcpus.location or vm.location, f"{vm_label(vm)}: {vm.vcpus.value} vCPUs on host {name}")
                for vm in _ordered(guests, exchange) if vm is not crossing]
     related.append(Related(host.location, f"host {name}"))
-    ctx.report(crossing, f"host {name}: {total} vCPUs ({parts}) on {cores} cores = {ratio}:1 > {line}:1, {verdict}; "
+    ctx.report(crossing, f"host {name}: {total} vCPUs ({parts}) on {cores} cores = {ratio}:1 > {ratio_limit}:1, {verdict}; "
                f"lower {attr} of the guests on this host or move some of them to another host",
                crossing.vcpus, vm=crossing, related=tuple(related), key=f"host:{name.lower()}")
 

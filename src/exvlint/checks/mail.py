@@ -19,9 +19,9 @@ def _first_location_order(vm):
     return (vm.location.path, vm.location.line, vm.address)
 
 
-@check("EXV501", platforms=("azure",))
+@check("EXV501")
 def missing_smtp_relay(deployment, ctx: RuleContext) -> None:
-    vms = sorted(ctx.exchange_vms(["azure"]), key=_first_location_order)
+    vms = sorted(ctx.exchange_vms(), key=_first_location_order)
     if not vms:
         return
     relay = ctx.config.smtp_relay
@@ -103,9 +103,9 @@ def _firewall_reach(rs, place, deployment, path=None) -> tuple:
     return False, ()
 
 
-@check("EXV502", platforms=("azure",))
+@check("EXV502")
 def direct_smtp_egress(deployment, ctx: RuleContext) -> None:
-    vms = sorted(ctx.exchange_vms(["azure"]), key=_first_location_order)
+    vms = sorted(ctx.exchange_vms(), key=_first_location_order)
     if not vms:
         return
     places = {id(vm): place_of(vm) for vm in vms}

@@ -9,26 +9,33 @@ from . import RuleContext, check, disk_label
 _STATELESS_KINDS = {"disk", "restore-point"}
 
 
-@check("EXV401", platforms=("azure", "vsphere", "hyperv"))
+@check("EXV401")
 def vm_snapshot(deployment, ctx: RuleContext) -> None:
     exchange = {id(vm) for vm in ctx.exchange_vms()}
+    # disks that hold Exchange data, those no VM here attaches included (tagged or named as Exchange's)
+    exchange_disks = {id(disk): reason for disk, _, reason in ctx.exchange_disks()}
     for snap in deployment.snapshots:
         vm = snap.target_vm
         disk = snap.target_disk
         if vm is None and disk is not None:
             vm = disk.vm
-        if vm is None and disk is None and not snap.target.known and exchange:
+        if vm is None and disk is None and not snap.target.known and (exchange or exchange_disks):
             ctx.unresolved(snap, snap.target, "what the snapshot is of")
             continue
+        reason = None
         if vm is None or id(vm) not in exchange:
-            continue
+            if disk is None or id(disk) not in exchange_disks:
+                continue
+            vm, reason = None, exchange_disks[id(disk)]  # an Exchange disk no VM of this configuration attaches
         level = "warning" if snap.snapshot_kind in _STATELESS_KINDS else None
         if disk is not None:
             what = f"a snapshot of {disk_label(disk)}; restoring an Exchange database disk from it brings back a stale copy"
             related = (Related(disk.location, "the snapshotted disk"),)
         elif snap.snapshot_kind == "vm":
             memory = snap.includes_memory
-            state = " including its memory (memory = true)" if memory.known and memory.value is True else ""
+            state = (" including its memory" + (f" ({words(vm.platform, 'snapshot-memory')})"
+                                                if words(vm.platform, 'snapshot-memory') else "")
+                     if memory.known and memory.value is True else "")
             what = (f"a snapshot of the VM{state}; Exchange does not support VM snapshots: reverting one brings back "
                     "stale databases and breaks replication; remove the snapshot resource and use "
                     "Exchange-aware backups")
@@ -36,9 +43,9 @@ def vm_snapshot(deployment, ctx: RuleContext) -> None:
         else:
             what = f"a {snap.snapshot_kind.replace('-', ' ')} of the VM; Exchange does not support VM snapshots"
             related = (Related(vm.location, "the Exchange VM"),)
-        ctx.report(snap, what, snap.location, vm=vm, related=related, level=level, key=snap.address)
+        ctx.report(snap, what, snap.location, vm=vm, related=related, level=level, key=snap.address, reason=reason)
     # a Hyper-V VM whose disk is a checkpoint's differencing disk runs on a checkpoint
-    for disk, vm, reason in ctx.exchange_disks(["hyperv"]):
+    for disk, vm, reason in ctx.exchange_disks():
         fmt = disk.file_format
         if fmt.known and fmt.value in ("avhd", "avhdx"):
             related = (Related(disk.attach_location, "attached to the Exchange VM here"),) \
@@ -48,9 +55,9 @@ def vm_snapshot(deployment, ctx: RuleContext) -> None:
                        ".vhdx it belongs to", fmt, vm=vm, related=related, key=disk.address, reason=reason)
 
 
-@check("EXV402", platforms=("hyperv",))
+@check("EXV402")
 def checkpoints_enabled(deployment, ctx: RuleContext) -> None:
-    for vm in ctx.exchange_vms(["hyperv"]):
+    for vm in ctx.exchange_vms():
         cp = vm.checkpoints
         if not cp.known:
             ctx.unresolved(vm, cp, words(vm.platform, "checkpoints", "the checkpoint setting"))
@@ -62,7 +69,7 @@ def checkpoints_enabled(deployment, ctx: RuleContext) -> None:
                        key="checkpoint-type")
 
 
-@check("EXV403", platforms=("azure", "vsphere", "hyperv"))
+@check("EXV403")
 def saved_state(deployment, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         hib = vm.hibernation
@@ -70,7 +77,7 @@ def saved_state(deployment, ctx: RuleContext) -> None:
             ctx.report(vm, "hibernation is enabled, so the VM can resume from saved memory state instead of a cold "
                        f"boot; {words(vm.platform, 'hibernation-fix', 'disable hibernation')}", hib, key="hibernation")
         elif not hib.known:
-            ctx.unresolved(vm, hib, "hibernation_enabled")
+            ctx.unresolved(vm, hib, words(vm.platform, "hibernation", "whether hibernation is enabled"))
         stop = vm.stop_action
         if stop.known and str(stop.value).lower() in ("save", "suspend"):
             attr = words(vm.platform, "stop-action", "the stop action")

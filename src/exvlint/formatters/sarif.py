@@ -10,6 +10,7 @@ import json
 
 from .. import __version__
 from ..catalog import load_catalog, plain_text
+from ..engine import checked_rules
 from . import repo_relative, repository_root
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -65,7 +66,7 @@ def render(result, options=None) -> str:
     root = getattr(result, "root", None) or repository_root()
     catalog = load_catalog()
     ids = list(catalog)
-    checked = getattr(result, "checked_rules", None) or frozenset(ids)
+    checked = getattr(result, "checked_rules", None) or checked_rules()
     results = []
     notifications = []
     for f in result.findings:

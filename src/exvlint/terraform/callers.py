@@ -17,6 +17,7 @@ from .. import files
 from ..discover import SKIP_DIRS
 from ..paths import Boundary, find_repository
 from .frontend import SOURCE_SUFFIXES
+from .hcl import Comment
 
 _LOCAL_SOURCE = re.compile(r'"?source"?\s*[=:]\s*"(\.\.?[/\\][^"]*|\.\.?)"')
 
@@ -93,9 +94,7 @@ def _hcl_sources(text: str) -> list:
     """Local sources of the module blocks in HCL text, read lexically: the index must be fast, and
     parsing every file of a repository on each commit is not (python-hcl2 takes ~0.1 s a file).
     Comments are blanked first, so a commented-out call is no call."""
-    from .hcl import _blank_block_comments
-
-    text, _ = _blank_block_comments(text)
+    text, _ = blank_block_comments(text)
     text = "\n".join(_strip_line_comment(line) for line in text.split("\n"))
     out = []
     for head in _MODULE_HEAD.finditer(text):
@@ -159,3 +158,62 @@ def _json_sources(text: str) -> list:
                 if isinstance(source, str) and source.startswith("."):
                     out.append(source)
     return out
+
+
+_HEREDOC_START = re.compile(r"<<-?([A-Za-z_][\w-]*)[ \t]*\r?\n")
+
+
+def blank_block_comments(text: str) -> tuple:
+    """Replace /* ... */ comments outside strings and heredocs by spaces (newlines kept); (text, comments)."""
+    if "/*" not in text:
+        return text, []
+    out = []
+    comments = []
+    i, n, line = 0, len(text), 1
+    depth = 0  # ${ } nesting inside a string
+    in_string = False
+    while i < n:
+        ch = text[i]
+        if in_string:
+            if ch == "\\":
+                out.append(text[i:i + 2])
+                i += 2
+                continue
+            if ch == '"' and depth == 0:
+                in_string = False
+            elif text.startswith("${", i):
+                depth += 1
+            elif ch == "}" and depth:
+                depth -= 1
+        elif ch == '"':
+            in_string = True
+        elif ch == "#" or text.startswith("//", i):
+            end = text.find("\n", i)
+            end = n if end < 0 else end
+            out.append(text[i:end])
+            i = end
+            continue
+        elif text.startswith("<<", i):
+            m = _HEREDOC_START.match(text, i)
+            if m:
+                close = re.compile(r"^[ \t]*" + re.escape(m.group(1)) + r"[ \t]*\r?$", re.M)
+                end_m = close.search(text, m.end())
+                end = end_m.end() if end_m else n
+                out.append(text[i:end])
+                line += text.count("\n", i, end)
+                i = end
+                continue
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            end = n if end < 0 else end + 2
+            chunk = text[i:end]
+            comments.append(Comment(line, chunk))
+            out.append(re.sub(r"[^\n]", " ", chunk))
+            line += chunk.count("\n")
+            i = end
+            continue
+        if ch == "\n":
+            line += 1
+        out.append(ch)
+        i += 1
+    return "".join(out), comments

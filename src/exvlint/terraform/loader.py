@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from .. import files, jsonpos
+from .. import files, jsonpos, limits
 from ..findings import Diagnostic, Location
 from ..paths import Boundary
 from . import hcl
@@ -56,6 +56,11 @@ def parse_file(path: str, cache: dict, named: bool = False) -> tuple:
             result = (None, Diagnostic("EXV000", Location(path, exc.line or 1, exc.col or 0), exc.message))
         except RecursionError:
             result = (None, Diagnostic("EXV000", Location(path, 1), "expression nesting too deep to parse"))
+        except limits.LimitExceeded as exc:
+            result = (None, Diagnostic("EXV000", Location(path, 1), str(exc)))
+        except Exception as exc:  # a parser defect must cost this file, never the run
+            result = (None, Diagnostic("EXV000", Location(path, 1), f"exvlint could not read this file (internal parser "
+                                       f"error {type(exc).__name__}; please report it); the rest is linted"))
     cache[path] = result
     return result
 

@@ -11,7 +11,7 @@ from typing import Any, Optional
 from ..findings import Location
 
 
-@dataclass
+@dataclass(slots=True)
 class EvalAttr:
     name: str
     value: Any
