@@ -221,7 +221,7 @@ class FileMount:
 
 # --------------------------------------------------------------------------- network (EXV501, EXV502)
 #
-# Filled by the Azure adapters (Terraform azurerm: adapters/azurerm_network.py; ARM/Bicep later). Strings
+# Filled by the Azure adapters through adapters/azure_network.py (azurerm_network.py, arm_network.py). Strings
 # keep the provider's spelling; compare them case-insensitively. Lists are Python lists of str:
 # - addresses: an IPv4/IPv6 address or CIDR ("10.0.1.4", "10.0.0.0/16"), a service tag as written
 #   ("Internet", "VirtualNetwork", "AzureCloud"), "*" for any, a DNS name (firewall FQDN rules), or
