@@ -211,20 +211,22 @@ def test_a_folder_with_source_and_twin_reports_each_deployment_once(tmp_path):
     assert {f.rule_id for f in alone} == {f.rule_id for f in found}
 
 
+SIZED_VM = (  # a VM whose size is the parameter vmSize
+    "resource vm 'Microsoft.Compute/virtualMachines@2023-03-01' = {\n"
+    "  name: 'exch-mbx-01'\n"
+    "  location: 'westeurope'\n"
+    "  properties: {\n"
+    "    hardwareProfile: {\n"
+    "      vmSize: vmSize\n"
+    "    }\n"
+    "  }\n"
+    "}\n")
+
+
 def test_json_parameters_of_the_twin_go_with_the_source(tmp_path):
     """A quickstart folder: main.bicep, its compiled azuredeploy.json and azuredeploy.parameters.json,
     which is then a parameters file of main.bicep too."""
-    (tmp_path / "main.bicep").write_text(
-        "param vmSize string = 'Standard_E16s_v5'\n"
-        "resource vm 'Microsoft.Compute/virtualMachines@2023-03-01' = {\n"
-        "  name: 'exch-mbx-01'\n"
-        "  location: 'westeurope'\n"
-        "  properties: {\n"
-        "    hardwareProfile: {\n"
-        "      vmSize: vmSize\n"
-        "    }\n"
-        "  }\n"
-        "}\n")
+    (tmp_path / "main.bicep").write_text("param vmSize string = 'Standard_E16s_v5'\n" + SIZED_VM)
     (tmp_path / "azuredeploy.json").write_text(json.dumps({
         "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
         "contentVersion": "1.0.0.0", "metadata": {"_generator": {"name": "bicep", "version": "0.30.23.60470"}},
@@ -243,17 +245,7 @@ def test_json_parameters_of_the_twin_go_with_the_source(tmp_path):
 
 def test_unknown_values_of_the_lowering_keep_their_reason(tmp_path):
     (tmp_path / "main.bicepparam").write_text("using './main.bicep'\nparam vmSize = readEnvironmentVariable('VM_SIZE')\n")
-    (tmp_path / "main.bicep").write_text(
-        "param vmSize string\n"
-        "resource vm 'Microsoft.Compute/virtualMachines@2023-03-01' = {\n"
-        "  name: 'exch-mbx-01'\n"
-        "  location: 'westeurope'\n"
-        "  properties: {\n"
-        "    hardwareProfile: {\n"
-        "      vmSize: vmSize\n"
-        "    }\n"
-        "  }\n"
-        "}\n")
+    (tmp_path / "main.bicep").write_text("param vmSize string\n" + SIZED_VM)
     import exvlint
 
     result = exvlint.lint([str(tmp_path)], strict=True)

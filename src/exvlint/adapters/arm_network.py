@@ -11,6 +11,7 @@ a symbolic ``.id``) or through ``reference()``; ids compare without case, as ARM
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Optional
 
 from ..arm.result import ArmResource, ArmResult, View
@@ -18,7 +19,7 @@ from ..evaluation import Unknown, collect_refs
 from ..findings import Location
 from ..model import DEFAULT, EXPLICIT, Attachment, Deployment, IpConfiguration, NetworkInterface, Subnet, Val, unknown
 from .arm_values import val
-from .azure_network import PLATFORM, CollectionNames, Network, RouteNames, RuleNames, resource_kw, text_of
+from .azure_network import PLATFORM, CollectionNames, Network, RouteNames, RuleNames, asg_key, resource_kw, text_of
 from .terraform_values import as_str
 
 NSG = "microsoft.network/networksecuritygroups"
@@ -56,12 +57,7 @@ CLASSIC = CollectionNames(
     network_destinations=("destinationAddresses", "destinationFqdns", "destinationIpGroups"),
     application_protocols=("protocols",), protocol_type="protocolType", protocol_port="port",
     application_destinations=_APPLICATION_DESTINATIONS, sources=("sourceAddresses", "sourceIpGroups"))
-POLICY_RULES = CollectionNames(
-    name="name", priority="priority", action="action.type", rules="rules", rule_name="name",
-    network_protocols=("ipProtocols",), ports=("destinationPorts",),
-    network_destinations=("destinationAddresses", "destinationFqdns", "destinationIpGroups"),
-    application_protocols=("protocols",), protocol_type="protocolType", protocol_port="port",
-    application_destinations=_APPLICATION_DESTINATIONS, sources=("sourceAddresses", "sourceIpGroups"))
+POLICY_RULES = replace(CLASSIC, network_protocols=("ipProtocols",))  # a policy's network rules name it so
 ROUTE_NAMES = RouteNames(name="name", prefix="addressPrefix", next_hop="nextHopType", next_hop_address="nextHopIpAddress")
 
 
@@ -167,9 +163,8 @@ class _Network:
         self.result = result
         self.refs = _Refs(result.resources)
         self.vms = vms
-        self.ip_groups: dict = {}  # address -> Val(list[str])
         self.aliases: dict = {}  # address of a child subnet resource -> the inline Subnet it also is
-        self.net = Network(deployment, self.refs.targets, self.refs.unresolved, self._asg, self._ip_group)
+        self.net = Network(deployment, self.refs.targets, self.refs.unresolved, self._asg)
 
     def build(self, mine: list) -> None:
         net = self.net
@@ -177,7 +172,7 @@ class _Network:
         for r in mine:
             by_type.setdefault(r.type_lower, []).append(r)
         for r in by_type.get(IP_GROUP, []):
-            self.ip_groups[r.address] = net.list_val(_Fields(r.view()), ("ipAddresses",))
+            net.ip_groups[r.address] = net.list_val(_Fields(r.view()), ("ipAddresses",))
         for r in by_type.get(VNET, []):
             self._inline_subnets(r)
         for r in by_type.get(SUBNET, []):
@@ -217,19 +212,7 @@ class _Network:
     # ------------------------------------------------------------------ references
 
     def _asg(self, value: Any) -> Optional[str]:
-        value = _id(value)
-        found = self.refs.targets(value)
-        if found:
-            return f"asg:{found[0]}"
-        text = text_of(value)
-        return f"asg:{text.strip().lower()}" if text else None
-
-    def _ip_group(self, value: Any) -> Optional[Val]:
-        groups = [self.ip_groups[a] for a in self.refs.targets(value) if a in self.ip_groups]
-        if not groups:
-            return None
-        missing = next((g for g in groups if not g.known), None)
-        return missing if missing is not None else Val([a for g in groups for a in g.value], EXPLICIT, groups[0].location)
+        return asg_key(self.refs.targets(value), text_of(_id(value)))
 
     # ------------------------------------------------------------------ subnets
 

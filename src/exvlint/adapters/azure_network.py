@@ -109,6 +109,15 @@ def in_prefix(ip, prefix: str) -> bool:
         return False
 
 
+def asg_key(found: list, text: Optional[str]) -> Optional[str]:
+    """An application security group as rules and NICs both name it: ``asg:<address>`` of the group of
+    this configuration a value refers to (``found``), else ``asg:<id>`` of the id written; None when
+    neither is known."""
+    if found:
+        return f"asg:{found[0]}"
+    return f"asg:{text.strip().lower()}" if text else None
+
+
 def resource_kw(res: Any) -> dict:
     """The model identity of a resource (a Terraform instance or an ARM resource: both have these)."""
     return dict(address=res.address, kind=res.type, platform=PLATFORM, location=res.location,
@@ -121,16 +130,17 @@ class Network:
     ``targets(value)`` gives the addresses of the resources a value names (references, ids);
     ``unresolved(value)`` says a value names some resource that cannot be known (every table entry
     may be the one); ``asg(value)`` gives an application security group's key (``asg:<...>``, or None
-    when it is not known); ``ip_group(value)`` the addresses of an IP group a value names (a Val), or None.
+    when it is not known, see :func:`asg_key`). The adapter fills ``ip_groups`` (address -> Val of
+    the group's addresses) before it reads rules.
     """
 
     def __init__(self, deployment: Deployment, targets: Callable[[Any], list], unresolved: Callable[[Any], bool],
-                 asg: Callable[[Any], Optional[str]], ip_group: Callable[[Any], Optional[Val]]):
+                 asg: Callable[[Any], Optional[str]]):
         self.deployment = deployment
         self.targets = targets
         self.unresolved = unresolved
         self.asg = asg
-        self.ip_group = ip_group
+        self.ip_groups: dict = {}  # address -> Val(list[str])
         self.subnets: dict = {}  # key (address or id) -> Subnet
         self.nics: dict = {}  # address -> NetworkInterface
         self.nsgs: dict = {}  # address -> RuleSet
@@ -142,6 +152,15 @@ class Network:
         self.route_refs: dict = {}  # id(Route) -> the value of its next hop address (resolved later)
 
     # ------------------------------------------------------------------ lists of strings
+
+    def ip_group(self, value: Any) -> Optional[Val]:
+        """The addresses of the IP groups a value names, as one Val (unknown when one is); None when it
+        names none."""
+        groups = [self.ip_groups[a] for a in self.targets(value) if a in self.ip_groups]
+        if not groups:
+            return None
+        missing = next((g for g in groups if not g.known), None)
+        return missing if missing is not None else Val([a for g in groups for a in g.value], EXPLICIT, groups[0].location)
 
     def list_val(self, fields: Fields, names: tuple, groups: tuple = (), lowercase: bool = False) -> Val:
         """One list Val from string / list attributes (``x_prefix`` + ``x_prefixes`` + security group
@@ -443,4 +462,4 @@ class Network:
 
 
 __all__ = ["Network", "Fields", "RuleNames", "CollectionNames", "RouteNames", "NEXT_HOP", "PLATFORM", "text_of",
-           "lower", "in_prefix", "resource_kw"]
+           "lower", "in_prefix", "resource_kw", "asg_key"]

@@ -23,7 +23,7 @@ from ..findings import Location
 from ..model import (DEFAULT, EXPLICIT, Attachment, Deployment, IpConfiguration, NetworkInterface, RuleSet, Subnet, Val,
                      unknown)
 from ..terraform.evaluate import EvalAttr, EvalBlock, ResourceInstance
-from .azure_network import CollectionNames, Network, RouteNames, RuleNames, text_of
+from .azure_network import CollectionNames, Network, RouteNames, RuleNames, asg_key, text_of
 from .terraform_values import InstanceIndex, as_int, as_str, attr_val, raw, resource_label
 
 PLATFORM = "azure"
@@ -154,8 +154,7 @@ class _Network:
         self.blocks = evaluated.resource_blocks
         self.deployment = deployment
         self.vms = vms
-        self.ip_groups: dict = {}  # address -> Val(list[str])
-        self.net = Network(deployment, _targets, _unresolved, self._asg, self._ip_group)
+        self.net = Network(deployment, _targets, _unresolved, self._asg)
 
     # ------------------------------------------------------------------ build
 
@@ -165,7 +164,7 @@ class _Network:
         for inst in managed:
             by_type.setdefault(inst.type, []).append(inst)
         for inst in by_type.get(IP_GROUP, []):
-            self.ip_groups[inst.address] = net.list_val(_Fields(block=inst.body), ("cidrs",))
+            net.ip_groups[inst.address] = net.list_val(_Fields(block=inst.body), ("cidrs",))
         for inst in by_type.get(SUBNET, []):
             self._subnet(inst)
         for inst in by_type.get(VNET, []):
@@ -211,19 +210,7 @@ class _Network:
     # ------------------------------------------------------------------ references
 
     def _asg(self, value: Any) -> Optional[str]:
-        for ref in collect_refs(value):
-            if ref.address in self.index.by_address:
-                return f"asg:{ref.address}"
-        text = text_of(value)
-        return f"asg:{text.lower()}" if text else None
-
-    def _ip_group(self, value: Any) -> Optional[Val]:
-        groups = [self.ip_groups[r.address] for r in sorted(collect_refs(value), key=lambda r: r.address)
-                  if r.address in self.ip_groups]
-        if not groups:
-            return None
-        missing = next((g for g in groups if not g.known), None)
-        return missing if missing is not None else Val([a for g in groups for a in g.value], EXPLICIT, groups[0].location)
+        return asg_key([a for a in _targets(value) if a in self.index.by_address], text_of(value))
 
     # ------------------------------------------------------------------ subnets
 
