@@ -301,3 +301,38 @@ def test_a_changed_module_is_linted_through_the_files_that_deploy_it(tmp_path, r
     assert front.containing_units(str(tmp_path / "envs" / "main.bicep")) == [
         str(tmp_path / "envs" / "main.bicep"), str(tmp_path / "envs" / "prod.bicepparam")]
     assert front.containing_units(str(tmp_path / "envs" / "prod.bicepparam")) is None
+
+
+def test_parameters_files_of_a_bicep_source(tmp_path, run_cli):
+    """Each .bicepparam naming a source is a deployment of its own (the defaults are not linted apart);
+    --parameters picks one, or a JSON parameters file for a source named on the command line; a
+    .bicepparam may name a JSON template, which is then deployed with it only."""
+    (tmp_path / "main.bicep").write_text("param vmSize string = 'Standard_E16s_v5'\n" + SIZED_VM)
+    (tmp_path / "test.bicepparam").write_text("using './main.bicep'\nparam vmSize = 'Standard_E8_v5'\n")
+    (tmp_path / "dev.bicepparam").write_text("using './main.bicep'\nparam vmSize = 'Standard_E4_v5'\n")
+    (tmp_path / "other.json").write_text(json.dumps({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+        "parameters": {"vmSize": {"value": "Standard_D2_v3"}}}))
+    code, out, _ = run_cli("check", tmp_path, "--select", "EXV302")
+    assert code == 1 and "2 units" in out and "Standard_E16s_v5" not in out, out
+    assert "Standard_E8_v5" in out and "(with parameters test.bicepparam)" in out
+    assert "Standard_E4_v5" in out and "(with parameters dev.bicepparam)" in out
+    code, out, _ = run_cli("check", tmp_path, "--parameters", tmp_path / "test.bicepparam", "--select", "EXV302")
+    assert "1 unit" in out and "Standard_E8_v5" in out and "Standard_E4_v5" not in out, out
+    code, out, _ = run_cli("check", tmp_path / "main.bicep", "--parameters", tmp_path / "other.json", "--select", "EXV302")
+    assert "1 unit" in out and "Standard_D2_v3" in out and "other.json" in out, out
+    code, out, _ = run_cli("check", tmp_path / "dev.bicepparam", "--select", "EXV302")
+    assert "1 unit" in out and "Standard_E4_v5" in out and "Standard_E8_v5" not in out, out
+    json_dir = tmp_path / "json"
+    json_dir.mkdir()
+    (json_dir / "azuredeploy.json").write_text(json.dumps({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0", "parameters": {"vmSize": {"type": "string", "defaultValue": "Standard_E16s_v5"}},
+        "resources": [{"type": "Microsoft.Compute/virtualMachines", "apiVersion": "2023-03-01", "name": "exch-mbx-01",
+                       "location": "westeurope", "properties": {"hardwareProfile": {"vmSize": "[parameters('vmSize')]"}}}]}))
+    (json_dir / "prod.bicepparam").write_text("using './azuredeploy.json'\nparam vmSize = 'Standard_E8_v5'\n")
+    code, out, _ = run_cli("check", json_dir, "--select", "EXV302")
+    assert code == 1 and "1 unit; 1 VM" in out and "json/azuredeploy.json:" in out and "prod.bicepparam" in out, out
+    (tmp_path / "bad.bicepparam").write_text("using './nope.bicep'\n")
+    code, out, _ = run_cli("check", tmp_path / "bad.bicepparam")
+    assert code == 2 and out.count("EXV000") == 1 and "bad.bicepparam:1:7" in out, out

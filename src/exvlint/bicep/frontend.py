@@ -61,6 +61,8 @@ class BicepFrontEnd:
                 sets[target].append([p])
             else:  # a template not scanned (or unreadable: loading reports it)
                 others.append((target, [p]))
+                if target is not None and target.lower().endswith(".json"):
+                    scan.claimed.add(target)  # a JSON template deployed with this file, not also with its defaults
         for p in explicit:  # --parameters x.bicepparam replaces the other parameters of its template
             target = using_target(p, scan.text(p))
             if target in sets:
@@ -162,7 +164,8 @@ class BicepFrontEnd:
                 diagnostics.extend(found)
                 if params is None:
                     continue
-                template_path = template_path or params.template
+                # its using line decides (None when the file it names is missing or outside: reported)
+                template_path = params.template
                 parameters.append((p, params.parameters))
                 expressions.update(params.expressions)
             else:
@@ -211,12 +214,13 @@ class BicepFrontEnd:
         repo = find_repository(path)
         if repo is None:
             return [path]
-        index = _module_index(repo)
+        sources, params = _module_index(repo)
         target = os.path.realpath(path)
         seen, todo, roots = {target}, [target], []
-        while todo:
+        while todo:  # up the chain of files whose module declarations may name the file
             current = todo.pop()
-            callers = [f for f, targets in index.sources if current in targets and f != current]
+            name = os.path.basename(current)
+            callers = [f for f, text in sources if f != current and name in text and current in _deploys(f, text)]
             if not callers:
                 roots.append(current)
             for f in callers:
@@ -226,21 +230,16 @@ class BicepFrontEnd:
         # the file itself only when nothing deploys it: a module named alone would be linted with its defaults
         own = [path] if roots == [target] else []
         wanted = set(roots)
-        params = sorted(p for p, t in index.params if t in wanted)
+        params = sorted(p for p, t in params if t in wanted)
         others = sorted(r for r in roots if r != target) + params
         return own + [os.path.relpath(p) if not os.path.isabs(path) else p for p in others]
 
 
-class _Index:
-    def __init__(self, sources: tuple, params: tuple):
-        self.sources = sources  # (real path, frozenset of real paths it deploys as modules)
-        self.params = params  # (real path of a .bicepparam, real path of its template)
-
-
 @lru_cache(maxsize=8)
-def _module_index(repo: str) -> _Index:
-    """The repository's ``.bicep`` files with the local modules they deploy, and its ``.bicepparam``
-    files with their templates (read inside the repository only)."""
+def _module_index(repo: str) -> tuple:
+    """((real path, text) of the repository's ``.bicep`` files that declare modules, (real path of a
+    ``.bicepparam``, real path of its template)), read inside the repository only and lexically: a file
+    is parsed only when it may name the changed one."""
     boundary = Boundary([repo])
     sources, params = [], []
     for dirpath, dirnames, filenames in os.walk(repo):
@@ -258,10 +257,14 @@ def _module_index(repo: str) -> _Index:
                 if target is not None:
                     params.append((os.path.realpath(path), os.path.realpath(target)))
             elif "module" in text:
-                targets = frozenset(os.path.realpath(t) for t in module_targets(path, text))
-                if targets:
-                    sources.append((os.path.realpath(path), targets))
-    return _Index(tuple(sources), tuple(params))
+                sources.append((os.path.realpath(path), text))
+    return tuple(sources), tuple(params)
+
+
+@lru_cache(maxsize=4096)
+def _deploys(path: str, text: str) -> frozenset:
+    """Real paths of the local modules a ``.bicep`` file deploys."""
+    return frozenset(os.path.realpath(t) for t in module_targets(path, text))
 
 
 def _stem(path: str) -> str:
