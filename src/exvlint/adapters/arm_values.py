@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 from ..arm.result import View
-from ..evaluation import Unknown, contains_unknown
+from ..evaluation import EvalError, Unknown, contains_unknown
 from ..model import DEFAULT, EXPLICIT, Val, unknown
 from .terraform_values import as_str
 
@@ -25,7 +25,7 @@ def val(view: View, name: str, default: Any = _NO_DEFAULT, convert: Optional[Cal
     if convert is not None:
         try:
             value = convert(value)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, EvalError):
             return unknown(view.location, f"{name} has an unexpected value {view.value!r}", view.all_origins())
     return Val(value, EXPLICIT, view.location, view.all_origins())
 
