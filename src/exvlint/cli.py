@@ -115,7 +115,7 @@ def _check(args, parser) -> int:
     elif not os.path.isfile(config_path):
         print(f"exvlint: error: --config {config_path}: no such file", file=sys.stderr)
         return EXIT_ERROR
-    config = load_config(config_path, os.path.relpath(config_path) if config_path else None)
+    config = load_config(config_path, os.path.relpath(config_path) if config_path else None, named=bool(args.config))
     select, errs1 = _rule_list(args.select, "--select")
     ignore, errs2 = _rule_list(args.ignore, "--ignore")
     config.errors.extend(Finding("EXV003", "error", e, Location("<command line>"), key=e) for e in errs1 + errs2)

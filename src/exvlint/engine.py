@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import traceback
 from dataclasses import dataclass, field
 
 from . import limits, suppress, vmfacts
@@ -10,7 +9,7 @@ from .catalog import load_catalog
 from .checks import CHECKS, RuleContext
 from .config import Config
 from .discover import discover
-from .findings import LEVEL_RANK, Finding, Location
+from .findings import LEVEL_RANK, Finding, Location, internal_error_message
 from .model import Deployment
 from .files import FileCache
 from .paths import Boundary, repo_relative, repository_root
@@ -94,10 +93,7 @@ def run_checks(deployment: Deployment, config: Config, levels: dict) -> list:
 
 
 def _internal_error(what: str, exc: Exception, location: Location) -> Finding:
-    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    where = f" at {os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
-    message = f"internal error in {what}: {type(exc).__name__}: {exc}{where}; please report this"
-    return Finding("EXV002", "error", message, location, key=what)
+    return Finding("EXV002", "error", internal_error_message(what, exc), location, key=what)
 
 
 def _from_diagnostics(diagnostics: list, config: Config) -> list:

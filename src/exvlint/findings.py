@@ -22,8 +22,30 @@ def brief(value: Any, limit: int = MAX_SHOWN) -> str:
 
 
 def _one_line(message: str) -> str:
-    message = _CONTROL.sub(" ", message)
+    message = _CONTROL.sub(" ", encodable(message))
     return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def encodable(text: str) -> str:
+    """``text`` with every lone surrogate as U+FFFD. They come from JSON and YAML escapes
+    (``"\\ud800"``) and from file names that are not UTF-8; no report could be written with them."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+def internal_error_message(what: str, exc: BaseException) -> str:
+    """The message of an EXV002: what failed, the exception and the line that raised it."""
+    import os
+    import traceback
+
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    name = os.path.basename(frame.filename) if frame else ""
+    if name == "__init__.py":  # which package's
+        name = f"{os.path.basename(os.path.dirname(frame.filename))}/{name}"
+    where = f" at {name}:{frame.lineno}" if frame else ""
+    return f"internal error in {what}: {type(exc).__name__}: {exc}{where}; please report this"
 
 
 @dataclass(frozen=True, order=True)
@@ -77,14 +99,23 @@ class Finding:
 
     def __post_init__(self) -> None:
         self.message = _one_line(self.message)
+        self.address, self.key = encodable(self.address), encodable(self.key)
+        self.location = _encodable_location(self.location)
+        if any(_SURROGATE.search(r.location.path + r.message) for r in self.related):
+            self.related = tuple(Related(_encodable_location(r.location), encodable(r.message)) for r in self.related)
 
     def make_fingerprint(self, rel_path: str, rel_unit: str) -> str:
         """Stable across line moves and machines: rule, repository-relative file, deployment,
         resource address and what is flagged; never a line number."""
         what = self.key or ("" if self.address else self.message)
         basis = "\x1f".join((self.rule_id, rel_path, rel_unit, self.address, what))
-        return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
+        return hashlib.sha256(encodable(basis).encode("utf-8")).hexdigest()[:32]
 
     def sort_key(self) -> tuple:
         loc = self.location
         return (loc.path, loc.line, loc.col, self.rule_id, self.address, self.key, self.message)
+
+
+def _encodable_location(loc: Location) -> Location:
+    path = encodable(loc.path)
+    return loc if path is loc.path else Location(path, loc.line, loc.col, loc.end_line, loc.end_col)

@@ -63,9 +63,17 @@ def raw(block: Optional[EvalBlock], name: str) -> Any:
 
 
 # provider attributes convert as Terraform converts them (go-cty), so the one set of converters applies
-as_int = to_int
 as_bool = to_bool
 as_str = to_string
+
+
+def as_int(value: Any, what: str = "value") -> int:
+    """A provider's integer attribute: a whole number that fits the provider's 64-bit integer
+    (Terraform refuses anything larger when it plans, so such a value is never deployed)."""
+    n = to_int(value, what)
+    if not -(1 << 63) <= n < 1 << 63:
+        raise EvalError(f"{what}: {brief(str(n), 24)} does not fit a 64-bit integer")
+    return n
 
 
 def string_map(block: EvalBlock, name: str) -> dict:
