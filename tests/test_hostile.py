@@ -7,6 +7,7 @@ below. Each case.yaml gives the exit code and the findings that must be there.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import textwrap
@@ -119,3 +120,39 @@ def test_every_limit_is_configurable(run_cli, tmp_path):
     (tmp_path / ".exvlint.yaml").write_text("limits:\n  instancez: 10\n  file_bytes: -1\n")
     code, out, _ = run_cli("check", ".", cwd=tmp_path)
     assert code == 2 and "limits.instancez" in out and "limits.file_bytes must be a positive" in out
+
+
+def test_file_name_that_is_not_utf8(run_cli, tmp_path):
+    """A name Python can only hold with surrogate escapes is linted and reported (as U+FFFD), never
+    a UnicodeEncodeError while the report is written."""
+    name = os.fsdecode(b"exch\xff.tf")
+    try:
+        (tmp_path / name).write_text(GOOD)
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this filesystem takes UTF-8 names only")
+    for fmt in ("text", "json", "sarif"):
+        code, out, err = run_cli("check", ".", "--format", fmt, cwd=tmp_path)
+        assert "Traceback" not in err and code == 1, err
+        assert "exch\ufffd.tf" in (out if fmt == "text" else json.dumps(json.loads(out), ensure_ascii=False))
+        assert "EXV301" in out
+
+
+def test_a_long_key_is_not_repeated_in_reports(run_cli, tmp_path):
+    """A for_each key 500,000 characters long (from a variables file) names the resources it makes;
+    the reports show it shortened, so a small input cannot make a huge report."""
+    (tmp_path / "main.tf").write_text(textwrap.dedent('''\
+        variable "disks" {}
+        resource "azurerm_managed_disk" "db" {
+          for_each             = var.disks
+          name                 = each.key
+          storage_account_type = each.value
+        }
+        '''))
+    sizes = {}
+    for key in ("exch-x", "exch-" + "x" * 500_000):
+        (tmp_path / "terraform.tfvars.json").write_text(json.dumps({"disks": {key: "Standard_LRS"}}))
+        for fmt in ("text", "json", "sarif"):
+            code, out, err = run_cli("check", ".", "--strict", "--format", fmt, cwd=tmp_path)
+            assert code == 1 and "EXV301" in out and "Traceback" not in err
+            sizes.setdefault(fmt, []).append(len(out))
+    assert all(long - short < 10_000 for short, long in sizes.values()), sizes

@@ -134,31 +134,56 @@ def _compound(inner):
         st.tuples(inner, inner, inner).map(lambda t: f"{t[0]} ? {t[1]} : {t[2]}"),
         st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "%", "==", "!=", "<", ">=", "&&", "||"]), inner)
         .map(lambda t: f"{t[0]} {t[1]} {t[2]}"),
-        inner.map(lambda x: f"!{x}"),
-        inner.map(lambda x: f"-{x}"),
+        inner.map(lambda x: f"!({x})"),
+        inner.map(lambda x: f"-({x})"),
         inner.map(lambda x: f"({x})"),
         st.tuples(inner, inner).map(lambda t: f"[for v in {t[0]} : {t[1]}]"),
         st.tuples(inner, inner).map(lambda t: f"{{for k, v in {t[0]} : k => {t[1]}}}"),
         st.tuples(inner, _LITERAL_TEXT).map(lambda t: _hcl_string([t[1], "${", t[0], "}"])),
-        st.tuples(inner, inner).map(lambda t: f"{t[0]}[{t[1]}]"),
-        inner.map(lambda x: f"{x}[*].name"),
+        st.tuples(inner, inner).map(lambda t: f"({t[0]})[{t[1]}]"),
+        inner.map(lambda x: f"({x})[*].name"),
     )
 
 
 hcl_expr = st.recursive(hcl_leaf, _compound, max_leaves=8)
 
+# what the providers' attributes usually hold, so that most generated resources reach the rules
+PLAUSIBLE = {
+    "name": ["\"exch01\"", "\"EXCH-MBX-02\"", "\"web01\"", "\"exch-${count.index}\"", "var.name", "\"exch-db\""],
+    "size": ["\"Standard_E8s_v5\"", "\"Standard_B2s\"", "\"Standard_E2s_v5\""],
+    "vm_size": ["\"Standard_E8s_v5\"", "\"Standard_DS3_v2\""],
+    "storage_account_type": ["\"Premium_LRS\"", "\"Standard_LRS\"", "\"StandardSSD_LRS\""],
+    "disk_size_gb": ["1024", "64", "127", "0", "var.x"], "memory": ["16384", "4096"], "num_cpus": ["8", "4"],
+    "guest_id": ["\"windows9Server64Guest\"", "\"windows8Server64Guest\"", "\"otherGuest64\""],
+    "vhd_type": ["\"Fixed\"", "\"Dynamic\""], "path": ["\"D:\\\\vm\\\\os.vhdx\"", "\"\\\\\\\\fs\\\\s\\\\d.vhdx\""],
+    "managed_disk_id": ["azurerm_managed_disk.d.id", "azurerm_managed_disk.db.id"],
+    "virtual_machine_id": ["azurerm_windows_virtual_machine.vm.id", "azurerm_windows_virtual_machine.exch01.id"],
+    "lun": ["0", "1"], "thin_provisioned": ["true", "false"], "processor_count": ["8"], "tags": ["{role = \"exchange\"}"],
+    "count": ["2", "0", "var.x"], "for_each": ["toset([\"a\", \"b\"])", "var.disks", "{}"],
+}
+
+
+def _attribute_value(name: str):
+    if name in PLAUSIBLE:
+        return st.one_of(st.sampled_from(PLAUSIBLE[name]), st.sampled_from(PLAUSIBLE[name]), hcl_expr)
+    return hcl_expr
+
+
+_attribute = st.sampled_from(ATTRIBUTES + ["count", "for_each"]).flatmap(
+    lambda name: _attribute_value(name).map(lambda value: f"  {name} = {value}\n"))
+
 
 def _body(depth: int):
-    attrs = st.lists(st.tuples(st.sampled_from(ATTRIBUTES + ["count", "for_each", "depends_on"]), hcl_expr),
-                     max_size=5)
+    attrs = st.lists(_attribute, max_size=6).map("".join)
     if depth == 0:
-        return attrs.map(lambda kv: "".join(f"  {k} = {v}\n" for k, v in kv))
+        return attrs
     nested = st.lists(st.tuples(st.sampled_from(BLOCKS), _body(depth - 1)), max_size=2)
-    return st.tuples(attrs, nested).map(
-        lambda t: "".join(f"  {k} = {v}\n" for k, v in t[0]) + "".join(f"  {b} {{\n{body}  }}\n" for b, body in t[1]))
+    return st.tuples(attrs, nested).map(lambda t: t[0] + "".join(f"  {b} {{\n{body}  }}\n" for b, body in t[1]))
 
 
 hcl_block = st.one_of(
+    st.tuples(st.sampled_from(RESOURCE_TYPES), st.sampled_from(["vm", "d", "exch01", "db"]), _body(2))
+    .map(lambda t: f'resource "{t[0]}" "{t[1]}" {{\n{t[2]}}}\n'),
     st.tuples(st.sampled_from(RESOURCE_TYPES), st.sampled_from(["vm", "d", "exch01", "db"]), _body(2))
     .map(lambda t: f'resource "{t[0]}" "{t[1]}" {{\n{t[2]}}}\n'),
     st.tuples(st.sampled_from(["x", "disks", "name"]), hcl_expr)
@@ -174,8 +199,8 @@ hcl_block = st.one_of(
 @st.composite
 def hcl_files(draw):
     """A module of generated blocks, sometimes damaged by one edit (then often an EXV000)."""
-    text = "".join(draw(st.lists(hcl_block, min_size=1, max_size=4)))
-    edit = draw(st.sampled_from(["none", "none", "insert", "delete", "truncate"]))
+    text = "".join(draw(st.lists(hcl_block, min_size=1, max_size=5)))
+    edit = draw(st.sampled_from(["none"] * 5 + ["insert", "delete", "truncate"]))
     if edit != "none":
         pos = draw(st.integers(0, len(text)))
         if edit == "insert":
@@ -206,10 +231,25 @@ json_value = st.recursive(json_scalar, lambda inner: st.one_of(
 
 
 def _maybe(strategy, other=json_value):
-    """The value a well-formed plan has there, or anything else."""
-    return st.one_of(strategy, strategy, other)
+    """Mostly the value a well-formed input has there, one time in eight anything else."""
+    return st.integers(0, 7).flatmap(lambda i: other if i == 7 else strategy)
 
 
+def _plausible_json(name: str):
+    """PLAUSIBLE's literal values for an attribute, as a plan holds them."""
+    literals = []
+    for text in PLAUSIBLE.get(name, []):
+        try:
+            value = json.loads(text)
+        except ValueError:  # a reference or an expression: not a value in a plan
+            continue
+        if not (isinstance(value, str) and "${" in value):
+            literals.append(value)
+    return _maybe(st.sampled_from(literals)) if literals else json_value
+
+
+plan_values = st.lists(st.sampled_from(ATTRIBUTES + BLOCKS).flatmap(lambda k: _plausible_json(k).map(lambda v: (k, v))),
+                       max_size=7).map(dict)
 plan_resource = st.fixed_dictionaries({
     "address": _maybe(st.sampled_from(["azurerm_managed_disk.d", "module.m.azurerm_windows_virtual_machine.vm",
                                        "vsphere_virtual_machine.v[0]", "hyperv_vhd.h[\"a\"]"])),
@@ -218,7 +258,7 @@ plan_resource = st.fixed_dictionaries({
     "name": _maybe(st.sampled_from(["vm", "d", "v", "h"])),
     "index": _maybe(st.one_of(st.integers(0, 3), st.text(max_size=4))),
     "provider_name": _maybe(st.just("registry.terraform.io/hashicorp/azurerm")),
-    "values": _maybe(st.dictionaries(st.sampled_from(ATTRIBUTES + BLOCKS), json_value, max_size=6)),
+    "values": _maybe(plan_values),
 }, optional={"sensitive_values": json_value})
 plan_module = st.recursive(
     st.fixed_dictionaries({"resources": _maybe(st.lists(plan_resource, max_size=4))}),
@@ -231,11 +271,13 @@ plan_doc = st.fixed_dictionaries(
     optional={
         "resource_changes": _maybe(st.lists(st.fixed_dictionaries({
             "address": _maybe(st.just("azurerm_managed_disk.d")),
-            "change": _maybe(st.fixed_dictionaries({"after_unknown": json_value}))}), max_size=3)),
+            "change": _maybe(st.fixed_dictionaries({"after_unknown": _maybe(plan_values)}))}), max_size=3)),
         "configuration": _maybe(st.fixed_dictionaries({
-            "provider_config": json_value,
+            "provider_config": _maybe(st.dictionaries(st.sampled_from(["azurerm", "vsphere", "hyperv"]),
+                                                      st.fixed_dictionaries({"name": _maybe(st.text(max_size=8)),
+                                                                             "expressions": json_value}))),
             "root_module": _maybe(st.fixed_dictionaries({
-                "resources": json_value,
+                "resources": _maybe(st.lists(json_value, max_size=2)),
                 "module_calls": _maybe(st.dictionaries(st.sampled_from(["m", "n"]), st.fixed_dictionaries({
                     "source": _maybe(st.sampled_from(["./m", "../outside", "/etc", "registry/x/y"])),
                     "module": json_value}), max_size=2))}))})),
@@ -244,9 +286,9 @@ plan_doc = st.fixed_dictionaries(
 
 
 @FAST
-@given(plan_doc, st.sampled_from([None, 1, 2]))
-def test_any_plan_is_read_or_an_input_error(doc, indent):
-    _assert_survives({"plan.json": json.dumps(doc, indent=indent)}, strict=True)
+@given(plan_doc, st.sampled_from([None, 1, 2]), st.booleans())
+def test_any_plan_is_read_or_an_input_error(doc, indent, all_vms):
+    _assert_survives({"plan.json": json.dumps(doc, indent=indent)}, strict=True, all_vms=all_vms)
 
 
 # a module whose every variable reaches an attribute some adapter reads: values of any type flow
@@ -280,7 +322,7 @@ resource "azurerm_virtual_machine_data_disk_attachment" "d" {
   lun                = 0
 }
 '''
-tfvars = st.fixed_dictionaries({}, optional={
+tfvars = st.fixed_dictionaries({
     "name": _maybe(st.sampled_from(["exch01", "EXCH-MBX-02", "web01"])),
     "size": _maybe(st.sampled_from(["Standard_E8s_v5", "Standard_B2s", "Standard_E2s_v5"])),
     "disk_type": _maybe(st.sampled_from(["Premium_LRS", "Standard_LRS", "UltraSSD_LRS"])),
@@ -318,30 +360,50 @@ def test_any_variable_values_are_linted(values, as_json, strict):
 
 # -- configuration ----------------------------------------------------------------------------------
 
-config_doc = st.dictionaries(
-    st.sampled_from(["exchange", "rules", "hosts", "vsphere", "azure", "guest_os", "fail_level", "paths", "limits",
-                     "baseline", "nope"]),
-    st.one_of(
-        json_value,
-        st.fixed_dictionaries({}, optional={"vms": json_value, "exclude": st.lists(st.text(max_size=6)),
-                                            "version": _maybe(st.sampled_from([2013, 2016, 2019, "SE", "2019 CU14"])),
-                                            "cu": json_value, "scope": json_value, "name_patterns": json_value}),
-        st.fixed_dictionaries({}, optional={"select": json_value, "ignore": json_value,
-                                            "level": st.dictionaries(st.sampled_from(["EXV301", "x"]), json_value)}),
-        st.lists(st.fixed_dictionaries({}, optional={"name": json_value, "physical_cores": json_value,
-                                                     "other_vcpus": json_value, "os": json_value}), max_size=2),
-        st.fixed_dictionaries({}, optional={"instances": _maybe(st.integers(-1, 50)),
-                                            "evaluation_steps": _maybe(st.integers(-1, 10 ** 7)),
-                                            "nesting_depth": _maybe(st.integers(-1, 300))}),
-    ), max_size=4)
+_rule_ids = st.lists(st.sampled_from(["EXV301", "EXV307", "non-premium-storage", "EXV999"]), max_size=2)
+CONFIG_SECTIONS = {
+    "exchange": st.fixed_dictionaries({}, optional={
+        "vms": _maybe(st.lists(st.sampled_from(["azurerm_windows_virtual_machine.vm", "*exch*", "*[*]"]), max_size=2)),
+        "exclude": _maybe(st.lists(st.sampled_from(["*-test-*", "web*"]), max_size=2)),
+        "name_patterns": _maybe(st.lists(st.sampled_from(["*exch*", "*", "EXCH??", ""]), max_size=2)),
+        "version": _maybe(st.sampled_from([2013, 2016, 2019, "SE", "2019 CU14", "2010"])),
+        "cu": _maybe(st.sampled_from([14, "CU23", -1, 1000])),
+        "scope": _maybe(st.sampled_from(["all", "detected", "some"])),
+        "transport_queue_on_os_disk": _maybe(st.booleans())}),
+    "rules": st.fixed_dictionaries({}, optional={
+        "select": _maybe(_rule_ids), "ignore": _maybe(_rule_ids),
+        "level": _maybe(st.dictionaries(st.sampled_from(["EXV301", "EXV307", "x"]),
+                                        st.sampled_from(["error", "warning", "note", "none"]), max_size=2))}),
+    "hosts": st.lists(st.fixed_dictionaries({"name": _maybe(st.sampled_from(["h1", "127.0.0.1"])),
+                                             "physical_cores": _maybe(st.integers(-1, 64))},
+                                            optional={"other_vcpus": _maybe(st.integers(-1, 64)),
+                                                      "os": _maybe(st.sampled_from(["Windows Server 2012 R2"]))}),
+                      max_size=2),
+    "vsphere": st.fixed_dictionaries({"nas_datastores": _maybe(st.lists(st.text(max_size=5), max_size=2))}),
+    "azure": st.fixed_dictionaries({"smtp_relay": _maybe(st.booleans())}),
+    "guest_os": st.dictionaries(st.sampled_from(["azurerm_windows_virtual_machine.vm", "*"]),
+                                _maybe(st.sampled_from(["Windows Server 2019", "Windows Server 2008 R2", "OS/2"]))),
+    "fail_level": st.sampled_from(["error", "warning", "note", "none", "all"]),
+    "paths": st.fixed_dictionaries({"exclude": _maybe(st.lists(st.sampled_from(["m/*", "*"]), max_size=1))}),
+    "limits": st.fixed_dictionaries({}, optional={name: _maybe(st.integers(-1, 10 ** 7))
+                                                  for name in ("instances", "evaluation_steps", "nesting_depth",
+                                                               "collection_size", "file_bytes")}),
+    "baseline": json_value,
+}
+config_doc = st.lists(st.sampled_from(sorted(CONFIG_SECTIONS) + ["nope"]), max_size=4, unique=True).flatmap(
+    lambda keys: st.fixed_dictionaries({k: _maybe(CONFIG_SECTIONS.get(k, json_value)) for k in keys}))
+
+
+GOOD_TFVARS = ('name = "exch01"\nsize = "Standard_E8s_v5"\ndisk_type = "Premium_LRS"\ndisk_gb = 64\n'
+               'disks = {db = "Standard_LRS"}\ntags = {}\n')
 
 
 @FAST
-@given(config_doc, st.sampled_from(["", "x: &a [a, a]\ny: [*a, *a]\n", "z: !!set {a}\n", "? [a]\n: 1\n"]))
+@given(config_doc, st.sampled_from(["", "hosts:\n  - &h {name: h1, physical_cores: 8}\n  - {<<: *h, name: h2}\n",
+                                    "guest_os: !!map {'*': &w Windows Server 2019, x: *w}\n", "? [a]\n: 1\n"]))
 def test_any_configuration_is_applied_or_a_configuration_error(doc, extra):
     text = yaml.safe_dump(doc) + extra
-    files = {".exvlint.yaml": text, "main.tf": TFVARS_MODULE.replace("var.disk_type", '"Standard_LRS"')}
-    _assert_survives(files)
+    _assert_survives({".exvlint.yaml": text, "main.tf": TFVARS_MODULE, "terraform.tfvars": GOOD_TFVARS})
 
 
 # -- jsonpos against the standard library -----------------------------------------------------------

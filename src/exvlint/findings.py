@@ -10,6 +10,7 @@ LEVEL_RANK = {"none": 0, "note": 1, "warning": 2, "error": 3}
 
 MAX_SHOWN = 80  # characters of one value quoted in a message
 MAX_MESSAGE = 1000  # characters of a whole message
+MAX_ADDRESS = 300  # characters of a resource address: a for_each key may be a whole file
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
@@ -17,13 +18,20 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 def brief(value: Any, limit: int = MAX_SHOWN) -> str:
     """A value as a message shows it: one line, at most ``limit`` characters. Reports are
     published, and a value may come from a file: never quote much of it."""
-    text = _CONTROL.sub(" ", str(value))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return _shortened(str(value), limit)
 
 
 def _one_line(message: str) -> str:
-    message = _CONTROL.sub(" ", encodable(message))
-    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
+    return encodable(_shortened(message, MAX_MESSAGE))
+
+
+def _shortened(text: str, limit: int) -> str:
+    # only the head is looked at: a value may be megabytes long, and is shown a few hundred characters long
+    head = text[: 2 * limit]
+    shown = _CONTROL.sub(" ", head)
+    if len(shown) <= limit and len(head) == len(text):
+        return shown
+    return shown[: limit - 1] + "…"
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -99,10 +107,10 @@ class Finding:
 
     def __post_init__(self) -> None:
         self.message = _one_line(self.message)
-        self.address, self.key = encodable(self.address), encodable(self.key)
+        self.address, self.key = encodable(brief(self.address, MAX_ADDRESS)), encodable(self.key)
         self.location = _encodable_location(self.location)
-        if any(_SURROGATE.search(r.location.path + r.message) for r in self.related):
-            self.related = tuple(Related(_encodable_location(r.location), encodable(r.message)) for r in self.related)
+        if any(_SURROGATE.search(r.location.path) or _one_line(r.message) != r.message for r in self.related):
+            self.related = tuple(Related(_encodable_location(r.location), _one_line(r.message)) for r in self.related)
 
     def make_fingerprint(self, rel_path: str, rel_unit: str) -> str:
         """Stable across line moves and machines: rule, repository-relative file, deployment,
