@@ -195,29 +195,34 @@ def m_delete_range(rng, entries, pool):
     return f"delete_range {name}"
 
 
-def m_insert_token(rng, entries, pool):
+def _insert(rng, entries, make) -> str | None:
+    """Text from ``make(rng)`` inserted at a random place of a random file; the file's name."""
     name = _pick_file(rng, entries)
     if not name:
         return None
     text = _text(entries[name])
     pos = rng.randrange(len(text) + 1)
+    _set_text(entries[name], text[:pos] + make(rng) + text[pos:])
+    return name
+
+
+def m_insert_token(rng, entries, pool):
     token = rng.choice(TOKENS)
-    _set_text(entries[name], text[:pos] + token + text[pos:])
-    return f"insert_token {name} {token[:20]!r}"
+    name = _insert(rng, entries, lambda rng: token)
+    return name and f"insert_token {name} {token[:20]!r}"
+
+
+def _random_chars(rng) -> str:
+    """Code points from every range: ASCII, two- and three-byte, astral, lone surrogates, controls."""
+    return "".join(chr(rng.choice([rng.randrange(0x20, 0x7f), rng.randrange(0x80, 0x800),
+                                   rng.randrange(0x800, 0xd800), rng.randrange(0xe000, 0x110000),
+                                   rng.randrange(0xd800, 0xe000), rng.randrange(0, 0x20)]))
+                   for _ in range(rng.choice([1, 3, 10])))
 
 
 def m_random_unicode(rng, entries, pool):
-    name = _pick_file(rng, entries)
-    if not name:
-        return None
-    text = _text(entries[name])
-    chars = "".join(chr(rng.choice([rng.randrange(0x20, 0x7f), rng.randrange(0x80, 0x800),
-                                    rng.randrange(0x800, 0xd800), rng.randrange(0xe000, 0x110000),
-                                    rng.randrange(0xd800, 0xe000), rng.randrange(0, 0x20)]))
-                    for _ in range(rng.choice([1, 3, 10])))
-    pos = rng.randrange(len(text) + 1)
-    _set_text(entries[name], text[:pos] + chars + text[pos:])
-    return f"random_unicode {name}"
+    name = _insert(rng, entries, _random_chars)
+    return name and f"random_unicode {name}"
 
 
 def m_splice(rng, entries, pool):
@@ -300,7 +305,9 @@ def m_deep_nesting(rng, entries, pool):
     text = _text(entries[name])
     m = _NUMBER.search(text) or _STRING.search(text)
     pos, end = (m.start(), m.end()) if m else (len(text), len(text))
-    if opener == "a:\n":  # YAML mappings nest by indentation
+    if opener in ("a:\n", "- "):  # nesting by indentation grows with the square of the depth
+        depth = min(depth, 600)
+    if opener == "a:\n":
         inner = "".join("  " * i + f"k{i}:\n" for i in range(depth)) + "  " * depth + "x: 1"
         new = "\n" + inner + "\n"
     elif opener == "- ":
@@ -376,38 +383,49 @@ def _tree_mutation(rng, doc):
     return doc, "none"
 
 
-def m_json_tree(rng, entries, pool):
-    name = _pick_file(rng, entries, (".json",))
+def _parsed(rng, entries, suffixes: tuple, loads, types: tuple = (dict, list)) -> tuple:
+    """(name, document) of a random file with one of ``suffixes`` that ``loads`` reads as one of
+    ``types``; (None, None) when there is none."""
+    name = _pick_file(rng, entries, suffixes)
     if not name:
-        return None
+        return None, None
     try:
-        doc = json.loads(entries[name]["data"])
-    except ValueError:
-        return None
+        doc = loads(entries[name]["data"])
+    except Exception:  # a file earlier mutations broke: nothing to mutate structurally
+        return None, None
+    return (name, doc) if isinstance(doc, types) else (None, None)
+
+
+def _tree_mutations(rng, doc, counts) -> tuple:
     done = []
-    for _ in range(rng.choice([1, 2, 5])):
+    for _ in range(rng.choice(counts)):
         doc, what = _tree_mutation(rng, doc)
         done.append(what)
+    return doc, done
+
+
+def m_json_tree(rng, entries, pool):
+    name, doc = _parsed(rng, entries, (".json",), json.loads)
+    if not name:
+        return None
+    doc, done = _tree_mutations(rng, doc, [1, 2, 5])
     entries[name]["data"] = json.dumps(doc, indent=rng.choice([None, 1])).encode()
     return f"json_tree {name} {done}"
+
+
+def _yaml_load(data: bytes):
+    import yaml
+
+    return yaml.safe_load(data)
 
 
 def m_yaml_tree(rng, entries, pool):
     import yaml
 
-    name = _pick_file(rng, entries, (".yaml", ".yml"))
+    name, doc = _parsed(rng, entries, (".yaml", ".yml"), _yaml_load)
     if not name:
         return None
-    try:
-        doc = yaml.safe_load(entries[name]["data"])
-    except Exception:
-        return None
-    if not isinstance(doc, (dict, list)):
-        return None
-    done = []
-    for _ in range(rng.choice([1, 2, 4])):
-        doc, what = _tree_mutation(rng, doc)
-        done.append(what)
+    doc, done = _tree_mutations(rng, doc, [1, 2, 4])
     try:
         text = yaml.safe_dump(doc, allow_unicode=True)
     except yaml.YAMLError:
@@ -480,16 +498,8 @@ def m_to_json(rng, entries, pool):
 
 def m_config_to_toml(rng, entries, pool):
     """An .exvlint.yaml rewritten as [tool.exvlint] in pyproject.toml."""
-    import yaml
-
-    name = _pick_file(rng, entries, (".exvlint.yaml",))
+    name, doc = _parsed(rng, entries, (".exvlint.yaml",), _yaml_load, (dict,))
     if not name:
-        return None
-    try:
-        doc = yaml.safe_load(entries[name]["data"])
-    except Exception:
-        return None
-    if not isinstance(doc, dict):
         return None
 
     def scalar(v):
