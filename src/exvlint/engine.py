@@ -12,7 +12,7 @@ from .discover import discover
 from .findings import LEVEL_RANK, Finding, Location, internal_error_message
 from .model import Deployment
 from .files import FileCache
-from .paths import Boundary, repo_relative, repository_root
+from .paths import Boundary, real_path, repo_relative, repository_root
 
 # input and configuration errors, and internal errors: exit 2, never 1 (which means "findings")
 INPUT_ERRORS = {"EXV000", "EXV002", "EXV003"}
@@ -69,7 +69,7 @@ def _lint(paths: list, config: Config) -> LintResult:
     for f in findings:
         f.fingerprint = f.make_fingerprint(repo_relative(f.location.path, root),
                                            repo_relative(f.unit, root) if f.unit else "")
-    files = sorted({os.path.realpath(f) for f in list(cache) + sorted(scan.claimed) if not os.path.isdir(f)})
+    files = sorted({real_path(f) for f in list(cache) + sorted(scan.claimed) if not os.path.isdir(f)})
     return LintResult(findings, files, deployments, root)
 
 
