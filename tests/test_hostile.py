@@ -3,7 +3,8 @@ at the file, exit code 2, no traceback, and whatever else the tree holds is stil
 
 The corpus is tests/fixtures/hostile/<case>/ (a tree plus case.yaml), and, for inputs too large or too
 strange to keep in the repository (deep nesting, FIFOs, billion-laughs YAML), the generated cases
-below. Each case.yaml gives the exit code and the findings that must be there.
+below. Each case.yaml gives the exit code and the findings that must be there, and may bound the
+run's time (``seconds``) where the input once made exvlint's work grow with the square of its size.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import json
 import os
 import shutil
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -82,7 +84,8 @@ def _cases():
     for case in sorted(p for p in CORPUS.iterdir() if (p / "case.yaml").is_file()) if CORPUS.is_dir() else []:
         spec = yaml.safe_load((case / "case.yaml").read_text(encoding="utf-8"))
         expected = {"exit": spec["exit"], "findings": [(f["rule"], f["file"], f.get("message", ""))
-                                                       for f in spec.get("findings") or []]}
+                                                       for f in spec.get("findings") or []],
+                    "seconds": spec.get("seconds")}
         yield pytest.param(case, expected, id=case.name)
 
 
@@ -99,7 +102,10 @@ def test_hostile_input(run_cli, tmp_path, source, expected):
             target.parent.mkdir(parents=True, exist_ok=True)
             (target.write_bytes if isinstance(content, bytes) else target.write_text)(content)
     (tree / "good.tf").write_text(GOOD)
+    started = time.monotonic()
     code, out, err = run_cli("check", ".", "--format", "text", cwd=tree)
+    if expected.get("seconds"):
+        assert time.monotonic() - started < expected["seconds"], "the run took too long"
     assert "Traceback" not in out + err and "EXV002" not in out, out + err
     assert code == expected["exit"], out
     for rule, path, text in expected["findings"]:

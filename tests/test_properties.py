@@ -31,6 +31,7 @@ from exvlint import jsonpos
 from exvlint.config import Config, find_config, load_config
 from exvlint.engine import lint
 from exvlint.formatters import get_formatter
+from exvlint.terraform.operations import binary_op
 from exvlint.terraform.values import (EvalError, Unknown, contains_unknown, equal, number_text, to_bool, to_number,
                                       to_string)
 
@@ -571,7 +572,7 @@ def test_to_number_accepts_decimal_text_only(text):
         n = to_number(text)
     except EvalError:
         return
-    assert isinstance(n, (int, float)) and not isinstance(n, bool) and not math.isnan(n)
+    assert isinstance(n, int) and not isinstance(n, bool) or isinstance(n, float) and not math.isnan(n)
     assert any(ch in "0123456789" for ch in text) and not any(w in text.lower() for w in ("nan", "inf", "x", "_"))
 
 
@@ -585,6 +586,35 @@ def test_bools_convert_only_from_their_words(value):
         return
     assert b is {"true": True, "1": True, "false": False, "0": False}.get(value, value)
     assert to_bool(to_string(b)) is b
+
+
+any_number = st.one_of(st.integers(), st.integers(10 ** 300, 10 ** 450).map(lambda n: n * (-1) ** (n % 2)),
+                      st.floats(allow_nan=False))
+
+
+@QUICK
+@given(any_number, st.sampled_from(["+", "-", "*", "/", "%", "<", ">=", "==", "!="]), any_number)
+@example(10 ** 400, "/", 3)  # an integer past a float's range, divided
+@example(10 ** 400, "+", 0.5)
+def test_arithmetic_gives_a_value_or_an_eval_error(a, op, b):
+    """What Terraform could compute and exvlint cannot is an EvalError (then unknown), never a
+    Python exception that loses the module."""
+    try:
+        result = binary_op(op, a, b)
+    except EvalError:
+        return
+    assert isinstance(result, (int, float, bool))
+
+
+@QUICK
+@given(any_number)
+@example(10 ** 5000)  # past Python's digit limit for str(int)
+def test_every_number_has_a_text_form_or_an_eval_error(n):
+    try:
+        text = to_string(n)
+    except EvalError:
+        return
+    assert text in ("+Inf", "-Inf") or to_number(text) == n
 
 
 def test_number_text_has_terraform_form():

@@ -86,7 +86,10 @@ def string_map(block: EvalBlock, name: str) -> dict:
         if isinstance(value, Unknown):
             out[key] = unknown(attr.location, f"{name}.{key}: {value.reason}", attr.origins)
         elif isinstance(value, (str, int, float, bool)):
-            out[key] = Val(as_str(value), EXPLICIT, attr.location, attr.origins)
+            try:
+                out[key] = Val(as_str(value), EXPLICIT, attr.location, attr.origins)
+            except EvalError:  # NaN, or a number too long to write
+                out[key] = unknown(attr.location, f"{name}.{key} has no text form", attr.origins)
     return out
 
 
