@@ -327,9 +327,16 @@ def m_huge_count(rng, entries, pool):
     if not blocks:
         return None
     pos = rng.choice(blocks)
+    many = "{ for p in setproduct(range(100), range(%d)) : \"${p[0]}-${p[1]}\" => p }" % rng.choice([20, 99, 101])
+    nested = rng.choice(["disk", "hard_disk_drives", "storage_data_disk", "dvd_drives", "network_interface"])
     meta = rng.choice(["count = 10001\n", "count = 1e9\n", "count = -1\n", "count = 2.5\n", 'count = "3"\n',
                        "for_each = toset([for i in range(20000) : tostring(i)])\n",
-                       "for_each = {for i in range(5000) : i => i}\n", "count = length(range(9999))\n"])
+                       "for_each = {for i in range(5000) : i => i}\n", "count = length(range(9999))\n",
+                       f"for_each = {many}\n",
+                       # thousands of nested blocks from a few lines: work must grow with their number only
+                       f'dynamic "{nested}" {{\n    for_each = {many}\n    content {{\n      label = {nested}.key\n'
+                       f'      unit_number = 1\n      size = 10\n      path = "E:\\\\d${{{nested}.key}}.vhdx"\n'
+                       f'      lun = 1\n      managed_disk_type = "Standard_LRS"\n    }}\n  }}\n'])
     _set_text(entries[name], text[:pos] + "  " + meta + text[pos:])
     return f"huge_count {name} {meta.strip()[:30]!r}"
 
