@@ -18,7 +18,9 @@ must be byte-identical to the in-process one (determinism across processes and h
 An input fails when the run raises, reports EXV002 (an internal error), exits with anything but
 0/1/2, exits 0/1 with an input error reported, writes an invalid JSON or SARIF report, names a
 file outside the scanned tree, leaks the marker planted in files outside the tree, gives
-different output on a second run, hangs past the timeout or grows past the memory limit.
+different output on a second run, or grows past the memory limit. An input that runs past the
+timeout is kept as slow (with the stack at the timeout), and one still running at six times the
+timeout as a hang (the worker is killed and restarted).
 Failures are kept in DIR/crashes/<site>/ (the input as a tree and as case.json for --replay,
 with the traceback or stack at the hang); DIR/summary.json counts inputs and failures by site.
 DIR defaults to a new folder under the system's temporary directory, never inside the repository.
@@ -50,6 +52,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "EXVFUZZ_CANARY_c41d"  # planted outside the tree: must never appear in any output
 INPUT_ERRORS = ("EXV000", "EXV003")
+GRACE = 6  # an input past the timeout is slow; past GRACE times the timeout it is a hang
 RULE_IDS = ["EXV000", "EXV001", "EXV101", "EXV102", "EXV103", "EXV201", "EXV202", "EXV301", "EXV302",
             "EXV303", "EXV304", "EXV305", "EXV306", "EXV307", "EXV401", "EXV402", "EXV403", "EXV404", "EXV405"]
 
@@ -98,9 +101,13 @@ def load_case(text: str) -> dict:
 
 def collect_seeds() -> list:
     """(name, entries) for every fixture tree: a directory holding case.yaml, an example, a plan."""
+    import yaml
+
     roots = []
     for case_yaml in sorted((ROOT / "tests" / "fixtures").rglob("case.yaml")):
-        roots.append(case_yaml.parent)
+        # a case that bounds its run time is big on purpose: its mutants would only be slow
+        if "seconds" not in (yaml.safe_load(case_yaml.read_text(encoding="utf-8")) or {}):
+            roots.append(case_yaml.parent)
     roots += sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir())
     roots += sorted(p for p in (ROOT / "tests" / "fixtures" / "plan").iterdir() if p.is_dir())
     seeds = []
@@ -794,11 +801,14 @@ class Worker:
             return 0.0
 
     def run(self, case_dir: str, args: list, twice: bool, timeout: float) -> dict:
+        """The worker's result; past ``timeout`` the input is slow (its stack is taken then), and
+        past GRACE times that it is a hang and the worker is killed."""
         if self.proc is None or not self.proc.is_alive():
             self.start()
         self.conn.send({"dir": case_dir, "args": args, "twice": twice})
-        deadline = time.monotonic() + timeout * (2 if twice else 1)
-        peak = 0.0
+        started = time.monotonic()
+        timeout *= 2 if twice else 1
+        peak, slow_stack = 0.0, None
         while True:
             if self.conn.poll(0.05):
                 try:
@@ -807,21 +817,26 @@ class Worker:
                     result = None
                 if result is not None:
                     result["peak_mb"] = peak
+                    if slow_stack is not None:  # it finished, late: linear work on a big input, or worse
+                        elapsed = time.monotonic() - started
+                        result["problems"].append({"kind": "slow", "site": f"slow in {stack_site(slow_stack)}",
+                                                   "detail": f"{elapsed:.1f}s (over {timeout}s)\n{slow_stack}"})
                     return result
             peak = max(peak, self.rss_mb())
             if not self.proc.is_alive():
                 code = self.proc.exitcode
                 self.proc = None
                 return {"problems": [{"kind": "died", "site": f"worker died (exit {code})", "detail": ""}]}
-            over_time = time.monotonic() > deadline
-            over_memory = peak > self.memory_mb
-            if over_time or over_memory:
-                stack = self._stack()
+            elapsed = time.monotonic() - started
+            if elapsed > timeout and slow_stack is None:
+                slow_stack = self._stack()
+            if elapsed > timeout * GRACE or peak > self.memory_mb:
+                stack = slow_stack if elapsed > timeout * GRACE else self._stack()
                 self.proc.kill()
                 self.proc.join()
                 self.proc = None
-                kind = "hang" if over_time else "memory"
-                detail = f"{'over %ss' % timeout if over_time else 'over %d MB' % self.memory_mb}\n{stack}"
+                kind = "hang" if elapsed > timeout * GRACE else "memory"
+                detail = f"{'over %ss' % (timeout * GRACE) if kind == 'hang' else 'over %d MB' % self.memory_mb}\n{stack}"
                 return {"problems": [{"kind": kind, "site": f"{kind} in {stack_site(stack)}", "detail": detail}],
                         "peak_mb": peak}
 
@@ -930,7 +945,7 @@ def fuzz(args) -> int:
     worker.start()
     started = time.monotonic()
     deadline = started + args.minutes * 60
-    tried, cli_runs, slow = 0, 0, 0
+    tried, cli_runs = 0, 0
     by_site: Counter = Counter()
     by_kind: Counter = Counter()
     by_mutation: Counter = Counter()
@@ -950,7 +965,6 @@ def fuzz(args) -> int:
             result = worker.run(str(case_dir), case["args"], twice=rng.random() < 0.05, timeout=args.timeout)
             elapsed = time.monotonic() - t0
             durations.append(elapsed)
-            slow += elapsed > args.timeout / 2
             problems = list(result["problems"])
             if not problems and rng.random() < 1 / args.cli_every:
                 problems += run_cli_sample(str(case_dir), case["args"], args.timeout, result.get("json", ""))
@@ -975,7 +989,7 @@ def fuzz(args) -> int:
     summary = {
         "seed": seed, "minutes": round((time.monotonic() - started) / 60, 2), "inputs": tried,
         "cli_runs": cli_runs, "median_seconds": sorted(durations)[len(durations) // 2] if durations else 0,
-        "max_seconds": max(durations, default=0), "slow_inputs": slow,
+        "max_seconds": max(durations, default=0),
         "failures": sum(by_kind.values()), "by_kind": dict(by_kind), "by_site": dict(by_site.most_common()),
         "mutations": dict(by_mutation.most_common()), "seeds": dict(by_seed_kind.most_common()),
     }
