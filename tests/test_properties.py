@@ -693,3 +693,14 @@ def test_findings_do_not_depend_on_the_hash_seed(run_cli):
             for seed in ("0", "4242")]
     assert runs[0] == runs[1]
     assert json.loads(runs[0][1])["findings"]
+
+
+def test_a_bare_namespace_is_not_a_value():
+    """`var` or a resource type alone is no value (Terraform rejects the reference): an unknown
+    that says so, never the repr of an internal object, whose address changes from run to run."""
+    files = {"main.tf": 'resource "azurerm_windows_virtual_machine" "exch01" {\n  name = "exch01"\n  size = var\n'
+                        '  source_image_reference {\n    sku = azurerm_managed_disk\n  }\n}\n'}
+    with _tree(files) as directory:
+        first, second = (_run(directory, strict=True)[2] for _ in range(2))
+    assert first == second
+    assert "size: var is not a value on its own" in first["text"] and " object at 0x" not in first["json"]
