@@ -1,14 +1,16 @@
 """Adapter tests: a small Terraform source next to the neutral model it must produce.
 
 Each case under fixtures/adapters/ holds a Terraform root module (main.tf, maybe terraform.tfvars or
-a child module) and model.yaml, the expected neutral model in a plain form. One generic test
-evaluates the module, runs every Terraform adapter into a fresh Deployment, serializes it and
-compares it with model.yaml.
+a child module) or an ARM template (with its parameters and linked templates), and model.yaml, the
+expected neutral model in a plain form. One generic test evaluates the source, runs the adapters into
+a fresh Deployment, serializes it and compares it with model.yaml.
 
 The plain form (see ``serialize``):
 
 - ``vms``, ``disks`` (every disk of the deployment), ``unattached_disks`` (those no VM uses),
-  ``snapshots``, ``datastores`` and ``hosts`` are maps keyed by resource address. When a case lists
+  ``snapshots``, ``datastores``, ``hosts``, ``rule_sets`` (NSGs, firewalls), ``network_rules`` (every
+  rule, those of an unknown rule set too), ``network_interfaces``, ``subnets`` and ``route_tables``
+  are maps keyed by resource address. When a case lists
   one of them, the addresses must match exactly: a listed resource must exist and an unlisted one
   must not. ``vms`` must always be listed.
 - A VM's ``os_disk`` is a disk (or null) and ``data_disks`` a list of disks, compared in order and
@@ -38,7 +40,8 @@ from exvlint.model import UNKNOWN, Datastore, Deployment, Disk, GuestOs, Host, S
 from exvlint.terraform.evaluate import Evaluator
 
 CASES = Path(__file__).parent / "fixtures" / "adapters"
-KEYED_SECTIONS = ("vms", "disks", "unattached_disks", "snapshots", "datastores", "hosts")
+KEYED_SECTIONS = ("vms", "disks", "unattached_disks", "snapshots", "datastores", "hosts", "rule_sets", "network_rules",
+                  "network_interfaces", "subnets", "route_tables")
 UNKNOWN_SHOWN = "<unknown>"  # an unknown Val has no value, only the place that could not be resolved
 
 # Adapter bugs the cases expose: case name -> reason. The case keeps asserting the correct model.
@@ -49,6 +52,8 @@ KNOWN_BUGS: dict = {}  # case name -> reason, for adapter bugs not fixed yet (st
 
 
 def adapt_case(case: Path) -> Deployment:
+    if not any(case.glob("*.tf")) and any(case.glob("*.json")):  # an ARM template (with its parameters)
+        return adapt_arm_case(case)
     root = str(case)
     # environ={}: TF_VAR_* or HYPERV_HOST in the developer's shell must not change a case
     evaluator = Evaluator(root, {}, environ={})
@@ -56,6 +61,22 @@ def adapt_case(case: Path) -> Deployment:
     deployment = Deployment(name=root)
     for adapter in TERRAFORM_ADAPTERS:
         adapter.adapt(evaluator, deployment)
+    return deployment
+
+
+def adapt_arm_case(case: Path) -> Deployment:
+    """Through the ARM front end, as a run would (discovery, evaluation, adapter)."""
+    from exvlint.config import Config
+    from exvlint.discover import discover
+    from exvlint.files import FileCache
+    from exvlint.paths import Boundary
+
+    units, _, scan = discover([str(case)], FileCache(Boundary.for_paths([str(case)])))
+    deployment = Deployment(name=str(case))
+    for unit in units:
+        result, _ = unit.frontend.load(unit, scan, Config())
+        for adapter in unit.frontend.adapters:
+            adapter.adapt(result, deployment)
     return deployment
 
 
@@ -175,6 +196,93 @@ def _vm(vm: VirtualMachine, case: Path) -> dict:
         "os_disk": _disk(vm.os_disk, case),
         "data_disks": [_disk(d, case) for d in vm.data_disks],
         "data_disks_complete": _val(vm.data_disks_complete, case),
+        "network_interfaces": [nic.address for nic in vm.network_interfaces],
+        "network_interfaces_complete": _val(vm.network_interfaces_complete, case),
+        "file_mounts": [_mount(m, case) for m in vm.file_mounts],
+    }
+
+
+def _object_val(val: Val, case: Path) -> str:
+    """A Val whose value is a model object (a Subnet): shown by its address."""
+    if not val.known:
+        return _val(val, case)
+    return _val(Val(val.value.address, val.state, val.location, val.origins), case)
+
+
+def _mount(mount, case: Path) -> dict:
+    return {
+        "at": _where(mount.location, case),
+        "what": mount.what,
+        "target": _val(mount.target, case),
+        "storage_kind": _val(mount.storage_kind, case),
+        "drive": _val(mount.drive, case),
+        "datastore": _ref(mount.datastore),
+        "exchange_paths": [f"{p.setting} {_val(p.path, case)}" for p in mount.exchange_paths],
+        "paths_elsewhere": [f"{p.setting} {_val(p.path, case)}" for p in mount.paths_elsewhere],
+    }
+
+
+def _attachment(att, case: Path) -> dict:
+    return {"at": _where(att.location, case), "interface": _ref(att.interface), "subnet": _ref(att.subnet),
+            "target": _val(att.target, case), "certain": att.certain}
+
+
+def _rule(rule, case: Path) -> dict:
+    return {
+        "kind": rule.kind,
+        "location": _where(rule.location, case),
+        "name": _val(rule.name, case),
+        "direction": _val(rule.direction, case),
+        "access": _val(rule.access, case),
+        "protocols": _val(rule.protocols, case),
+        "destination_ports": _val(rule.destination_ports, case),
+        "destinations": _val(rule.destinations, case),
+        "sources": _val(rule.sources, case),
+        "precedence": _val(rule.precedence, case),
+        "rule_set": _ref(rule.rule_set),
+        "filter_kind": rule.filter_kind,
+        "description": rule.description,
+    }
+
+
+def _rule_set(rs, case: Path) -> dict:
+    return {
+        "kind": rs.kind,
+        "location": _where(rs.location, case),
+        "name": _val(rs.name, case),
+        "filter_kind": rs.filter_kind,
+        "unmatched": rs.unmatched,
+        "description": rs.description,
+        "rules": [r.address for r in rs.rules],
+        "rules_complete": _val(rs.rules_complete, case),
+        "attachments": [_attachment(a, case) for a in rs.attachments],
+    }
+
+
+def _nic(nic, case: Path) -> dict:
+    return {
+        "location": _where(nic.location, case),
+        "name": _val(nic.name, case),
+        "vm": _ref(nic.vm),
+        "ip_configurations": [{"at": _where(c.location, case), "subnet": _object_val(c.subnet, case),
+                               "address": _val(c.address, case)} for c in nic.ip_configurations],
+        "application_groups": _val(nic.application_groups, case),
+    }
+
+
+def _subnet(subnet, case: Path) -> dict:
+    return {"kind": subnet.kind, "name": _val(subnet.name, case),
+            "address_prefixes": _val(subnet.address_prefixes, case), "managed": subnet.managed}
+
+
+def _route_table(table, case: Path) -> dict:
+    return {
+        "name": _val(table.name, case),
+        "routes": [{"at": _where(r.location, case), "name": _val(r.name, case), "prefix": _val(r.prefix, case),
+                    "next_hop": _val(r.next_hop, case), "next_hop_address": _val(r.next_hop_address, case),
+                    "appliance": _ref(r.appliance)} for r in table.routes],
+        "routes_complete": _val(table.routes_complete, case),
+        "attachments": [_attachment(a, case) for a in table.attachments],
     }
 
 
@@ -241,6 +349,13 @@ def serialize(deployment: Deployment, case: Path) -> dict:
         "snapshots": _keyed(deployment.snapshots, _snapshot, case),
         "datastores": _keyed(deployment.datastores, _datastore, case),
         "hosts": _keyed(deployment.hosts, _host, case),
+        "rule_sets": _keyed(deployment.rule_sets, _rule_set, case),
+        "network_rules": _keyed(deployment.network_rules, _rule, case),
+        "network_interfaces": _keyed(deployment.network_interfaces, _nic, case),
+        "subnets": _keyed(deployment.subnets, _subnet, case),
+        "route_tables": _keyed(deployment.route_tables, _route_table, case),
+        "relay_evidence": [{"what": e.what, "at": _where(e.location, case), "certain": e.certain}
+                           for e in deployment.relay_evidence],
     }
 
 

@@ -71,6 +71,18 @@ def _generated() -> dict:
         "count_a_billion": ({"many.tf": 'resource "azurerm_managed_disk" "many" {\n  count = 1e9\n  name = "exch"\n'
                                         '  storage_account_type = "Standard_LRS"\n}\n'},
                             {"exit": 2, "findings": [("EXV000", "many.tf", "limits.instances")]}),
+        "hcl_nested_600": ({"deep.tf": "x = " + "[" * 600 + "]" * 600 + "\n"},
+                           {"exit": 2, "findings": [("EXV000", "deep.tf:1:205", "limits.nesting_depth")]}),
+        "hcl_sum_of_200000_terms": ({"sum.tf": "y = " + "+".join(["1"] * 200000) + "\n"},
+                                    {"exit": 2, "findings": [("EXV000", "sum.tf", "limits.nesting_depth")]}),
+        "hcl_list_of_150000": ({"list.tf": 'locals {\n  z = [' + ",".join(['"a"'] * 150000) + "]\n}\n"},
+                               {"exit": 1, "findings": []}),
+        "attribute_twice": ({"dup.tf": 'resource "azurerm_managed_disk" "d" {\n  name = "a"\n  name = "b"\n}\n'},
+                            {"exit": 2, "findings": [("EXV000", "dup.tf:3:3", "defined twice")]}),
+        # checkov's fixtures hold this: an argument and a nested block of one name
+        "attribute_and_block_of_one_name": ({"vm.tf": 'resource "azurerm_windows_virtual_machine" "v" {\n'
+                                                       '  os_disk = "invalid"\n  os_disk {\n    caching = "x"\n  }\n}\n'},
+                                            {"exit": 2, "findings": [("EXV000", "vm.tf:3:3", "argument and a nested block")]}),
         "binary_tf": ({"blob.tf": b"\x00\x01\x02binary"},
                       {"exit": 2, "findings": [("EXV000", "blob.tf", "binary file")]}),
         "not_utf8": ({"latin.tf": 'resource "x" "y" {\n  name = "caf\xe9"\n}\n'.encode("latin-1")},

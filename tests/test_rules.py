@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from exvlint.catalog import load_catalog
-from exvlint.checks import CHECKS, PLATFORMS
+from exvlint.checks import CHECKS
 from exvlint.config import Config, find_config, load_config
 from exvlint.engine import lint
 
@@ -82,14 +82,50 @@ def test_rule_case(rule_id: str, case_dir: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_every_rule_has_document_check_and_cases() -> None:
-    """Adding a rule touches its document, its check and its cases; all three must exist."""
+    """Adding a rule touches its document, its check and its cases; all three must exist, and the
+    cases cover every platform the document names."""
     catalog = load_catalog()
-    for rule_id, platforms in PLATFORMS.items():
+    for rule_id in CHECKS:
         assert rule_id in catalog, f"{rule_id} has a check but no rules/ document"
+        platforms = catalog[rule_id].platforms
+        assert platforms and "all" not in platforms, f"{rule_id}: its document names no platform"
         cases = [(_load_case(p), p) for p in (RULES_DIR / rule_id).iterdir() if (p / "case.yaml").is_file()] \
             if (RULES_DIR / rule_id).is_dir() else []
         for platform in platforms:
             mine = [c for c, _ in cases if c.get("platform") == platform]
             assert any(c.get("findings") for c in mine), f"{rule_id}: no failing case on {platform}"
             assert any(not c.get("findings") for c in mine), f"{rule_id}: no passing case on {platform}"
-    assert set(CHECKS) == set(PLATFORMS)
+
+
+def test_a_check_covers_only_the_platforms_of_its_document(monkeypatch) -> None:
+    """The document is the one source of a rule's platforms: narrowing it narrows the check."""
+    import dataclasses
+
+    from exvlint import catalog as catalog_module
+
+    case = RULES_DIR / "EXV301" / next(p.name for p in sorted((RULES_DIR / "EXV301").iterdir())
+                                       if (p / "case.yaml").is_file() and _load_case(p).get("findings")
+                                       and _load_case(p).get("platform") == "azure")
+    assert any(f.rule_id == "EXV301" for f in run_case(case, _load_case(case)).findings)
+    docs = dict(catalog_module.load_catalog())
+    docs["EXV301"] = dataclasses.replace(docs["EXV301"], platforms=("vsphere",))
+    monkeypatch.setattr(catalog_module, "load_catalog", lambda: docs)
+    assert not any(f.rule_id == "EXV301" for f in run_case(case, _load_case(case)).findings)
+
+
+def test_a_crashing_rule_is_an_exv002_and_the_others_still_run(monkeypatch) -> None:
+    import exvlint.checks as checks
+
+    case = RULES_DIR / "EXV301" / next(p.name for p in sorted((RULES_DIR / "EXV301").iterdir())
+                                       if (p / "case.yaml").is_file() and _load_case(p).get("findings")
+                                       and _load_case(p).get("platform") == "azure")
+
+    def broken(deployment, ctx):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setitem(checks.CHECKS, "EXV302", broken)
+    result = run_case(case, _load_case(case))
+    crashed = [f for f in result.findings if f.rule_id == "EXV002"]
+    assert len(crashed) == 1 and "EXV302" in crashed[0].message and "ZeroDivisionError" in crashed[0].message
+    assert any(f.rule_id == "EXV301" for f in result.findings)
+    assert result.exit_code() == 2

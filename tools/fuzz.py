@@ -48,11 +48,15 @@ import time
 import traceback
 from collections import Counter
 from pathlib import Path
+from xml.etree import ElementTree
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "EXVFUZZ_CANARY_c41d"  # planted outside the tree: must never appear in any output
 INPUT_ERRORS = ("EXV000", "EXV003")
 GRACE = 6  # an input past the timeout is slow; past GRACE times the timeout it is a hang
+REPORT_FORMATS = ("json", "sarif", "gitlab", "junit", "github", "markdown")
+# the text and Markdown summaries end with the run's duration, the one part of a report that may differ
+_UNTIMED = re.compile(r"; \d+\.\d s(?= |$)", re.M)
 RULE_IDS = ["EXV000", "EXV001", "EXV101", "EXV102", "EXV103", "EXV201", "EXV202", "EXV301", "EXV302",
             "EXV303", "EXV304", "EXV305", "EXV306", "EXV307", "EXV401", "EXV402", "EXV403", "EXV404", "EXV405"]
 
@@ -109,7 +113,10 @@ def collect_seeds() -> list:
         if "seconds" not in (yaml.safe_load(case_yaml.read_text(encoding="utf-8")) or {}):
             roots.append(case_yaml.parent)
     roots += sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir())
-    roots += sorted(p for p in (ROOT / "tests" / "fixtures" / "plan").iterdir() if p.is_dir())
+    for kind in ("plan", "terraform", "adapters", "bicep", "suppress"):  # trees with an expectation of another form
+        folder = ROOT / "tests" / "fixtures" / kind
+        roots += sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    roots = sorted(set(roots))
     seeds = []
     for root in roots:
         entries = {}
@@ -140,7 +147,14 @@ TOKENS = ['${', '%{', '}', '{', '[', ']', '(', ')', '"', "'", '<<EOF\n', '<<-EOT
           'yamldecode("a: &a [*a]")', 'base64decode("@@@")', 'cidrsubnets("10.0.0.0/8", 32)', 'lookup({}, "a")',
           'element([], 0)', 'slice([1], 5, 1)', 'substr("x", 0, -5)', 'strrev("e\u0301\U0001F600")',
           'setproduct(range(1000), range(1000), range(1000))', 'flatten([[[[[]]]]])', 'merge()', 'zipmap([1],[])',
-          'tonumber("1e99999")', 'parseint("zz", 99)', 'tostring(null)', 'sum([])', 'coalesce()']
+          'tonumber("1e99999")', 'parseint("zz", 99)', 'tostring(null)', 'sum([])', 'coalesce()',
+          # ARM template expressions and Bicep
+          "[parameters('x')]", "[variables('v')]", "[concat(", "[copyIndex()]", "[reference('r').x]",
+          "[resourceId('Microsoft.Compute/disks', 'd')]", "[json('[[[[')]", "[range(0, 100000)]", "[if(", "]]",
+          '"copy": {"name": "c", "count": 100000},', "'${", "resource r 'Microsoft.Compute/disks@2023-04-02' = {",
+          "module m './m.bicep' = {", "param p int = ", "for i in range(0, 100000): ", "existing", "@description(",
+          # suppression directives
+          "# exvlint:ignore EXV301 reason", "# exvlint:ignore", "// exvlint:ignore-file EXV000"]
 NUMBERS = ['0', '-1', '1e9', '1e400', '-1e400', '1.5', '0.0000001', '99999999999999999999999', '9' * 5000,
            '1' + '0' * 400, '2147483648', '-0', '1e-400', '007', '0x10', '1_000']
 STRINGS = ['', ' ', 'Standard_LRS', 'Premium_LRS', 'UltraSSD_LRS', 'Standard_E8s_v5', 'exch01', 'EXCH-*',
@@ -151,7 +165,9 @@ JSON_VALUES = [None, True, False, 0, -1, 1.5, 1e308, 10 ** 30, "", "x", "${var.x
                "Premium_LRS", "Standard_LRS", {"a": [1, {"b": None}]}, list(range(50)), "\u0000", "\ud800"]
 NAMES = ["main.tf", "x.tf.json", "terraform.tfvars", "terraform.tfvars.json", "x.auto.tfvars",
          "x.auto.tfvars.json", "plan.json", "x.json", ".exvlint.yaml", "pyproject.toml", "override.tf",
-         "x_override.tf.json", ".terraform/modules/modules.json", "sub/main.tf", "modules/m/main.tf"]
+         "x_override.tf.json", ".terraform/modules/modules.json", "sub/main.tf", "modules/m/main.tf",
+         "azuredeploy.json", "azuredeploy.parameters.json", "main.bicep", "main.bicepparam", "modules/m.bicep",
+         ".exvlint-baseline.json"]
 
 
 def _files(entries: dict, suffixes: tuple = ()) -> list:
@@ -666,16 +682,18 @@ def run_input(case_dir: str, args: list, check_twice: bool) -> dict:
     parent, name = os.path.split(case_dir)
     reports = os.path.join(os.path.dirname(parent), "reports")
     os.makedirs(reports, exist_ok=True)
-    # the outputs pair with the first formats; the last one (text) goes to standard output
-    argv = ["check", name, "--format", "json", "--output", os.path.join(reports, "r.json"),
-            "--format", "sarif", "--output", os.path.join(reports, "r.sarif"), "--format", "text"]
+    # every report format to a file, and text to standard output
+    argv = ["check", name]
+    for fmt in REPORT_FORMATS:
+        argv += ["--format", fmt, "--output", os.path.join(reports, "r." + fmt)]
+    argv += ["--format", "text"]
     argv[2:2] = [a.replace("CASE", name) for a in args]
     outputs = []
     problems = []
     for attempt in range(2 if check_twice else 1):
-        for f in ("r.json", "r.sarif"):
+        for fmt in REPORT_FORMATS:
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(os.path.join(reports, f))
+                os.unlink(os.path.join(reports, "r." + fmt))
         stdout, stderr = io.StringIO(), io.StringIO()
         cwd = os.getcwd()
         os.chdir(parent)
@@ -689,10 +707,10 @@ def run_input(case_dir: str, args: list, check_twice: bool) -> dict:
             return {"problems": [{"kind": "traceback", "site": crash_site(exc), "detail": tb}], "code": None}
         finally:
             os.chdir(cwd)
-        texts = {"stdout": stdout.getvalue(), "stderr": stderr.getvalue()}
-        for f in ("r.json", "r.sarif"):
-            path = os.path.join(reports, f)
-            texts[f] = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
+        texts = {"stdout": _UNTIMED.sub("", stdout.getvalue()), "stderr": stderr.getvalue()}
+        for fmt in REPORT_FORMATS:
+            path = os.path.join(reports, "r." + fmt)
+            texts["r." + fmt] = _UNTIMED.sub("", open(path, encoding="utf-8").read()) if os.path.exists(path) else ""
         outputs.append(texts)
         if attempt == 0:
             problems = judge(code, texts, name)
@@ -720,8 +738,10 @@ def judge(code, texts: dict, name: str) -> list:
     try:
         report = json.loads(texts["r.json"])
         json.loads(texts["r.sarif"])
-    except ValueError as exc:
-        bad("report", "invalid JSON or SARIF report", f"{exc}\n{texts['r.json'][:2000]}")
+        json.loads(texts["r.gitlab"])
+        ElementTree.fromstring(texts["r.junit"])
+    except (ValueError, ElementTree.ParseError) as exc:
+        bad("report", "invalid JSON, SARIF, GitLab or JUnit report", f"{exc}\n{texts['r.json'][:2000]}")
         return problems
     rules = Counter()
     for f in report["findings"]:

@@ -63,3 +63,53 @@ resource "azurerm_snapshot" "mbx01_db" {
   create_option       = "Copy"
   source_uri          = module.mailbox["exch-mbx-01"].data_disk_ids["db01"]
 }
+
+# The mailbox subnet's NSG: clients and other mail servers reach Exchange on 25 and 443, and the
+# servers deliver outbound mail themselves, straight to the recipients' MX hosts.
+resource "azurerm_network_security_group" "mailbox" {
+  name                = "nsg-mailbox-${var.environment}"
+  location            = azurerm_resource_group.exchange.location
+  resource_group_name = azurerm_resource_group.exchange.name
+  tags                = local.common_tags
+
+  security_rule {
+    name                       = "allow-smtp-in"
+    priority                   = 100
+    direction                  = "Inbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_port_range          = "*"
+    destination_port_range     = "25"
+    source_address_prefix      = "Internet"
+    destination_address_prefix = "VirtualNetwork"
+  }
+
+  security_rule {
+    name                       = "allow-https-in"
+    priority                   = 110
+    direction                  = "Inbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_port_range          = "*"
+    destination_port_range     = "443"
+    source_address_prefix      = "Internet"
+    destination_address_prefix = "VirtualNetwork"
+  }
+
+  security_rule {
+    name                       = "allow-smtp-out"
+    priority                   = 200
+    direction                  = "Outbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_port_range          = "*"
+    destination_port_range     = "25"
+    source_address_prefix      = "VirtualNetwork"
+    destination_address_prefix = "Internet"
+  }
+}
+
+resource "azurerm_subnet_network_security_group_association" "mailbox" {
+  subnet_id                 = azurerm_subnet.mailbox.id
+  network_security_group_id = azurerm_network_security_group.mailbox.id
+}

@@ -2,11 +2,12 @@
 __version__ = "0.1.0"
 
 
-def lint(paths, config=None):
-    """Lint files or directories; returns an :class:`exvlint.engine.LintResult`."""
-    from .engine import lint as _lint
+def lint(paths=(".",), config=None, **options):
+    """Lint files or directories as ``exvlint check`` does (the same configuration file, the same
+    findings); returns an :class:`exvlint.engine.LintResult`. See :func:`exvlint.api.lint`."""
+    from .api import lint as _lint
 
-    return _lint(paths, config)
+    return _lint(paths, config, **options)
 
 
 __all__ = ["lint", "__version__"]

@@ -6,6 +6,8 @@ are read from the repository's top-level ``rules/`` folder.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -53,18 +55,14 @@ def _docs_dir():
 @lru_cache(maxsize=1)
 def load_catalog() -> dict:
     """Rule id -> RuleDoc, in id order."""
-    import yaml
-
     docs = {}
-    directory = _docs_dir()
-    for entry in sorted(directory.iterdir(), key=lambda p: p.name):
-        if not entry.name.endswith(".md") or not re.match(r"^EXV\d{3}-", entry.name):
-            continue
+    index = _front_matter_index()
+    for entry in _rule_documents():
         text = entry.read_text(encoding="utf-8")
         m = re.match(r"^---\n(.*?)\n---\n(.*)$", text, re.S)
         if not m:
             raise RuntimeError(f"rule document {entry.name} has no front matter")
-        meta = yaml.safe_load(m.group(1))
+        meta = _front_matter(entry.name, m.group(1), index)
         body = render_tables(m.group(2)).strip() + "\n"  # tables such as EXV404's come from the data files
         docs[meta["id"]] = RuleDoc(
             id=meta["id"], slug=meta["slug"], level=meta["level"], summary=str(meta.get("summary", "")).strip(),
@@ -72,6 +70,51 @@ def load_catalog() -> dict:
             references=tuple(meta.get("references") or ()), markdown=body, sections=_sections(body),
             file=entry.name)
     return dict(sorted(docs.items()))
+
+
+def _rule_documents() -> list:
+    return [entry for entry in sorted(_docs_dir().iterdir(), key=lambda p: p.name)
+            if entry.name.endswith(".md") and re.match(r"^EXV\d{3}-", entry.name)]
+
+
+# The front matter of every rule document, already parsed, keyed by document and checked against a
+# hash of the YAML text: a run then needs no YAML parser (importing it and parsing 21 documents
+# was about 0.1 s of every start-up). A document whose front matter changed since the index was
+# written is parsed from its YAML, so the index is only ever a shortcut; `python -m exvlint.catalog`
+# rewrites it, and a test fails while it is out of date.
+INDEX_FILE = "rules_index.json"
+
+
+def _front_matter_index() -> dict:
+    try:
+        return json.loads(resources.files("exvlint").joinpath(INDEX_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _front_matter(name: str, yaml_text: str, index: dict) -> dict:
+    entry = index.get(name)
+    if entry is not None and entry.get("sha256") == _digest(yaml_text):
+        return entry["meta"]
+    import yaml
+
+    return yaml.safe_load(yaml_text)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def compile_index() -> dict:
+    """The index of every rule document's front matter, parsed from its YAML."""
+    import yaml
+
+    index = {}
+    for entry in _rule_documents():
+        m = re.match(r"^---\n(.*?)\n---\n", entry.read_text(encoding="utf-8"), re.S)
+        if m:
+            index[entry.name] = {"sha256": _digest(m.group(1)), "meta": yaml.safe_load(m.group(1))}
+    return index
 
 
 def _sections(body: str) -> dict:
@@ -102,5 +145,7 @@ def resolve_rule(name: str) -> Optional[str]:
     return None
 
 
-def rule(rule_id: str) -> RuleDoc:
-    return load_catalog()[rule_id]
+if __name__ == "__main__":  # python -m exvlint.catalog: rewrite the front-matter index
+    target = Path(__file__).with_name(INDEX_FILE)
+    target.write_text(json.dumps(compile_index(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {target}")

@@ -61,8 +61,12 @@ class Config:
     exclude_paths: list = field(default_factory=list)
     limits: Limits = field(default_factory=Limits)
     strict: bool = False
+    show_suppressed: bool = False  # keep suppressed and baselined findings in the reports, marked
+    selection_invalid: bool = False  # select / ignore named an unknown rule: no check runs
     cli_inputs: list = field(default_factory=list)  # ordered ("file", path) / ("var", "n=v")
-    source: Optional[str] = None  # the file this came from
+    parameter_files: list = field(default_factory=list)  # --parameters FILE (ARM), in command-line order
+    source: Optional[str] = None  # the file this came from, as shown in messages
+    source_path: Optional[str] = None  # the file this came from, as opened
     errors: list = field(default_factory=list)  # EXV003 findings
     key_lines: dict = field(default_factory=dict)  # (key, sub key) -> line in the file, for locations
 
@@ -105,6 +109,7 @@ def load_config(path: Optional[str], display_path: Optional[str] = None, named: 
         return config
     shown = display_path or os.path.relpath(path)
     config.source = shown
+    config.source_path = path
     try:
         text = files.read_text(path, None if named else _found_in(path))
     except files.InputError as exc:
@@ -280,8 +285,12 @@ def _set(config: Config, key: str, sub: Optional[str], value: Any, err) -> None:
                 rid = resolve_rule(item)
                 if rid is None:
                     err((i,), f"rules.{sub}: unknown rule {item!r}")
+                    config.selection_invalid = True
                 else:
                     ids.append(rid)
+            if sub == "select" and not value:
+                err((), "rules.select is empty; leave it out to run every rule")
+                config.selection_invalid = True
             setattr(config, sub, ids)
         elif sub == "level":
             for item, level in value.items():
@@ -310,6 +319,10 @@ def _set(config: Config, key: str, sub: Optional[str], value: Any, err) -> None:
     elif key == "vsphere":
         config.nas_datastores = value
     elif key == "azure":
+        from .checks import CHECKS  # the key feeds EXV501: without its check it would do nothing
+
+        if "EXV501" not in CHECKS:
+            err((), "azure.smtp_relay has no effect in this version (EXV501 is not checked yet); remove it")
         config.smtp_relay = value
     elif key == "guest_os":
         for vm, os_name in value.items():
@@ -317,8 +330,8 @@ def _set(config: Config, key: str, sub: Optional[str], value: Any, err) -> None:
                 err((str(vm),), f"guest_os.{vm} must be the name of an operating system")
             else:
                 config.guest_os[str(vm)] = os_name
-    elif key == "baseline":
-        config.baseline = value
+    elif key == "baseline":  # relative to the configuration file, like every path in it
+        config.baseline = os.path.join(os.path.dirname(config.source_path or ""), value)
     elif key == "fail_level":
         if value not in LEVEL_NAMES:
             err(("fail_level",), f"fail_level must be one of {', '.join(LEVEL_NAMES)}")

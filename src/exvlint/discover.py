@@ -27,6 +27,7 @@ class Unit:
     name: str  # the deployment's name: a root module directory, a plan or template path
     data: Any = None  # what the front end needs to load it
     files: set = field(default_factory=set)  # the input files it reads (as far as discovery knows)
+    variant: str = ""  # when the same files make several deployments, which one (said in its findings)
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Scan:
     cache: files.FileCache  # parsed files and the boundary they are read inside
     files: list = field(default_factory=list)  # every file found, normalised, in walk order
     named: set = field(default_factory=set)  # files named directly on the command line
+    parameter_files: list = field(default_factory=list)  # --parameters FILE (ARM), in command-line order
     claimed: set = field(default_factory=set)  # files and directories a front end has taken
     diagnostics: list = field(default_factory=list)
     _texts: dict = field(default_factory=dict)
@@ -86,19 +88,21 @@ def scan(paths: list, cache: files.FileCache, exclude: Optional[list] = None) ->
     return found
 
 
-def discover(paths: list, cache: files.FileCache, exclude: Optional[list] = None) -> tuple:
+def discover(paths: list, cache: files.FileCache, exclude: Optional[list] = None,
+             parameter_files: tuple = ()) -> tuple:
     """(units, diagnostics, files found) for the scanned paths."""
-    from .frontends import FRONTENDS
+    from .frontends import SUFFIXES, frontends_for
 
     found = scan(paths, cache, exclude)
+    found.parameter_files = [os.path.normpath(p) for p in parameter_files]
     units: list = []
-    for frontend in FRONTENDS:
+    for frontend in frontends_for(found.files + found.parameter_files):
         try:
             units.extend(frontend.units(found))
         except Exception as exc:  # never a traceback: the other front ends still find their units
             found.diagnostics.append(Diagnostic("EXV002", Location(paths[0] if paths else "."),
                                                 internal_error_message(f"finding {frontend.name} inputs", exc)))
-    suffixes = tuple(s for frontend in FRONTENDS for s in frontend.suffixes)
+    suffixes = SUFFIXES
     for path in sorted(found.named - found.claimed):
         # a file of a kind some front end reads but none took (a JSON file that is neither a plan nor a
         # template, as pre-commit hands over every changed one) is skipped; any other kind is an error
@@ -106,6 +110,21 @@ def discover(paths: list, cache: files.FileCache, exclude: Optional[list] = None
             found.diagnostics.append(Diagnostic("EXV000", Location(path), "not a file exvlint reads (Terraform, a "
                                                 "Terraform plan, or an ARM or Bicep template)"))
     return units, found.diagnostics, found
+
+
+def callers_first(ordered: list, called: dict) -> list:
+    """The units no other unit calls (``called``: target -> callers), in order, then those reachable
+    from none of them (a module cycle), which are evaluated on their own so that the cycle is reported."""
+    roots = [d for d in ordered if d not in called]
+    reachable = set(roots)
+    changed = True
+    while changed:
+        changed = False
+        for target, callers in called.items():
+            if target not in reachable and callers & reachable:
+                reachable.add(target)
+                changed = True
+    return roots + [d for d in ordered if d not in reachable]
 
 
 def _excluded(dirpath: str, exclude: Optional[list]) -> bool:

@@ -1,21 +1,39 @@
 """The pipeline: discover -> parse -> evaluate -> normalize -> check -> suppress -> report."""
 from __future__ import annotations
 
+import gc
 import os
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Callable, Optional
 
-from . import limits, suppress, vmfacts
+from . import baseline, limits, suppress
 from .catalog import load_catalog
-from .checks import CHECKS, RuleContext
 from .config import Config
 from .discover import discover
-from .findings import LEVEL_RANK, Finding, Location, internal_error_message
-from .model import Deployment
 from .files import FileCache
-from .paths import Boundary, real_path, repo_relative, repository_root
+from .findings import LEVEL_RANK, Finding, Location, internal_error_message
+from .paths import Boundary, is_within, real_path, repo_relative, repository_root
+
+# the evaluators, adapters, model and checks are imported when there is something to lint: start-up
+# time matters for a pre-commit hook
+if TYPE_CHECKING:
+    from .model import Deployment
 
 # input and configuration errors, and internal errors: exit 2, never 1 (which means "findings")
 INPUT_ERRORS = {"EXV000", "EXV002", "EXV003"}
+
+
+@dataclass
+class VmSeen:
+    """A VM the run found, and why it is treated as an Exchange server (None: it is not)."""
+
+    unit: str
+    address: str
+    name: str
+    platform: str
+    location: Location
+    reason: Optional[str]
 
 
 @dataclass
@@ -24,8 +42,19 @@ class LintResult:
     files: list = field(default_factory=list)  # input files read
     deployments: list = field(default_factory=list)
     root: str = "."  # the repository root: SARIF URIs and fingerprints are relative to it
+    vms: list = field(default_factory=list)  # list[VmSeen]
+    # decisions the checks could not make (with or without --strict): (unit, rule id, VM address, subject, what)
+    undecided: list = field(default_factory=list)
+    rules_run: set = field(default_factory=set)  # rules whose check ran (and EXV001 under --strict)
+    checked_rules: frozenset = frozenset()  # rules this version checks; the others are only documented
+    suppressed: int = 0  # findings left out by suppressions and the baseline
+    baseline_stale: int = 0  # baseline entries that matched no finding
+    elapsed: float = 0.0  # seconds
+    notices: list = field(default_factory=list)  # what the run saw that a user should know (not findings)
+    fail_level: str = "warning"  # from the configuration and the command line
 
-    def exit_code(self, fail_level: str = "warning") -> int:
+    def exit_code(self, fail_level: Optional[str] = None) -> int:
+        fail_level = fail_level or self.fail_level
         if any(f.rule_id in INPUT_ERRORS for f in self.findings if not f.suppressed):
             return 2
         threshold = LEVEL_RANK.get(fail_level, 2)
@@ -34,53 +63,145 @@ class LintResult:
         return 0
 
 
-def lint(paths: list, config: Config | None = None) -> LintResult:
-    """Lint ``paths`` (files or directories) and return every finding."""
+def lint(paths: list, config: Config | None = None, progress: Optional[Callable] = None) -> LintResult:
+    """Lint ``paths`` (files or directories) and return every finding.
+
+    ``progress(done, total, unit)`` is called before each unit is loaded (for a progress bar).
+    """
+    started = time.monotonic()
     config = config or Config()
-    with limits.use(config.limits):
-        return _lint(list(paths) or ["."], config)
+    # a run builds millions of small acyclic objects: the cyclic collector would only rescan them (about
+    # 40% of a 60,000-resource run) and find nothing to free
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with limits.use(config.limits):
+            result = _lint([os.path.normpath(p) for p in (list(paths) or ["."])], config, progress)
+    finally:
+        if collecting:
+            gc.enable()
+    result.elapsed = time.monotonic() - started
+    return result
 
 
-def _lint(paths: list, config: Config) -> LintResult:
+def _lint(paths: list, config: Config, progress: Optional[Callable]) -> LintResult:
     levels = {rid: doc.level for rid, doc in load_catalog().items()}
     findings: list = list(config.errors)
     cache = FileCache(Boundary.for_paths(paths))  # nothing outside the scanned tree is read
-    units, diagnostics, scan = discover(paths, cache, config.exclude_paths)
+    units, diagnostics, scan = discover(paths, cache, config.exclude_paths, tuple(config.parameter_files))
     deployments = []
     for unit in units:
+        if progress:
+            progress(len(deployments), len(units), unit.name)
+        from .model import Deployment
+
         deployment = Deployment(name=unit.name)
         try:
-            result, unit_diagnostics = unit.frontend.load(unit, scan, config)
+            loaded, unit_diagnostics = unit.frontend.load(unit, scan, config)
             diagnostics.extend(unit_diagnostics)
             for adapter in unit.frontend.adapters:
-                adapter.adapt(result, deployment)
+                adapter.adapt(loaded, deployment)
         except Exception as exc:  # never a traceback: an internal error is a finding
             findings.append(_internal_error(f"reading {unit.name}", exc, Location(unit.name)))
         deployments.append(deployment)
-    rule_findings = [f for d in deployments for f in run_checks(d, config, levels)]
+    result = LintResult(deployments=deployments)
+    rule_findings = []
+    for unit, deployment in zip(units, deployments):
+        found = run_checks(deployment, config, levels, result)
+        if unit.variant:  # one of several deployments of the same files: say which
+            for f in found:
+                f.message += f" ({unit.variant})"
+        rule_findings.extend(found)
     # an evaluator note is dropped where a rule already says what it could not decide there
     explained = {(f.location.path, f.location.line) for f in rule_findings if f.rule_id == "EXV001"}
     findings.extend(f for f in _from_diagnostics(diagnostics, config)
                     if not (f.rule_id == "EXV001" and (f.location.path, f.location.line) in explained))
     findings.extend(rule_findings)
-    findings = suppress.apply(_dedupe(findings), config)
+    if units:  # the checks are imported only when there is something to check (start-up time)
+        from .checks import CHECKS
+
+        result.rules_run = {rid for rid in CHECKS if suppress.runs(rid, config)} | ({"EXV001"} if config.strict else set())
+        result.checked_rules = checked_rules()
+    # the directives written in the files this run parsed (every one belongs to a unit it linted)
+    from .terraform import suppressions as tf_suppressions
+
+    directives = tf_suppressions.directives(sorted(cache), cache)
+    findings = suppress.apply([_tidy(f) for f in _dedupe(findings)], config, directives, result.rules_run)
     findings.sort(key=Finding.sort_key)
     root = repository_root(paths[0])
     for f in findings:
         f.fingerprint = f.make_fingerprint(repo_relative(f.location.path, root),
                                            repo_relative(f.unit, root) if f.unit else "")
-    files = sorted({real_path(f) for f in list(cache) + sorted(scan.claimed) if not os.path.isdir(f)})
-    return LintResult(findings, files, deployments, root)
+    if config.baseline:
+        prints, error = baseline.read(config.baseline)
+        if error is not None:
+            findings.append(error)
+        else:
+            result.baseline_stale = baseline.apply(findings, prints, config.baseline)
+    result.suppressed = sum(1 for f in findings if f.suppressed)
+    if not config.show_suppressed:
+        findings = [f for f in findings if not f.suppressed]
+    result.findings = findings
+    result.files = sorted({real_path(f) for f in list(cache) + sorted(scan.claimed) if not os.path.isdir(f)})
+    result.root = root
+    result.fail_level = config.fail_level
+    result.notices = _notices(paths, result)
+    return result
 
 
-def run_checks(deployment: Deployment, config: Config, levels: dict) -> list:
+def checked_rules() -> frozenset:
+    from .checks import CHECKS
+
+    """Rules this version reports: a registered check, or a rule the core itself reports (tag meta)."""
+    return frozenset(rid for rid, doc in load_catalog().items() if rid in CHECKS or "meta" in doc.tags)
+
+
+def _tidy(f: Finding) -> Finding:
+    """Paths in one style (``main.tf``, not ``./main.tf`` beside ``modules/x/main.tf``)."""
+    f.location = _norm_location(f.location)
+    f.related = tuple(replace(r, location=_norm_location(r.location)) for r in f.related)
+    f.anchors = tuple(_norm_location(a) for a in f.anchors)
+    return f
+
+
+def _norm_location(loc: Location) -> Location:
+    if loc.path.startswith("<"):
+        return loc
+    path = os.path.normpath(loc.path)
+    return loc if path == loc.path else replace(loc, path=path)
+
+
+def _notices(paths: list, result: LintResult) -> list:
+    out = []
+    read = [os.path.realpath(f) for f in result.files]
+    for path in paths:
+        if os.path.exists(path) and not any(is_within(f, path) for f in read):
+            what = "this file" if os.path.isfile(path) else "this directory"
+            out.append(f"{path}: nothing exvlint reads in {what} (Terraform .tf, .tf.json, .tfvars, plan JSON or ARM templates)")
+    if result.vms and not any(vm.reason for vm in result.vms):
+        n = len(result.vms)
+        out.append(f"found {n} VM{'s' if n != 1 else ''} but none recognised as an Exchange server, so no rule "
+                   "applied; mark them with exchange.vms in .exvlint.yaml (globs over names or addresses), a tag "
+                   "such as role = \"exchange-mailbox\", or run with --all-vms")
+    if result.baseline_stale:
+        n = result.baseline_stale
+        out.append(f"{n} baseline entr{'ies' if n != 1 else 'y'} matched no finding (fixed or changed); "
+                   "refresh the baseline with --write-baseline")
+    return out
+
+
+def run_checks(deployment: Deployment, config: Config, levels: dict, result: Optional[LintResult] = None) -> list:
+    from . import vmfacts
+    from .checks import CHECKS, RuleContext
+    from .scope import vm_label
+
     ctx = RuleContext(deployment, config, levels)
     try:
         vmfacts.complete(deployment, config)  # the Exchange version and configured guest OS of every VM
     except Exception as exc:  # the rules still run: what could not be completed stays unknown
         ctx.findings.append(_internal_error("completing the model", exc, Location(deployment.name)))
     for rule_id, fn in sorted(CHECKS.items()):
-        if not suppress.selected(rule_id, config):
+        if not suppress.runs(rule_id, config):
             continue
         ctx.rule_id = rule_id
         try:
@@ -89,6 +210,10 @@ def run_checks(deployment: Deployment, config: Config, levels: dict) -> list:
             ctx.findings.append(_internal_error(f"rule {rule_id}", exc, Location(deployment.name)))
     for f in ctx.findings:
         f.unit = deployment.name
+    if result is not None:
+        result.vms.extend(VmSeen(deployment.name, vm.address, vm_label(vm), vm.platform, vm.location, ctx.reason(vm))
+                          for vm in deployment.vms)
+        result.undecided.extend((deployment.name,) + u for u in ctx.undecided)
     return ctx.findings
 
 

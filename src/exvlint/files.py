@@ -66,8 +66,15 @@ def read_bytes(path: str, boundary: Optional[Boundary], limit: Optional[int] = N
         os.close(fd)
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 text (a BOM is dropped); raises InputError with the line of the first bad byte."""
+def decode_text(data: bytes, utf16: bool = False) -> str:
+    """UTF-8 text (a BOM is dropped); raises InputError with the line of the first bad byte.
+    ``utf16``: a UTF-16 file with a byte order mark is read too (Windows tools write ARM templates
+    and parameters files so, and Azure reads them)."""
+    if utf16 and data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError("file is not valid UTF-16; not read") from None
     if b"\x00" in data[:8192]:
         raise InputError("binary file (contains NUL bytes); not read")
     try:
@@ -84,7 +91,9 @@ class _DecodeError(InputError):
 
 
 def read_text(path: str, boundary: Optional[Boundary], limit: Optional[int] = None) -> str:
-    return decode_text(read_bytes(path, boundary, limit))
+    lower = path.lower()
+    arm_json = lower.endswith(".json") and not lower.endswith((".tf.json", ".tfvars.json"))  # Terraform wants UTF-8
+    return decode_text(read_bytes(path, boundary, limit), utf16=arm_json)
 
 
 def error_line(exc: InputError) -> int:

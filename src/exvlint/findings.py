@@ -56,7 +56,7 @@ def internal_error_message(what: str, exc: BaseException) -> str:
     return f"internal error in {what}: {type(exc).__name__}: {exc}{where}; please report this"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)  # slots: a large tree has hundreds of thousands
 class Location:
     """A place in a source file. ``path`` is as the user gave it (relative or absolute)."""
 
@@ -72,12 +72,21 @@ class Location:
         return self.path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Related:
     """A second place that explains a finding, e.g. where a value came from."""
 
     location: Location
     message: str
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why a finding is not reported: an inline directive (``inSource``) or the baseline (``external``)."""
+
+    kind: str  # inSource | external (SARIF's suppression kinds)
+    reason: str
+    location: Optional[Location] = None  # the directive, or the baseline file
 
 
 @dataclass
@@ -91,7 +100,7 @@ class Diagnostic:
     address: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     rule_id: str
     level: str  # error | warning | note
@@ -101,9 +110,17 @@ class Finding:
     related: tuple = ()  # tuple[Related, ...]
     scope_reason: str = ""  # why the VM is in Exchange scope
     key: str = ""  # stable identity inside (rule, address): disk name, attribute, ...
-    suppressed: Optional[str] = None  # reason when a suppression applies
+    suppression: Optional[Suppression] = None  # set when a suppression or the baseline applies
     unit: str = ""  # the deployment (root module, plan) it was found in
     fingerprint: str = ""  # set by the engine: see make_fingerprint
+    vm: str = ""  # address of the Exchange VM the finding concerns, "" when none
+    # other places whose suppression covers this finding: the resource's own block and the module
+    # calls (or nested deployments) that create it
+    anchors: tuple = ()  # tuple[Location]
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppression is not None
 
     def __post_init__(self) -> None:
         self.message = _one_line(self.message)
@@ -113,10 +130,12 @@ class Finding:
             self.related = tuple(Related(_encodable_location(r.location), _one_line(r.message)) for r in self.related)
 
     def make_fingerprint(self, rel_path: str, rel_unit: str) -> str:
-        """Stable across line moves and machines: rule, repository-relative file, deployment,
-        resource address and what is flagged; never a line number."""
+        """Stable across line moves, file moves and machines: rule, deployment, resource address and
+        what is flagged; the repository-relative file only for findings without an address (a
+        resource address is unique in its deployment, and a resource moved to another file is the
+        same finding); never a line number."""
         what = self.key or ("" if self.address else self.message)
-        basis = "\x1f".join((self.rule_id, rel_path, rel_unit, self.address, what))
+        basis = "\x1f".join((self.rule_id, "" if self.address else rel_path, rel_unit, self.address, what))
         return hashlib.sha256(encodable(basis).encode("utf-8")).hexdigest()[:32]
 
     def sort_key(self) -> tuple:

@@ -3,11 +3,38 @@
 A front end has a ``name``, the file ``suffixes`` it reads, ``units(scan)`` (claim files from the
 shared walk and turn them into units), ``load(unit, scan, config)`` (-> the evaluated result and its
 diagnostics, never raising for bad input) and the ``adapters`` that map that result into the neutral
-model. Order matters: a front end claims files before the ones after it see them (a plan claims
+model; optionally ``containing_units(path)`` (the files to lint when ``path`` changed, for
+pre-commit). Order matters: a front end claims files before the ones after it see them (a plan claims
 the configuration beside it before the Terraform source front end looks).
+
+A front end's module is imported only when a run meets a file with one of its suffixes: start-up
+time matters for a pre-commit hook. Adding an input format is adding a line here.
 """
 from __future__ import annotations
 
-from .terraform.frontend import PlanFrontEnd, TerraformFrontEnd
+import importlib
 
-FRONTENDS = (PlanFrontEnd(), TerraformFrontEnd())
+# (suffixes, module, class), in claiming order
+REGISTRY = (
+    ((".json",), "exvlint.terraform.frontend", "PlanFrontEnd"),
+    ((".json",), "exvlint.arm.frontend", "ArmFrontEnd"),
+    ((".tf", ".tf.json", ".tfvars", ".tfvars.json"), "exvlint.terraform.frontend", "TerraformFrontEnd"),
+    ((".bicep", ".bicepparam"), "exvlint.bicep.frontend", "BicepFrontEnd"),
+)
+
+SUFFIXES = tuple(s for suffixes, _, _ in REGISTRY for s in suffixes)
+
+_INSTANCES: dict = {}
+
+
+def frontends_for(paths) -> list:
+    """The front ends (in claiming order) that read at least one of ``paths``."""
+    names = [p.lower() for p in paths]
+    out = []
+    for suffixes, module, cls in REGISTRY:
+        if any(n.endswith(suffixes) for n in names):
+            key = (module, cls)
+            if key not in _INSTANCES:
+                _INSTANCES[key] = getattr(importlib.import_module(module), cls)()
+            out.append(_INSTANCES[key])
+    return out

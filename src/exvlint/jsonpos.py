@@ -1,8 +1,12 @@
 """JSON with source positions: every object and array remembers where its members start.
 
 Terraform's ``.tf.json``, plan JSON and ARM templates all need findings located at the line of
-a key, which the standard ``json`` module cannot tell. The parser is small, strict (RFC 8259,
-like Terraform and ARM) and iterative in its string scanning, so large files stay fast.
+a key, which the standard ``json`` module cannot tell. The parser is small, strict by default
+(RFC 8259, as Terraform reads JSON) and iterative in its string scanning, so large files stay fast.
+
+``loads(text, lenient=True)`` reads JSON as Azure Resource Manager does (its reader is Json.NET's):
+``//`` and ``/* */`` comments, a UTF-8 byte order mark, a trailing comma before ``}`` or ``]`` and
+raw line breaks inside strings are accepted.
 """
 from __future__ import annotations
 
@@ -49,17 +53,22 @@ class PosList(list):
 
 
 _WS = re.compile(r"[ \t\n\r]*")
+_WS_COMMENTS = re.compile(r"(?:[ \t\n\r]+|//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _STRING_END = re.compile(r'["\\\x00-\x1f]')
 _DECODER = json.JSONDecoder()
+_LENIENT_DECODER = json.JSONDecoder(strict=False)  # control characters (line breaks) allowed in strings
 
 
-def loads(text: str, max_depth: int = 0) -> Any:
+def loads(text: str, lenient: bool = False, max_depth: int = 0) -> Any:
     """Parse JSON with positions; nesting beyond ``max_depth`` (default limits.nesting_depth, whose
-    levels cost two Python frames each, well inside the recursion limit) is an error."""
+    levels cost two Python frames each, well inside the recursion limit) is an error. ``lenient``
+    accepts what Azure Resource Manager accepts (see the module doc)."""
     from .limits import current
 
-    parser = _Parser(text)
+    if lenient and text.startswith("\ufeff"):
+        text = text[1:]
+    parser = _Parser(text, lenient)
     parser.max_depth = max_depth or current().nesting_depth
     value = parser.value()
     parser.skip_ws()
@@ -69,9 +78,12 @@ def loads(text: str, max_depth: int = 0) -> Any:
 
 
 class _Parser:
-    def __init__(self, text: str):
+    def __init__(self, text: str, lenient: bool = False):
         self.text = text
         self.pos = 0
+        self.lenient = lenient
+        self.ws = _WS_COMMENTS if lenient else _WS
+        self.decoder = _LENIENT_DECODER if lenient else _DECODER
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def where(self, pos: int) -> tuple:
@@ -85,7 +97,9 @@ class _Parser:
         raise JSONPosError(message, line, col)
 
     def skip_ws(self) -> None:
-        self.pos = _WS.match(self.text, self.pos).end()
+        self.pos = self.ws.match(self.text, self.pos).end()
+        if self.lenient and self.text.startswith("/*", self.pos):
+            self.fail("unterminated /* comment")
 
     def value(self, depth: int = 0) -> Any:
         if depth >= self.max_depth:
@@ -123,7 +137,7 @@ class _Parser:
 
     def string(self) -> str:
         try:
-            value, end = _DECODER.raw_decode(self.text, self.pos)
+            value, end = self.decoder.raw_decode(self.text, self.pos)
         except json.JSONDecodeError as exc:
             self.pos = exc.pos
             self.fail(exc.msg)
@@ -142,6 +156,9 @@ class _Parser:
             return out
         while True:
             self.skip_ws()
+            if self.lenient and self.text.startswith("}", self.pos):  # trailing comma
+                self.pos += 1
+                return out
             if not self.text.startswith('"', self.pos):
                 self.fail("expected a quoted property name")
             key_pos = self.where(self.pos)
@@ -171,6 +188,9 @@ class _Parser:
             return out
         while True:
             self.skip_ws()
+            if self.lenient and self.text.startswith("]", self.pos):  # trailing comma
+                self.pos += 1
+                return out
             out.item_lines.append(self.where(self.pos))
             out.append(self.value(depth + 1))
             self.skip_ws()

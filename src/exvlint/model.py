@@ -19,7 +19,7 @@ DEFAULT = "default"  # omitted; the provider's documented default applies
 UNKNOWN = "unknown"  # cannot be resolved offline
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Val:
     """A model value with provenance."""
 
@@ -114,6 +114,7 @@ class Evidence:
     location: Location
     what: str  # e.g. "VM extension install-exchange", "DVD drive ISO"
     origins: tuple = ()  # tuple[Related]: where the text came from (variable default, tfvars line...)
+    certain: bool = True  # False when the code may not create it (its count or for_each is not known)
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ class GuestOs:
 
 @dataclass(frozen=True)
 class ExchangeVersion:
-    """The Exchange version a VM runs, with how it was found (rules.md "Exchange versions")."""
+    """The Exchange version a VM runs, with how it was found (see versions.py)."""
 
     version: str  # 2013 | 2016 | 2019 | SE
     cu: Optional[int] = None  # the cumulative update, when something states it
@@ -186,18 +187,142 @@ class VirtualMachine(Resource):
     stop_action: Val = field(default_factory=unknown)  # save | shutdown | turnoff | suspend | poweroff
     checkpoints: Val = field(default_factory=unknown)  # checkpoint type; "disabled" when off
     host: Optional[Host] = None
+    network_interfaces: list = field(default_factory=list)  # list[NetworkInterface], in the VM's order
+    # whether network_interfaces is the whole list: unknown when an interface reference cannot be resolved
+    network_interfaces_complete: Val = field(default_factory=lambda: Val(True, DEFAULT))
+    file_mounts: list = field(default_factory=list)  # list[FileMount]: shares the guest maps by script
+
+
+@dataclass
+class ExchangePath:
+    """A place the code tells Exchange to keep data (database, logs, transport queue), e.g. from
+    ``New-MailboxDatabase -EdbFilePath Z:\\DB1\\DB1.edb`` or a DSC ``LogFolderPath``."""
+
+    setting: str  # what sets it, e.g. "EdbFilePath", "LogFolderPath", "QueueDatabasePath"
+    path: Val  # the path as written (str); unknown when the code builds it from an unknown value
+    what: str = ""  # where it is set, e.g. "VM extension setup-exchange"
+
+
+@dataclass
+class FileMount:
+    """A file share or NAS export that code run inside the guest maps (a script in a VM extension, a run
+    command, custom data), and the Exchange data paths the same VM's code puts on it (EXV303).
+
+    Filled by the adapters from the script text (``adapters/guest_scripts.py`` reads it); the check decides.
+    """
+
+    location: "Location"  # the attribute that holds the command mapping it
+    what: str  # where the command is, e.g. "VM extension map-exchdb"
+    target: Val  # the share as written: \\acct.file.core.windows.net\db (UNC) or 10.0.0.4:/vol (NFS)
+    storage_kind: Val  # "smb" (UNC path) | "nas" (NFS export); the Datastore vocabulary
+    drive: Val  # the drive letter it is mapped to ("Z:"); Val(None, DEFAULT) when used by its UNC path only
+    datastore: Optional[Datastore] = None  # the share or volume of this configuration it is, when known
+    exchange_paths: list = field(default_factory=list)  # list[ExchangePath] on this mount (an unknown path may be)
+    paths_elsewhere: list = field(default_factory=list)  # list[ExchangePath] the VM's code puts on other drives
+
+
+# --------------------------------------------------------------------------- network (EXV501, EXV502)
+#
+# Filled by the Azure adapters (Terraform azurerm: adapters/azurerm_network.py; ARM/Bicep later). Strings
+# keep the provider's spelling; compare them case-insensitively. Lists are Python lists of str:
+# - addresses: an IPv4/IPv6 address or CIDR ("10.0.1.4", "10.0.0.0/16"), a service tag as written
+#   ("Internet", "VirtualNetwork", "AzureCloud"), "*" for any, a DNS name (firewall FQDN rules), or
+#   "asg:<address or id>" for an application security group;
+# - ports: "25", "20-30" or "*";
+# - protocols: "tcp", "udp", "icmp", "esp", "ah", "*" (any); firewall application rules "http", "https",
+#   "mssql" (these never carry SMTP).
+# Who is behind a rule set: RuleSet.attachments (NICs, subnets) and, for a firewall, the routes whose next
+# hop it is. The checks decide what reaches the Internet (checks/netpath.py).
 
 
 @dataclass(eq=False)
 class NetworkRule(Resource):
+    """One allow or deny rule of a RuleSet: an NSG security rule, a firewall network or application rule."""
+
     name: Val = field(default_factory=unknown)
-    direction: Val = field(default_factory=unknown)  # inbound | outbound
-    access: Val = field(default_factory=unknown)  # allow | deny
-    protocol: Val = field(default_factory=unknown)  # tcp | udp | * ...
-    destination_ports: Val = field(default_factory=unknown)  # list of "25", "20-30", "*"
-    destination_prefixes: Val = field(default_factory=unknown)  # list of prefixes / service tags
-    vms: list = field(default_factory=list)  # VMs it applies to (through NIC or subnet)
-    associated: bool = False  # associated with any NIC or subnet in the code
+    direction: Val = field(default_factory=unknown)  # "inbound" | "outbound" | "any" (firewall: what passes)
+    access: Val = field(default_factory=unknown)  # "allow" | "deny"
+    protocols: Val = field(default_factory=unknown)  # list[str]
+    destination_ports: Val = field(default_factory=unknown)  # list[str]
+    destinations: Val = field(default_factory=unknown)  # list[str] addresses
+    sources: Val = field(default_factory=unknown)  # list[str] addresses
+    # evaluation order inside its rule set, lower first, compared as tuples of ints: NSG (priority,);
+    # firewall (policy depth, rule collection group priority, rule collection priority), parents first
+    precedence: Val = field(default_factory=unknown)
+    rule_set: Optional["RuleSet"] = None  # None when the code does not show which rule set it belongs to
+    filter_kind: str = "security-group"  # the kind of rule set it belongs to (RuleSet.filter_kind), known or not
+    rule_set_ref: Val = field(default_factory=unknown)  # the reference to its rule set, for notes
+    description: str = ""  # for messages, e.g. "security rule smtp-out of network security group nsg-exch"
+
+
+@dataclass
+class Attachment:
+    """Where a RuleSet or RouteTable applies: a network interface, a subnet, or what the code does not show."""
+
+    location: "Location"  # the association resource or the attribute that makes it
+    interface: Optional["NetworkInterface"] = None
+    subnet: Optional["Subnet"] = None
+    target: Val = field(default_factory=unknown)  # the reference as written; unknown when it cannot be resolved
+    certain: bool = True  # False when the association may name another group or table (that side is unknown)
+
+
+@dataclass
+class RuleSet(Resource):
+    """Ordered allow/deny rules that filter traffic: a network security group (applied to NICs and
+    subnets) or a firewall (applied to the traffic routed through it)."""
+
+    name: Val = field(default_factory=unknown)
+    filter_kind: str = "security-group"  # "security-group" | "firewall"
+    # what happens to outbound Internet traffic no rule matches: "allow" (Azure's default NSG rule
+    # AllowInternetOutBound) or "deny" (a firewall denies what it does not allow)
+    unmatched: str = "allow"
+    rules: list = field(default_factory=list)  # list[NetworkRule] known to belong to it
+    # unknown when rules of unknown number (dynamic blocks, unknown instances) belong to it
+    rules_complete: Val = field(default_factory=lambda: Val(True, DEFAULT))
+    attachments: list = field(default_factory=list)  # list[Attachment] (security groups)
+    description: str = ""  # for messages, e.g. "network security group nsg-exch", "Azure Firewall fw-hub"
+
+
+@dataclass
+class IpConfiguration:
+    location: "Location"
+    subnet: Val = field(default_factory=unknown)  # Val(Subnet); unknown when the code does not show it
+    address: Val = field(default_factory=unknown)  # Val(str) static address; Val(None, DEFAULT) from the subnet
+
+
+@dataclass
+class NetworkInterface(Resource):
+    name: Val = field(default_factory=unknown)
+    vm: Optional[VirtualMachine] = None
+    ip_configurations: list = field(default_factory=list)  # list[IpConfiguration]
+    application_groups: Val = field(default_factory=lambda: Val([], DEFAULT))  # list["asg:<address>"]
+
+
+@dataclass
+class Subnet(Resource):
+    """A subnet: created here, read by a data source, or named by an id string (then only its identity)."""
+
+    name: Val = field(default_factory=unknown)
+    address_prefixes: Val = field(default_factory=unknown)  # list[str] CIDRs
+    managed: bool = True  # created by this configuration; its attachments outside the code are unknown otherwise
+
+
+@dataclass
+class Route:
+    location: "Location"
+    name: Val = field(default_factory=unknown)
+    prefix: Val = field(default_factory=unknown)  # "0.0.0.0/0", a CIDR or a service tag
+    next_hop: Val = field(default_factory=unknown)  # "internet" | "appliance" | "gateway" | "vnet" | "none"
+    next_hop_address: Val = field(default_factory=unknown)  # str, for "appliance"
+    appliance: Optional[RuleSet] = None  # the firewall of this configuration the route leads to
+
+
+@dataclass
+class RouteTable(Resource):
+    name: Val = field(default_factory=unknown)
+    routes: list = field(default_factory=list)  # list[Route]
+    routes_complete: Val = field(default_factory=lambda: Val(True, DEFAULT))
+    attachments: list = field(default_factory=list)  # list[Attachment] (subnets)
 
 
 @dataclass
@@ -211,8 +336,12 @@ class Deployment:
     datastores: list = field(default_factory=list)
     hosts: list = field(default_factory=list)
     snapshots: list = field(default_factory=list)
-    network_rules: list = field(default_factory=list)
-    relay_evidence: list = field(default_factory=list)  # list[Evidence]
+    network_rules: list = field(default_factory=list)  # every NetworkRule, those of an unknown rule set too
+    rule_sets: list = field(default_factory=list)  # list[RuleSet]
+    network_interfaces: list = field(default_factory=list)
+    subnets: list = field(default_factory=list)
+    route_tables: list = field(default_factory=list)
+    relay_evidence: list = field(default_factory=list)  # list[Evidence]: SMTP relay resources (EXV501)
     unresolved: list = field(default_factory=list)  # list[(Location, address, what)] found while evaluating
 
 
@@ -220,14 +349,31 @@ class Deployment:
 # checks can say "set thin_provisioned = false" without knowing any provider themselves.
 _WORDS: dict = {}  # (platform, topic) -> text
 
+# What a check may ask an adapter to word: a name the registry does not know is a programming error,
+# raised at once, never a silent fallback to generic text.
+TOPICS = frozenset({
+    "add-data-disk", "checkpoints", "checkpoints-fix", "differencing-fix", "dynamic-memory", "dynamic-memory-size",
+    "dynamic-vhd-fix", "guest-os-fix", "guest-share-fix", "hibernation", "hibernation-fix", "host-missing",
+    "linked-clone", "linked-clone-fix", "memory-fix", "memory-limit", "memory-limit-fix", "memory-reservation",
+    "nas-config", "nas-fix", "premium-disk-fix", "premium-size-fix", "redo-log-fix", "relay-fix", "separate-storage",
+    "smb-fix", "smb-fixed-fix", "smtp-egress-fix", "snapshot-memory", "stop-action", "stop-action-fix",
+    "stop-action-when", "thin", "thin-default", "thin-fix", "vcpus",
+})
+
 
 def register_words(platform: str, words: dict) -> None:
+    unknown_topics = sorted(set(words) - TOPICS)
+    if unknown_topics:
+        raise ValueError(f"register_words({platform!r}): unknown topics {unknown_topics}")
     for topic, text in words.items():
         _WORDS[(platform, topic)] = text
 
 
 def words(platform: str, topic: str, default: str = "") -> str:
-    """The provider's wording for ``topic`` (an attribute name, a fix), or ``default``."""
+    """The provider's wording for ``topic`` (an attribute name, a fix), or ``default`` when the
+    provider has none for it."""
+    if topic not in TOPICS:
+        raise KeyError(f"unknown wording topic {topic!r}")
     return _WORDS.get((platform, topic), default)
 
 
@@ -238,7 +384,8 @@ def related_from(val: Val) -> tuple:
 
 __all__ = [
     "Val", "Resource", "Datastore", "Disk", "Snapshot", "Evidence", "GuestOs", "ExchangeVersion", "Host",
-    "VirtualMachine",
-    "NetworkRule", "Deployment", "unknown", "default", "explicit", "related_from", "register_words", "words",
+    "VirtualMachine", "NetworkRule", "Deployment", "ExchangePath", "FileMount", "Attachment", "RuleSet",
+    "IpConfiguration", "NetworkInterface", "Subnet", "Route", "RouteTable",
+    "unknown", "default", "explicit", "related_from", "register_words", "words",
     "GIB", "MIB", "EXPLICIT", "DEFAULT", "UNKNOWN", "Related",
 ]

@@ -48,6 +48,7 @@ def repository_root(start: str = ".") -> str:
     return find_repository(start) or os.path.realpath(os.getcwd())
 
 
+@lru_cache(maxsize=8192)  # every finding asks, mostly for the same few files
 def repo_relative(path: str, root: str) -> str:
     """A path relative to the repository root with forward slashes (as SARIF and CI want)."""
     if path.startswith("<"):

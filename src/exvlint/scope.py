@@ -1,4 +1,4 @@
-"""Which VMs are Exchange servers (rules.md, "Scope"), and why.
+"""Which VMs are Exchange servers, and why: configuration, tags, name patterns, installation evidence.
 
 The reason is part of every finding's message, so a user can see at once why exvlint holds a
 VM to Exchange's requirements.

@@ -58,6 +58,12 @@ def _matches(pattern: str, text: str) -> bool:
     return any(glob_match(p, text) for p in pattern.split("|"))
 
 
+def linux_image(publisher: str, offer: str) -> bool:
+    """Whether a marketplace image reference names a Linux image (data/azure_linux_images.csv)."""
+    return any(_matches(row["publisher"], publisher) and _matches(row["offer"], offer)
+               for row in read_table("azure_linux_images"))
+
+
 def windows_image(publisher: str, offer: str, sku: str) -> ImageFacts:
     """What a marketplace image reference tells about the guest OS and its OS disk (data/azure_windows_images.csv)."""
     for row in read_table("azure_windows_images"):

@@ -5,40 +5,27 @@ AZ-SNAP, AZ-SA). Sizes: GB in the provider is GiB; memory comes from the shipped
 """
 from __future__ import annotations
 
-import json
-import re
 from typing import Optional
 
-from ..model import (DEFAULT, EXPLICIT, GIB, Datastore, Deployment, Disk, Evidence, Snapshot, Val, register_words,
-                     VirtualMachine, unknown)
+from ..model import DEFAULT, EXPLICIT, Datastore, Deployment, Disk, Snapshot, Val, VirtualMachine, unknown
 from ..terraform.results import EvalBlock, ResourceInstance
-from ..terraform.values import Unknown
+from . import azure
 from . import azure_catalog as catalog
+from .azure import PLATFORM
+from . import azurerm_files, azurerm_network, guest_scripts
 from .terraform_values import (InstanceIndex, as_bool, as_int, as_str, attr_val, first_block, raw,
                                refs_of, resource_label, string_map)
 
-PLATFORM = "azure"
 VM_TYPES = ("azurerm_windows_virtual_machine", "azurerm_virtual_machine")
 DISK_TYPES = ("azurerm_managed_disk",)
 EXTENSION_TYPES = ("azurerm_virtual_machine_extension", "azurerm_virtual_machine_run_command")
 HANDLED = set(VM_TYPES) | set(DISK_TYPES) | set(EXTENSION_TYPES) | {
     "azurerm_virtual_machine_data_disk_attachment", "azurerm_snapshot", "azurerm_storage_account",
     "azurerm_virtual_machine_restore_point_collection"}
-_BLOB_HOST = re.compile(r"^https?://([a-z0-9]+)\.blob\.", re.I)
-
-
-register_words(PLATFORM, {
-    "premium-disk-fix": "use Premium_LRS or Premium_ZRS",
-    "premium-size-fix": "choose a size with 's' in its feature letters (for example Standard_E8s_v5)",
-    "hibernation-fix": "set hibernation_enabled = false",
-    "memory-fix": "choose a size with more memory",
-    "guest-os-fix": "choose the image SKU of a supported release (a new VM: Windows is not upgraded in place under Exchange)",
-})
-
 
 def reads_type(rtype: str) -> bool:
     """Whether this adapter reads resources of ``rtype`` (unresolved ones deserve a --strict note)."""
-    return rtype in HANDLED
+    return rtype in HANDLED or rtype in azurerm_network.HANDLED or rtype in azurerm_files.HANDLED
 
 
 def handles(instance: ResourceInstance) -> bool:
@@ -50,6 +37,7 @@ def adapt(evaluated, deployment: Deployment) -> None:
     instances = evaluated.instances
     mine = [i for i in instances if i.type in HANDLED and i.mode == "managed"]
     if not mine:
+        azurerm_network.adapt(evaluated, deployment, {})  # a network without VMs (a hub, a landing zone)
         return
     deployment.platforms.add(PLATFORM)
     index = InstanceIndex(instances)
@@ -70,17 +58,19 @@ def adapt(evaluated, deployment: Deployment) -> None:
         if inst.type == "azurerm_virtual_machine_data_disk_attachment":
             _attach(inst, index, vms, disks)
     _attachment_blocks(evaluated.resource_blocks, vms)
-    attached = [d for vm in vms.values() for d in vm.data_disks]
-    for disk in deployment.disks + attached:  # every Azure disk is storage of its own (rules.md EXV307)
-        if disk.platform == PLATFORM and not disk.placement.known:
-            disk.placement = Val(f"its own Azure disk {disk.address}", DEFAULT, disk.location)
+    azure.own_storage(deployment.disks + [d for vm in vms.values() for d in vm.data_disks])
+    guest_code: dict = {}  # VM address -> [(texts, location, what)]: what runs inside the guest
+    for address, vm in vms.items():
+        _custom_data(index.by_address[address], guest_code)
     for inst in mine:
         if inst.type in EXTENSION_TYPES:
-            _extension(inst, index, vms)
+            _extension(inst, index, vms, guest_code)
         elif inst.type == "azurerm_snapshot":
             deployment.snapshots.append(_snapshot(inst, index, disks))
         elif inst.type == "azurerm_virtual_machine_restore_point_collection":
             deployment.snapshots.append(_restore_points(inst, index, vms))
+    azurerm_network.adapt(evaluated, deployment, vms)
+    azurerm_files.adapt(evaluated, deployment, vms, accounts, guest_code)
 
 
 def _resource_kw(inst: ResourceInstance) -> dict:
@@ -90,17 +80,11 @@ def _resource_kw(inst: ResourceInstance) -> dict:
 
 def _storage_type(block: Optional[EvalBlock], name: str, owner: EvalBlock) -> tuple:
     """(storage_type Val, premium Val); omitted -> Azure's server default Standard_LRS."""
-    st = attr_val(block, name, catalog.SERVER_DEFAULT_DISK_TYPE, as_str, owner=owner)
-    if not st.known:
-        return st, st
-    return st, Val(st.value.lower() in catalog.PREMIUM_DISK_TYPES, st.state, st.location, st.origins)
+    return azure.disk_type(attr_val(block, name, catalog.SERVER_DEFAULT_DISK_TYPE, as_str, owner=owner))
 
 
 def _gib_val(block: Optional[EvalBlock], name: str, owner: EvalBlock) -> Val:
-    v = attr_val(block, name, convert=as_int, owner=owner)
-    if not v.known:
-        return v
-    return Val(v.value * GIB, v.state, v.location, v.origins)
+    return azure.gib_to_bytes(attr_val(block, name, convert=as_int, owner=owner))
 
 
 # --------------------------------------------------------------------------- storage
@@ -108,11 +92,9 @@ def _gib_val(block: Optional[EvalBlock], name: str, owner: EvalBlock) -> Val:
 
 def _storage_account(inst: ResourceInstance) -> Datastore:
     body = inst.body
-    tier = attr_val(body, "account_tier", convert=as_str)
-    premium = Val(tier.value.lower() == "premium", tier.state, tier.location, tier.origins) if tier.known else tier
-    return Datastore(**_resource_kw(inst), name=attr_val(body, "name", convert=as_str),
-                     storage_kind=Val("block", EXPLICIT, inst.location), premium=premium,
-                     description=f"storage account {resource_label(inst)}")
+    premium = azure.tier_premium(attr_val(body, "account_tier", convert=as_str))
+    return azure.storage_account(Datastore(**_resource_kw(inst), name=attr_val(body, "name", convert=as_str),
+                                           premium=premium, description=f"storage account {resource_label(inst)}"))
 
 
 def _managed_disk(inst: ResourceInstance) -> Disk:
@@ -133,19 +115,10 @@ def _unmanaged_disk(inst: ResourceInstance, block: EvalBlock, role: str, index: 
         account = accounts.get(targets[0].address)
     else:
         uri = raw(block, "vhd_uri")
-        m = _BLOB_HOST.match(uri) if isinstance(uri, str) else None
-        if m:
-            found = [d for d in accounts.values() if d.name.known and d.name.value.lower() == m.group(1).lower()]
-            account = found[0] if found else None
+        name = azure.blob_account(uri) if isinstance(uri, str) else None
+        account = azure.account_named(accounts.values(), name) if name else None
     uri_val = attr_val(block, "vhd_uri", convert=as_str)
-    if account is not None and account.premium.known:
-        tier = "Premium" if account.premium.value else "Standard"
-        storage_type = Val(f"unmanaged VHD in {tier} storage account {account.name.value or account.address}",
-                           account.premium.state, uri_val.location, account.premium.origins)
-        premium = Val(account.premium.value, account.premium.state, uri_val.location,
-                      (_related(account.premium.location, "storage account tier"),) + account.premium.origins)
-    else:
-        storage_type = premium = unknown(uri_val.location, "the storage account of vhd_uri is not in this configuration")
+    storage_type, premium = azure.vhd_storage(account, uri_val, "vhd_uri")
     return Disk(address=_inline_address(inst, block, role), kind=f"{inst.type}.{block.type}", platform=PLATFORM,
                 location=block.location, call_sites=inst.call_sites, name=attr_val(block, "name", convert=as_str),
                 role=role, size_bytes=_gib_val(block, "disk_size_gb", block), storage_type=storage_type,
@@ -158,12 +131,6 @@ def _inline_address(inst: ResourceInstance, block: EvalBlock, role: str) -> str:
     return f"{inst.address}.{block.type}" + (f"[{raw(block, 'lun')}]" if role == "data" else "")
 
 
-def _related(location, message):
-    from ..findings import Related
-
-    return Related(location, message)
-
-
 # --------------------------------------------------------------------------- VMs
 
 
@@ -171,20 +138,7 @@ def _vm_common(inst: ResourceInstance, size_attr: str) -> VirtualMachine:
     body = inst.body
     vm = VirtualMachine(**_resource_kw(inst), name=attr_val(body, "name", convert=as_str),
                         module_path=inst.module_path, labels=string_map(body, "tags"))
-    size = attr_val(body, size_attr, convert=as_str)
-    vm.size = size
-    if size.known:
-        facts = catalog.lookup_size(size.value)
-        if facts is None:
-            reason = f"size {size.value} is not in exvlint's Azure size table"
-            vm.vcpus = vm.memory_mib = vm.premium_storage_capable = unknown(size.location, reason, size.origins)
-        else:
-            vm.vcpus = Val(facts.vcpus, size.state, size.location, size.origins)
-            vm.memory_mib = Val(int(facts.memory_gib * 1024), size.state, size.location, size.origins)
-            vm.premium_storage_capable = Val(facts.premium_storage, size.state, size.location, size.origins)
-    else:
-        vm.vcpus = vm.memory_mib = vm.premium_storage_capable = size
-    vm.dynamic_memory = Val(False, DEFAULT, inst.location)  # fixed by the size
+    azure.apply_size(vm, attr_val(body, size_attr, convert=as_str))
     return vm
 
 
@@ -194,34 +148,19 @@ def _image(vm: VirtualMachine, block: Optional[EvalBlock], sku_attr: str, inst: 
         image_id = attr_val(inst.body, "source_image_id", convert=as_str)
         where = image_id.location if raw(inst.body, "source_image_id") is not None else inst.location
         reason = "the VM uses a custom or gallery image; set guest_os in the configuration"
-        vm.guest_os = vm.image = unknown(where, reason, image_id.origins)
+        azure.unknown_image(vm, where, reason, image_id.origins)
         return None
     pub, offer, sku = (attr_val(block, n, convert=as_str) for n in ("publisher", "offer", sku_attr))
     if raw(block, "id") is not None and not sku.known:
-        vm.guest_os = vm.image = unknown(block.location, "custom image id")
+        azure.unknown_image(vm, block.location, "custom image id")
         return None
-    if not (pub.known and offer.known and sku.known):
-        missing = next(v for v in (pub, offer, sku) if not v.known)
-        vm.guest_os = vm.image = missing
-        return None
-    facts = catalog.windows_image(pub.value, offer.value, sku.value)
-    desc = f"{pub.value}/{offer.value}/{sku.value}"
-    vm.image = Val(desc, sku.state, sku.location, sku.origins)
-    if facts.guest_os is None:
-        vm.guest_os = unknown(sku.location, f"image {desc} does not say which Windows Server it is")
-        return None
-    named = {"sku": sku, "offer": offer, "publisher": pub}[facts.named_by]  # the attribute to change
-    vm.guest_os = Val(facts.guest_os, named.state, named.location, named.origins)
-    return facts.os_disk_gib
+    return azure.apply_image(vm, pub, offer, sku)
 
 
 def _os_disk_size(disk_block: Optional[EvalBlock], inst: ResourceInstance, image_gib: Optional[int]) -> Val:
     where = disk_block if disk_block is not None else inst.body
-    if raw(where, "disk_size_gb") is None:
-        if image_gib is None:
-            return unknown(where.location, "disk_size_gb is omitted and the image's OS disk size is not known")
-        return Val(image_gib * GIB, DEFAULT, where.location)
-    return _gib_val(where, "disk_size_gb", where)
+    size = attr_val(where, "disk_size_gb", convert=as_int, owner=where) if raw(where, "disk_size_gb") is not None else None
+    return azure.os_disk_size(size, where.location, image_gib, "disk_size_gb")
 
 
 def _windows_vm(inst: ResourceInstance, index: InstanceIndex, disks: dict) -> VirtualMachine:
@@ -337,7 +276,8 @@ def _attach(inst: ResourceInstance, index: InstanceIndex, vms: dict, disks: dict
         disk = Disk(address=inst.address + ".managed_disk", kind="azurerm_managed_disk", platform=PLATFORM,
                     location=where, call_sites=inst.call_sites, role="data",
                     storage_type=unknown(where, reason), premium=unknown(where, reason), vm=vm,
-                    attach_location=inst.location)
+                    provisioning=Val("fixed", DEFAULT, where), file_format=Val("managed", DEFAULT, where),
+                    attach_location=inst.location)  # an attachment only ever attaches a managed disk
         vm.data_disks.append(disk)
         return
     disk = disks[disk_targets[0].address]
@@ -364,40 +304,43 @@ def _attachment_blocks(blocks: list, vms: dict) -> None:
                 vm.data_disk_origins += block.origins
 
 
-def _settings_text(value) -> str:
-    if isinstance(value, Unknown):
-        return ""
-    if isinstance(value, str):
-        return value
-    try:
-        return json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        return ""
+def _custom_data(inst: ResourceInstance, guest_code: dict) -> None:
+    """Custom data and user data run in the guest (Windows: a script the VM's setup reads)."""
+    profile = first_block(inst.body, "os_profile")  # the legacy VM keeps it in os_profile, as plain text
+    for block in (inst.body, profile):
+        for name in ("custom_data", "user_data"):
+            attr = block.attrs.get(name) if block is not None else None
+            if attr is not None and attr.value is not None:
+                guest_code.setdefault(inst.address, []).append(
+                    (guest_scripts.decode_custom_data(attr.value), attr.location, f"the VM's {name}"))
 
 
-def _extension(inst: ResourceInstance, index: InstanceIndex, vms: dict) -> None:
+def _extension(inst: ResourceInstance, index: InstanceIndex, vms: dict, guest_code: dict) -> None:
     body = inst.body
     targets = index.targets(body, "virtual_machine_id", VM_TYPES)
     if not targets or targets[0].address not in vms:
         return
     vm = vms[targets[0].address]
-    # every attribute that mentions Exchange is evidence: one may name the version, another only the module
-    for name in ("settings", "protected_settings", "name"):
+    kind = "VM extension" if inst.type == "azurerm_virtual_machine_extension" else "run command"
+    for name in ("settings", "protected_settings"):
         attr = body.attrs.get(name)
-        if attr is None:
-            continue
-        text = _settings_text(attr.value)
-        if "exchange" in text.lower():
-            vm.exchange_evidence.append(Evidence(text, attr.location, f"VM extension {resource_label(inst)}",
-                                                 attr.origins))
+        if attr is not None and attr.value is not None:
+            guest_code.setdefault(vm.address, []).append(
+                (guest_scripts.texts_of(attr.value), attr.location, f"{kind} {resource_label(inst)}"))
     source = first_block(body, "source")
+    if source is not None and "script" in source.attrs:
+        attr = source.attrs["script"]
+        guest_code.setdefault(vm.address, []).append(
+            (guest_scripts.texts_of(attr.value), attr.location, f"{kind} {resource_label(inst)}"))
+    settings = [(attr.value, attr.location, attr.origins) for attr in
+                (body.attrs.get(n) for n in ("settings", "protected_settings")) if attr is not None]
+    name = body.attrs.get("name")
+    named = (name.value, name.location, name.origins) if name is not None else None
+    vm.exchange_evidence.extend(azure.extension_evidence(settings, named, f"VM extension {resource_label(inst)}"))
     if source is not None:
-        for name in ("script", "script_uri"):
-            text = _settings_text(raw(source, name))
-            if "exchange" in text.lower():
-                attr = source.attrs[name]
-                vm.exchange_evidence.append(Evidence(text, attr.location, f"run command {resource_label(inst)}",
-                                                     attr.origins))
+        parts = [({n: attr.value}, attr.location, attr.origins) for n, attr in
+                 ((n, source.attrs.get(n)) for n in ("script", "script_uri")) if attr is not None]
+        vm.exchange_evidence.extend(azure.extension_evidence(parts, None, f"run command {resource_label(inst)}"))
 
 
 def _snapshot(inst: ResourceInstance, index: InstanceIndex, disks: dict) -> Snapshot:

@@ -44,7 +44,6 @@ register_words(PLATFORM, {
     "memory-fix": "set memory_startup_bytes (or memory_maximum_bytes with dynamic memory)",
     "differencing-fix": "use a fixed or dynamic VHDX",
     "dynamic-vhd-fix": "use a .vhdx path or vhd_type = \"Fixed\"",
-    "boot-disk": "the VM boots from this disk",
     "dynamic-memory-size": "maximum memory (dynamic)",
 })
 

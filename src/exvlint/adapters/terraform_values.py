@@ -6,7 +6,8 @@ from typing import Any, Callable, Optional
 from ..findings import brief
 from ..model import DEFAULT, EXPLICIT, Val, unknown
 from ..terraform.results import EvalBlock, ResourceInstance
-from ..terraform.values import EvalError, Ref, Unknown, collect_refs, contains_unknown, to_bool, to_int, to_string
+from ..evaluation import EvalError, Ref, Unknown, collect_refs, contains_unknown
+from ..terraform.values import to_bool, to_int, to_string
 
 _NO_DEFAULT = object()
 

@@ -16,7 +16,7 @@ from ..lookup import read_table
 from ..model import (DEFAULT, EXPLICIT, GIB, Datastore, Deployment, Disk, Evidence, Host, Snapshot, Val, register_words,
                      VirtualMachine, unknown)
 from ..terraform.results import EvalBlock, ResourceInstance
-from ..terraform.values import collect_refs
+from ..evaluation import collect_refs
 from ..windows import guest_os
 from .terraform_values import InstanceIndex, as_bool, as_int, as_str, first_block, raw
 from .terraform_values import attr_val
@@ -53,7 +53,11 @@ register_words(PLATFORM, {
     "redo-log-fix": "use disk_mode persistent or independent_persistent",
     "linked-clone": "clone.linked_clone = true",
     "linked-clone-fix": "make a full clone (linked_clone = false)",
-    "thin": "thin_provisioned",
+    "thin": "thin_provisioned = true",
+    "thin-default": "thin_provisioned is not set, and the provider's default is thin",
+    "memory-limit-fix": "remove memory_limit or set it to -1 (unlimited)",
+    "snapshot-memory": "memory = true",
+    "host-missing": "the VM sets neither host_system_id nor resource_pool_id",
     "thin-fix": "set thin_provisioned = false, preferably with eagerly_scrub = true",
 })
 

@@ -1,28 +1,38 @@
 """Rule checks: one small function per rule over the neutral model (never over parser output).
 
 A check receives the deployment and a :class:`RuleContext`, and reports through the context,
-which adds the Exchange-scope reason, related locations and ``--strict`` notes uniformly.
+which adds the Exchange-scope reason, related locations and ``--strict`` notes uniformly. What a
+rule is (its platforms, its default level) is written once, in its document under ``rules/``: the
+context gives a check the Exchange VMs and disks of the rule's platforms, and the catalog its level.
+Every module in this package is a check module: adding one is adding a file.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional
+from typing import Callable, Optional
 
 from ..config import Config
-from ..findings import Finding, Location, Related, brief
+from ..findings import Finding, Location, brief
 from ..model import Deployment, Resource, Val, VirtualMachine
 from ..scope import disk_reason, exchange_reason, vm_label
 
 CHECKS: dict = {}  # rule id -> function(deployment, ctx)
-PLATFORMS: dict = {}  # rule id -> platforms the check is built for (the fixture suite holds each one to it)
 
 
-def check(rule_id: str, platforms: tuple) -> Callable:
+def check(rule_id: str) -> Callable:
     def register(fn: Callable) -> Callable:
         CHECKS[rule_id] = fn
-        PLATFORMS[rule_id] = tuple(platforms)
         return fn
 
     return register
+
+
+def rule_platforms(rule_id: str) -> Optional[frozenset]:
+    """The platforms a rule covers, from its document; None when it covers all."""
+    from ..catalog import load_catalog
+
+    doc = load_catalog().get(rule_id)
+    platforms = frozenset(doc.platforms) if doc is not None else frozenset()
+    return None if not platforms or "all" in platforms else platforms
 
 
 class RuleContext:
@@ -31,24 +41,29 @@ class RuleContext:
         self.config = config
         self.levels = levels  # rule id -> default level from the catalog
         self.findings: list = []
+        # (rule id, VM address or "", subject address, what) for every decision a rule could not make,
+        # recorded with or without --strict: the review report marks those cells "unknown"
+        self.undecided: list = []
         self.rule_id = ""
         self._reasons = {id(vm): exchange_reason(vm, config) for vm in deployment.vms}
 
     # -- scope
-    def exchange_vms(self, platforms: Optional[Iterable[str]] = None) -> list:
-        wanted = set(platforms) if platforms else None
+    def exchange_vms(self) -> list:
+        """The Exchange VMs on the platforms the current rule covers."""
+        wanted = rule_platforms(self.rule_id)
         return [vm for vm in self.deployment.vms
                 if self._reasons[id(vm)] and (wanted is None or vm.platform in wanted)]
 
     def reason(self, vm: VirtualMachine) -> Optional[str]:
         return self._reasons.get(id(vm))
 
-    def exchange_disks(self, platforms: Optional[Iterable[str]] = None) -> list:
-        """(disk, vm, reason) for every disk holding Exchange data, attached or tagged as Exchange."""
-        wanted = set(platforms) if platforms else None
+    def exchange_disks(self) -> list:
+        """(disk, vm, reason) for every disk holding Exchange data, attached or tagged as Exchange, on
+        the platforms the current rule covers."""
+        wanted = rule_platforms(self.rule_id)
         out = []
         seen = set()
-        for vm in self.exchange_vms(platforms):
+        for vm in self.exchange_vms():
             disks = list(vm.data_disks)
             if vm.os_disk is not None and self.config.transport_queue_on_os_disk:
                 disks.insert(0, vm.os_disk)
@@ -80,13 +95,15 @@ class RuleContext:
         self.findings.append(Finding(
             rule_id=self.rule_id, level=self.config.levels.get(self.rule_id) or level or self.levels[self.rule_id],
             message=f"{label} ({why}): {message}" if why else f"{label}: {message}",
-            location=location, address=subject.address, related=rel, scope_reason=why, key=key))
+            location=location, address=subject.address, related=rel, scope_reason=why, key=key,
+            vm=vm.address if vm is not None and self.reason(vm) else "", anchors=_anchors(subject)))
 
     def unresolved(self, subject: Resource, val: Val, what: str, vm: Optional[VirtualMachine] = None) -> None:
         """A rule could not decide: an EXV001 note, shown only with --strict."""
+        vm = vm if vm is not None else (subject if isinstance(subject, VirtualMachine) else None)
+        self.undecided.append((self.rule_id, vm.address if vm is not None else "", subject.address, what))
         if not self.config.strict:
             return
-        vm = vm if vm is not None else (subject if isinstance(subject, VirtualMachine) else None)
         label = vm_label(vm) if vm is not None else _resource_label(subject)
         location, origins = _where(val, subject)
         detail = f": {val.reason}" if val.reason else ""
@@ -94,7 +111,15 @@ class RuleContext:
             rule_id="EXV001", level=self.config.levels.get("EXV001", "note"),
             message=f"{self.rule_id} cannot decide for {label} without {what}{detail}",
             location=location, address=subject.address, related=tuple(origins),
-            scope_reason=self.reason(vm) if vm is not None else "", key=f"{self.rule_id}:{what}"))
+            scope_reason=self.reason(vm) if vm is not None else "", key=f"{self.rule_id}:{what}",
+            vm=vm.address if vm is not None and self.reason(vm) else "", anchors=_anchors(subject)))
+
+
+def _anchors(subject: Resource) -> tuple:
+    """Where a suppression may be written for a finding about ``subject``, besides the finding's own
+    line: the subject's block and the module calls that create it."""
+    out = [subject.location] + list(subject.call_sites)
+    return tuple(dict.fromkeys(loc for loc in out if loc is not None))
 
 
 def _distinct(related: tuple, location: Location) -> tuple:
@@ -147,4 +172,12 @@ def disk_label(disk) -> str:
     return f"{disk.role} disk {brief(disk.address, 200)}"
 
 
-from . import cpu, guest, lifecycle, memory, state, storage  # noqa: E402,F401  (registers the checks)
+def _load_check_modules() -> None:
+    import importlib
+    import pkgutil
+
+    for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+        importlib.import_module(f"{__name__}.{module}")
+
+
+_load_check_modules()

@@ -13,33 +13,32 @@ from ..model import unknown, words
 from ..scope import vm_label
 from . import RuleContext, check, host_entry
 
-PLATFORMS = ("vsphere", "hyperv")
 HOST_OS_VCPUS = 2  # the support statement's baseline for the host operating system
 
 
-@check("EXV201", platforms=PLATFORMS)
+@check("EXV201")
 def cpu_oversubscribed(deployment, ctx: RuleContext) -> None:
     _ratio_rule(deployment, ctx, line=2, upto=None)
 
 
-@check("EXV202", platforms=PLATFORMS)
+@check("EXV202")
 def cpu_above_recommended_ratio(deployment, ctx: RuleContext) -> None:
     _ratio_rule(deployment, ctx, line=1, upto=2)
 
 
 def _ratio_rule(deployment, ctx: RuleContext, line: int, upto: Optional[int]) -> None:
-    exchange = ctx.exchange_vms(PLATFORMS)
+    exchange = ctx.exchange_vms()
     if not exchange:
         return
     in_scope = {id(vm) for vm in exchange}
     groups: dict = {}
     for vm in deployment.vms:
-        if vm.platform in PLATFORMS and vm.host is not None:
+        if vm.host is not None:
             groups.setdefault(id(vm.host), (vm.host, []))[1].append(vm)
     for vm in exchange:
         if vm.host is None:
-            ctx.unresolved(vm, unknown(vm.location, "the VM sets neither host_system_id nor resource_pool_id"),
-                           "the host the VM runs on")
+            ctx.unresolved(vm, unknown(vm.location, words(vm.platform, "host-missing", "the code does not say which host runs "
+                                                                           "the VM")), "the host the VM runs on")
     for host, guests in groups.values():
         mine = [vm for vm in guests if id(vm) in in_scope]
         if mine:

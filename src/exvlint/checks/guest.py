@@ -77,7 +77,7 @@ def decide(guest, version) -> tuple:
     return UNKNOWN, f"{maybe} ({guest.note})" if guest.note else maybe
 
 
-@check("EXV404", platforms=("azure", "vsphere", "hyperv"))
+@check("EXV404")
 def unsupported_guest_os(deployment, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         os_val, version = vm.guest_os, vm.exchange_version

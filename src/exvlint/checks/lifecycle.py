@@ -30,7 +30,7 @@ def run_date(environ=None) -> tuple:
         return None, f"SOURCE_DATE_EPOCH {epoch!r} is not a number of seconds since 1970"
 
 
-@check("EXV405", platforms=("azure", "vsphere", "hyperv"))
+@check("EXV405")
 def version_out_of_support(deployment, ctx: RuleContext) -> None:
     today, problem = run_date()
     for vm in ctx.exchange_vms():

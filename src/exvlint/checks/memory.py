@@ -11,9 +11,9 @@ from ..scope import exchange_role
 from ..versions import version_related
 from . import RuleContext, check
 
-@check("EXV101", platforms=("vsphere", "hyperv"))
+@check("EXV101")
 def dynamic_memory(deployment, ctx: RuleContext) -> None:
-    for vm in ctx.exchange_vms(["vsphere", "hyperv"]):
+    for vm in ctx.exchange_vms():
         dyn = vm.dynamic_memory
         if not dyn.known:
             ctx.unresolved(vm, dyn, "whether memory is dynamic")
@@ -22,9 +22,9 @@ def dynamic_memory(deployment, ctx: RuleContext) -> None:
                                  "fixed memory"), dyn, key="dynamic-memory")
 
 
-@check("EXV102", platforms=("vsphere",))
+@check("EXV102")
 def memory_not_reserved(deployment, ctx: RuleContext) -> None:
-    for vm in ctx.exchange_vms(["vsphere"]):
+    for vm in ctx.exchange_vms():
         memory, reserved, limit = vm.memory_mib, vm.memory_reservation_mib, vm.memory_limit_mib
         if not memory.known:
             ctx.unresolved(vm, memory, "the VM's memory")
@@ -45,8 +45,9 @@ def memory_not_reserved(deployment, ctx: RuleContext) -> None:
         if not limit.known:
             ctx.unresolved(vm, limit, limit_name)
         elif 0 <= limit.value < memory.value:
+            fix = words(vm.platform, "memory-limit-fix", f"remove {limit_name}")
             ctx.report(vm, f"{limit_name} {limit.value} MB < {shown}: the host can balloon or swap the memory above "
-                       f"the limit; remove {limit_name} or set it to -1 (unlimited)", limit, related=related,
+                       f"the limit; {fix}", limit, related=related,
                        key="memory-limit")
 
 
@@ -62,7 +63,7 @@ def memory_minimums() -> dict:
     return {(row["version"], row["role"]): row for row in read_table("exchange_memory")}
 
 
-@check("EXV103", platforms=("azure", "vsphere", "hyperv"))
+@check("EXV103")
 def memory_below_minimum(deployment, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         memory, version = vm.memory_mib, vm.exchange_version

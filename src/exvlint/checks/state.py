@@ -5,11 +5,11 @@ from ..findings import Related, brief
 from ..model import DEFAULT, words
 from . import RuleContext, check, disk_label
 
-# Disk snapshots and restore points (Azure) hold no memory state: a warning, not an error (rules.md).
+# Disk snapshots and restore points (Azure) hold no memory state: a warning, not an error (the rule document says why).
 _STATELESS_KINDS = {"disk", "restore-point"}
 
 
-@check("EXV401", platforms=("azure", "vsphere", "hyperv"))
+@check("EXV401")
 def vm_snapshot(deployment, ctx: RuleContext) -> None:
     exchange = {id(vm) for vm in ctx.exchange_vms()}
     for snap in deployment.snapshots:
@@ -28,7 +28,9 @@ def vm_snapshot(deployment, ctx: RuleContext) -> None:
             related = (Related(disk.location, "the snapshotted disk"),)
         elif snap.snapshot_kind == "vm":
             memory = snap.includes_memory
-            state = " including its memory (memory = true)" if memory.known and memory.value is True else ""
+            state = (" including its memory" + (f" ({words(vm.platform, 'snapshot-memory')})"
+                                                if words(vm.platform, 'snapshot-memory') else "")
+                     if memory.known and memory.value is True else "")
             what = (f"a snapshot of the VM{state}; Exchange does not support VM snapshots: reverting one brings back "
                     "stale databases and breaks replication; remove the snapshot resource and use "
                     "Exchange-aware backups")
@@ -38,7 +40,7 @@ def vm_snapshot(deployment, ctx: RuleContext) -> None:
             related = (Related(vm.location, "the Exchange VM"),)
         ctx.report(snap, what, snap.location, vm=vm, related=related, level=level, key=snap.address)
     # a Hyper-V VM whose disk is a checkpoint's differencing disk runs on a checkpoint
-    for disk, vm, reason in ctx.exchange_disks(["hyperv"]):
+    for disk, vm, reason in ctx.exchange_disks():
         fmt = disk.file_format
         if fmt.known and fmt.value in ("avhd", "avhdx"):
             related = (Related(disk.attach_location, "attached to the Exchange VM here"),) \
@@ -48,9 +50,9 @@ def vm_snapshot(deployment, ctx: RuleContext) -> None:
                        ".vhdx it belongs to", fmt, vm=vm, related=related, key=disk.address, reason=reason)
 
 
-@check("EXV402", platforms=("hyperv",))
+@check("EXV402")
 def checkpoints_enabled(deployment, ctx: RuleContext) -> None:
-    for vm in ctx.exchange_vms(["hyperv"]):
+    for vm in ctx.exchange_vms():
         cp = vm.checkpoints
         if not cp.known:
             ctx.unresolved(vm, cp, words(vm.platform, "checkpoints", "the checkpoint setting"))
@@ -62,7 +64,7 @@ def checkpoints_enabled(deployment, ctx: RuleContext) -> None:
                        key="checkpoint-type")
 
 
-@check("EXV403", platforms=("azure", "vsphere", "hyperv"))
+@check("EXV403")
 def saved_state(deployment, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         hib = vm.hibernation
@@ -70,7 +72,7 @@ def saved_state(deployment, ctx: RuleContext) -> None:
             ctx.report(vm, "hibernation is enabled, so the VM can resume from saved memory state instead of a cold "
                        f"boot; {words(vm.platform, 'hibernation-fix', 'disable hibernation')}", hib, key="hibernation")
         elif not hib.known:
-            ctx.unresolved(vm, hib, "hibernation_enabled")
+            ctx.unresolved(vm, hib, words(vm.platform, "hibernation", "whether hibernation is enabled"))
         stop = vm.stop_action
         if stop.known and str(stop.value).lower() in ("save", "suspend"):
             attr = words(vm.platform, "stop-action", "the stop action")

@@ -10,9 +10,9 @@ from ..versions import of_vm, version_related
 from . import RuleContext, check, disk_label, gb, host_entry
 
 
-@check("EXV301", platforms=("azure",))
+@check("EXV301")
 def non_premium_storage(deployment, ctx: RuleContext) -> None:
-    for disk, vm, reason in ctx.exchange_disks(["azure"]):
+    for disk, vm, reason in ctx.exchange_disks():
         subject_vm = vm
         if not disk.premium.known:
             ctx.unresolved(disk, disk.premium, f"the storage type of {disk_label(disk)}", vm=subject_vm)
@@ -29,9 +29,9 @@ def non_premium_storage(deployment, ctx: RuleContext) -> None:
                    key=disk.address, reason=reason)
 
 
-@check("EXV302", platforms=("azure",))
+@check("EXV302")
 def vm_size_without_premium_storage(deployment, ctx: RuleContext) -> None:
-    for vm in ctx.exchange_vms(["azure"]):
+    for vm in ctx.exchange_vms():
         capable = vm.premium_storage_capable
         if not capable.known:
             ctx.unresolved(vm, capable, "whether the VM size supports Premium Storage")
@@ -40,7 +40,7 @@ def vm_size_without_premium_storage(deployment, ctx: RuleContext) -> None:
             ctx.report(vm, f"size {brief(vm.size.value)} cannot attach Premium Storage; {fix}", vm.size, key="size")
 
 
-@check("EXV304", platforms=("azure", "vsphere", "hyperv"))
+@check("EXV304")
 def os_disk_too_small(deployment, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         disk = vm.os_disk
@@ -81,7 +81,7 @@ def _memory_source(vm, memory) -> str:
     return "memory set here"
 
 
-@check("EXV307", platforms=("azure", "vsphere", "hyperv"))
+@check("EXV307")
 def data_on_os_storage(deployment, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         if not vm.data_disks_complete.known:
@@ -111,10 +111,12 @@ def data_on_os_storage(deployment, ctx: RuleContext) -> None:
 
 # --------------------------------------------------------------------------- on-premises storage
 
-@check("EXV303", platforms=("vsphere", "hyperv"))
+@check("EXV303")
 def nas_storage(deployment, ctx: RuleContext) -> None:
-    """NAS holding Exchange data fails; virtual disks on SMB need an SMB 3.0 host (2012 or later)."""
-    for disk, vm, reason in ctx.exchange_disks(["vsphere", "hyperv"]):
+    """NAS holding Exchange data fails; virtual disks on SMB need an SMB 3.0 host (2012 or later); a share
+    the guest maps must not hold Exchange data at all."""
+    _guest_mounted_shares(ctx)
+    for disk, vm, reason in ctx.exchange_disks():
         ds = disk.datastore
         if ds is None:
             if disk.placement.known:
@@ -208,9 +210,9 @@ def _smb3_capable(os_name: str):
     return int(m.group(1)) >= 2012
 
 
-@check("EXV305", platforms=("vsphere", "hyperv"))
+@check("EXV305")
 def unsupported_virtual_disk(deployment, ctx: RuleContext) -> None:
-    for disk, vm, reason in ctx.exchange_disks(["vsphere", "hyperv"]):
+    for disk, vm, reason in ctx.exchange_disks():
         prov, redo, diff, fmt = disk.provisioning, disk.redo_log, disk.differencing, disk.file_format
         if redo.known and redo.value:
             fix = words(disk.platform, "redo-log-fix", "make its writes persistent")
@@ -235,7 +237,7 @@ def unsupported_virtual_disk(deployment, ctx: RuleContext) -> None:
                        related=related, key=disk.address, reason=reason)
         if not redo.known:
             ctx.unresolved(disk, redo, f"whether {disk_label(disk)} writes to a redo log", vm=vm)
-    for vm in ctx.exchange_vms(["vsphere", "hyperv"]):
+    for vm in ctx.exchange_vms():
         clone = vm.linked_clone
         if not clone.known:
             ctx.unresolved(vm, clone, words(vm.platform, "linked-clone", "whether the VM is a linked clone"))
@@ -246,16 +248,46 @@ def unsupported_virtual_disk(deployment, ctx: RuleContext) -> None:
                        f"which is not supported for Exchange; {fix}", clone, key="linked-clone")
 
 
-@check("EXV306", platforms=("vsphere",))
+@check("EXV306")
 def thin_provisioned_disk(deployment, ctx: RuleContext) -> None:
-    for disk, vm, reason in ctx.exchange_disks(["vsphere"]):
+    for disk, vm, reason in ctx.exchange_disks():
         prov = disk.provisioning
         if not prov.known:
             ctx.unresolved(disk, prov, f"whether {disk_label(disk)} is thin provisioned", vm=vm)
         elif prov.value == "thin":
-            attr = words(disk.platform, "thin", "thin provisioning")
-            how = f"{attr} = true" if prov.state != DEFAULT else f"{attr} is not set, and the provider's default is thin"
+            how = words(disk.platform, "thin", "thin provisioning is on") if prov.state != DEFAULT else \
+                words(disk.platform, "thin-default", "thin provisioning is the default")
             what = "the transport queue (system drive)" if disk.role == "os" else "Exchange data"
             fix = words(disk.platform, "thin-fix", "allocate the disk fully (thick)")
             ctx.report(disk, f"{disk_label(disk)} is thin provisioned ({how}) and holds {what}; {fix}", prov, vm=vm,
                        key=disk.address, reason=reason)
+
+
+def _guest_mounted_shares(ctx: RuleContext) -> None:
+    """A file share or NAS export that the VM's own code maps and gives Exchange data: the SMB 3.0
+    exception covers only virtual disk files on a share, never Exchange data stored on it directly."""
+    for vm in ctx.exchange_vms():
+        for mount in vm.file_mounts:
+            ds = mount.datastore
+            what = ds.description if ds is not None else f"the share {mount.target.value}"
+            drive = f" as {mount.drive.value}" if mount.drive.known and mount.drive.value else ""
+            how = f"mapped{drive} by {mount.what}" if mount.drive.value or not mount.drive.known else \
+                f"used by its UNC path in {mount.what}"
+            placed = [p for p in mount.exchange_paths if p.path.known]
+            if placed:
+                first = placed[0]
+                settings = ", ".join(f"{p.setting} {p.path.value}" for p in placed)
+                related = (Related(mount.location, f"{mount.what} maps {mount.target.value}{drive}"),)
+                if ds is not None and ds.location is not None:
+                    related += (Related(ds.location, ds.description),)
+                fix = words(vm.platform, "guest-share-fix", "keep Exchange data on block storage (virtual disks)")
+                ctx.report(vm, f"{settings} put{'s' if len(placed) == 1 else ''} Exchange data on {what}, {how}; "
+                           f"network-attached storage is not supported for Exchange data "
+                           f"(a file share may hold only virtual disk files); {fix}", first.path, related=related,
+                           key=f"share:{mount.target.value}")
+            elif mount.exchange_paths:
+                ctx.unresolved(vm, mount.exchange_paths[0].path, f"whether Exchange data is on {what}")
+            elif not mount.paths_elsewhere:  # the code sets no Exchange path at all: it may use the share
+                ctx.unresolved(vm, unknown(mount.location, f"{mount.what} maps {mount.target.value}{drive}, but the code "
+                                                           "does not show what the guest keeps there"),
+                               f"whether Exchange data is on {what}")

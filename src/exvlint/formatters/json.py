@@ -5,6 +5,7 @@ import json
 
 from .. import __version__
 from ..catalog import load_catalog
+from . import counts
 
 SCHEMA_VERSION = 1
 
@@ -18,7 +19,14 @@ def location_dict(loc) -> dict:
     return out
 
 
-def render(result) -> str:
+def _suppression(s) -> dict:
+    out = {"kind": s.kind, "reason": s.reason}
+    if s.location is not None:
+        out["location"] = location_dict(s.location)
+    return out
+
+
+def render(result, options=None) -> str:
     catalog = load_catalog()
     findings = []
     for f in result.findings:
@@ -30,13 +38,15 @@ def render(result) -> str:
             "message": f.message,
             "location": location_dict(f.location),
             "address": f.address,
+            "vm": f.vm,
             "scope_reason": f.scope_reason,
             "related": [dict(location_dict(r.location), message=r.message) for r in f.related],
             "fingerprint": f.fingerprint,
-            "suppressed": f.suppressed,
+            "suppressed": _suppression(f.suppression) if f.suppression else None,
         })
-    summary = {level: sum(1 for f in result.findings if f.level == level and not f.suppressed)
-               for level in ("error", "warning", "note")}
+    summary = dict(counts(result), files=len(result.files), units=len(result.deployments), vms=len(result.vms),
+                   exchange_vms=sum(1 for vm in result.vms if vm.reason), suppressed=result.suppressed,
+                   baseline_stale=result.baseline_stale)
     doc = {"tool": "exvlint", "version": __version__, "schema_version": SCHEMA_VERSION,
-           "findings": findings, "summary": dict(summary, files=len(result.files))}
+           "findings": findings, "summary": summary, "notices": list(result.notices)}
     return json.dumps(doc, indent=2, sort_keys=False) + "\n"

@@ -10,23 +10,41 @@ import json
 
 from .. import __version__
 from ..catalog import load_catalog, plain_text
+from ..engine import checked_rules
 from . import repo_relative, repository_root
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/exvlint/exvlint"
 
 
-def _rule_descriptor(doc) -> dict:
-    return {
+NOT_CHECKED = "Not checked yet: this version of exvlint documents the rule but has no check for it. "
+
+
+def _rule_descriptor(doc, checked: bool) -> dict:
+    prefix = "" if checked else NOT_CHECKED
+    out = {
         "id": doc.id,
         "name": doc.slug,
         "shortDescription": {"text": doc.summary},
-        "fullDescription": {"text": doc.what_it_flags},
-        "help": {"text": plain_text(doc.markdown), "markdown": doc.markdown},
+        "fullDescription": {"text": (prefix + doc.what_it_flags)[:1024]},
+        "help": {"text": prefix + plain_text(doc.markdown), "markdown": (f"**{prefix.strip()}**\n\n" if prefix else "") + doc.markdown},
         "helpUri": doc.help_uri,
         "defaultConfiguration": {"level": doc.level},
         "properties": {"tags": list(doc.tags) + [p for p in doc.platforms if p not in doc.tags]},
     }
+    if not checked:  # SARIF's way to say a rule produces no results
+        out["defaultConfiguration"]["enabled"] = False
+    return out
+
+
+def _suppressions(f, root: str) -> list:
+    s = f.suppression
+    entry = {"kind": s.kind, "status": "accepted"}
+    if s.reason:
+        entry["justification"] = s.reason
+    if s.location is not None and not s.location.path.startswith("<"):
+        entry["location"] = {"physicalLocation": _physical(s.location, root)}
+    return [entry]
 
 
 def _region(loc) -> dict:
@@ -44,15 +62,14 @@ def _physical(loc, root: str) -> dict:
             "region": _region(loc)}
 
 
-def render(result) -> str:
+def render(result, options=None) -> str:
     root = getattr(result, "root", None) or repository_root()
     catalog = load_catalog()
     ids = list(catalog)
+    checked = getattr(result, "checked_rules", None) or checked_rules()
     results = []
     notifications = []
     for f in result.findings:
-        if f.suppressed:
-            continue
         entry = {
             "ruleId": f.rule_id,
             "ruleIndex": ids.index(f.rule_id),
@@ -71,6 +88,8 @@ def render(result) -> str:
                 del entry["relatedLocations"]
         if f.scope_reason:
             entry["properties"] = {"exchangeScope": f.scope_reason}
+        if f.suppressed:  # only with --show-suppressed; GitHub code scanning may not honour it
+            entry["suppressions"] = _suppressions(f, root)
         results.append(entry)
         if f.rule_id == "EXV000":
             notifications.append({"level": "error", "message": {"text": f.message},
@@ -85,7 +104,7 @@ def render(result) -> str:
         "runs": [{
             "tool": {"driver": {"name": "exvlint", "version": __version__, "semanticVersion": __version__,
                                 "informationUri": INFORMATION_URI,
-                                "rules": [_rule_descriptor(catalog[i]) for i in ids]}},
+                                "rules": [_rule_descriptor(catalog[i], i in checked) for i in ids]}},
             "invocations": [invocation],
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root"}}},
             "results": results,

@@ -36,6 +36,7 @@ from .results import (
     TerraformResult,
 )
 from .values import (
+    BlockObject,
     EvalError,
     Ref,
     ResourceObject,
@@ -269,7 +270,7 @@ class ModuleInstance(Expressions):
             inst = ResourceInstance(address, mode, rtype, name, inst_key, self.address, body, loc,
                                     self.call_sites, provider, origins, provider_module, provider_reason)
             self.evaluator.instances.append(inst)
-            results[inst_key] = ResourceObject(address, block_object(body))
+            results[inst_key] = ResourceObject(address, block_object(body, address))
         return _shape(block, items, results)
 
     def expansion(self, block: hcl.Block, scope: Scope, address: str) -> "Expansion":
@@ -501,13 +502,14 @@ class _TooMany(Exception):
 # --------------------------------------------------------------------------- helpers
 
 
-def block_object(body: EvalBlock) -> dict:
-    """An evaluated block as an expression value: attributes plus nested blocks as lists."""
+def block_object(body: EvalBlock, address: str = "", attr: str = "") -> dict:
+    """An evaluated block as an expression value: attributes plus nested blocks as lists. Nested blocks
+    of resource ``address`` know it: what they do not configure is known only after apply."""
     out = {name: a.value for name, a in body.attrs.items()}
     for child in body.blocks:
         if not child.synthetic:
-            out.setdefault(child.type, []).append(block_object(child))
-    return out
+            out.setdefault(child.type, []).append(block_object(child, address, attr or child.type))
+    return BlockObject(address, attr, out) if address and attr else out
 
 
 def _shape(block: hcl.Block, keys: list, results: dict) -> Any:

@@ -32,6 +32,7 @@ from .values import (
     Lookup,
     Unknown,
     contains_unknown,
+    hole,
     located,
     merge_unknown,
     to_bool,
@@ -181,39 +182,43 @@ class Expressions:
         return self._render(parts, scope, trace)
 
     def _render(self, parts: list, scope: Scope, trace: list) -> Any:
-        out: list = []
+        out: list = []  # the text, unknown parts written as holes
         unknowns: list = []
+
+        def add(value: Any) -> None:
+            if contains_unknown(value):
+                unknowns.append(value)
+                out.append(hole(value))
+            else:
+                out.append(value)
+
         for part in parts:
             if isinstance(part, str):
                 out.append(part)
             elif isinstance(part, TemplateIf):
                 cond = self.eval(part.cond, scope, trace)
                 if isinstance(cond, Unknown):
-                    unknowns.append(cond)
+                    add(cond)
                     continue
                 chosen = part.then if to_bool(cond) else part.other
-                rendered = self._render(chosen, scope, trace)
-                (unknowns if isinstance(rendered, Unknown) else out).append(rendered)
+                add(self._render(chosen, scope, trace))
             elif isinstance(part, TemplateFor):
                 coll = self.eval(part.coll, scope, trace)
                 if isinstance(coll, Unknown):
-                    unknowns.append(coll)
+                    add(coll)
                     continue
                 items = sorted(coll.items()) if isinstance(coll, dict) else list(enumerate(coll or []))
                 for k, v in items:
                     names = {part.val_var: v}
                     if part.key_var:
                         names[part.key_var] = k
-                    rendered = self._render(part.body, scope.with_names(**names), trace)
-                    (unknowns if isinstance(rendered, Unknown) else out).append(rendered)
+                    add(self._render(part.body, scope.with_names(**names), trace))
             else:
                 value = self.eval(part, scope, trace)
-                if contains_unknown(value):
-                    unknowns.append(value)
-                else:
-                    out.append(to_string(value))
+                add(value if contains_unknown(value) else to_string(value))
         if unknowns:
-            return merge_unknown(unknowns)
+            merged = merge_unknown(unknowns)
+            return Unknown(merged.reason, merged.refs, text="".join(out))
         return "".join(out)
 
     def _name(self, expr: Name, scope: Scope, trace: list) -> Any:

@@ -7,7 +7,7 @@ import re
 from typing import Optional
 
 from ..adapters import TERRAFORM_ADAPTERS
-from ..discover import Scan, Unit
+from ..discover import Scan, Unit, callers_first
 from .evaluate import Evaluator
 from .hcl import Template
 from .loader import parse_file, tf_files
@@ -35,19 +35,15 @@ class TerraformFrontEnd:
                 dirs.append(directory)
         dirs = [d for d in dirs if d not in scan.claimed]  # a plan beside them stands for them
         scan.claimed.update(scan.unclaimed(lambda p: p.endswith(SOURCE_SUFFIXES) and os.path.dirname(p) in dirs))
-        called = _called_dirs(dirs, scan.cache)
-        roots = [d for d in dirs if d not in called]
         # a directory reachable from no root (a module cycle) is evaluated on its own; the evaluator
         # then reports the cycle
-        reachable = set(roots)
-        changed = True
-        while changed:
-            changed = False
-            for target, callers in called.items():
-                if target not in reachable and callers & reachable:
-                    reachable.add(target)
-                    changed = True
-        return [Unit(self, d, d) for d in roots + [d for d in dirs if d not in reachable]]
+        return [Unit(self, d, d) for d in callers_first(dirs, _called_dirs(dirs, scan.cache))]
+
+    def containing_units(self, path: str) -> Optional[list]:
+        """For a changed file: the root modules of its repository that call its module (see callers.py)."""
+        from .callers import containing_units
+
+        return containing_units(path)
 
     def load(self, unit: Unit, scan: Scan, config) -> tuple:
         result = Evaluator(unit.data, scan.cache, tuple(config.cli_inputs)).run()

@@ -37,10 +37,12 @@ from typing import Any, Callable, Iterable, Optional
 
 
 from .. import files, limits
+from ..function_registry import FunctionRegistry, NotOffline, all_nulls, no_nulls, nulls_from
 from ..paths import Boundary
 from .graphemes import _glen, _graphemes
-from .values import (EvalError, Unknown, collect_refs, contains_unknown, equal, merge_unknown,
-                     normal_number, number_text, parse_number_text, to_bool, to_int, to_number, to_string, type_name)
+from .values import (EvalError, Unknown, collect_refs, contains_unknown, equal, hole, merge_unknown,
+                     normal_number, number_text, parse_number_text, to_bool, to_int, to_number, to_string, type_name,
+                     with_holes)
 
 
 __all__ = [
@@ -67,63 +69,13 @@ class FunctionContext:
     boundary: Optional[Boundary] = None
 
 
-class _NotOffline(Exception):
-    """Raised by an implementation when the result cannot be known offline (-> Unknown)."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Registry and dispatch
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Function:
-    impl: Callable[..., Any]
-    min_args: int
-    max_args: Optional[int]  # None: variadic
-    null_ok: Callable[[int], bool]  # which argument positions may be null
-    unknowns: bool  # the implementation handles Unknown arguments itself
-    wants_ctx: bool
-
-
-_REGISTRY: dict[str, _Function] = {}
+# One registry of Terraform's functions on the shared pattern (function_registry.py): the arity, null
+# and unknown policies and the error handling are the same for every expression language.
+_REGISTRY = FunctionRegistry("Terraform")
+_fn = _REGISTRY.register
+_NotOffline = NotOffline
+_no_nulls, _all_nulls, _nulls_from = no_nulls, all_nulls, nulls_from
 _UNEVALUATED: set[str] = set()
-
-
-def _no_nulls(i: int) -> bool:
-    return False
-
-
-def _all_nulls(i: int) -> bool:
-    return True
-
-
-def _nulls_from(n: int) -> Callable[[int], bool]:
-    return lambda i: i >= n
-
-
-def _fn(
-    name: str,
-    min_args: int,
-    max_args: Optional[int] | str = "same",
-    *,
-    nulls: Callable[[int], bool] = _no_nulls,
-    unknowns: bool = False,
-    ctx: bool = False,
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register ``impl`` as Terraform function ``name``.
-
-    By default a null argument is an error (as in Terraform) and any argument that holds an
-    unknown anywhere makes the whole result unknown; ``unknowns=True`` lets the
-    implementation be more precise.
-    """
-
-    def register(impl: Callable[..., Any]) -> Callable[..., Any]:
-        upper = min_args if max_args == "same" else max_args
-        _REGISTRY[name] = _Function(impl, min_args, upper, nulls, unknowns, ctx)  # type: ignore[arg-type]
-        return impl
-
-    return register
 
 
 def call_function(name: str, args: list, ctx: FunctionContext) -> Any:
@@ -136,45 +88,7 @@ def call_function(name: str, args: list, ctx: FunctionContext) -> Any:
         name = name[len("core::"):]
     if "::" in name:
         return merge_unknown(args, f"provider-defined function {name}() is not evaluated offline")
-    spec = _REGISTRY.get(name)
-    if spec is None:
-        return merge_unknown(args, f"function {name}() is not evaluated offline")
-    args = list(args)
-    _check_arity(name, spec, len(args))
-    for i, arg in enumerate(args):
-        if arg is None and not spec.null_ok(i):
-            raise EvalError(f"{name}(): argument {i + 1} must not be null")
-    if not spec.unknowns and any(contains_unknown(a) for a in args):
-        return merge_unknown(args)
-    try:
-        if spec.wants_ctx:
-            return spec.impl(ctx if ctx is not None else FunctionContext(), *args)
-        return spec.impl(*args)
-    except EvalError as exc:
-        message = str(exc)
-        raise EvalError(message if message.startswith(f"{name}(") else f"{name}(): {message}") from None
-    except _NotOffline as exc:
-        return merge_unknown(args, f"{name}(): {exc}")
-    except RecursionError:
-        raise EvalError(f"{name}(): value is nested too deeply") from None
-    except limits.LimitExceeded:
-        raise
-    except Exception as exc:  # never leak anything but EvalError or a limit
-        raise EvalError(f"{name}(): {exc.__class__.__name__}: {exc}") from None
-
-
-def _check_arity(name: str, spec: _Function, count: int) -> None:
-    lo, hi = spec.min_args, spec.max_args
-    if lo <= count and (hi is None or count <= hi):
-        return
-    if hi is None:
-        want = f"at least {lo}"
-    elif lo == hi:
-        want = f"exactly {lo}"
-    else:
-        want = f"{lo} to {hi}"
-    plural = "" if (hi == lo == 1) else "s"
-    raise EvalError(f"{name}(): expected {want} argument{plural}, got {count}")
+    return _REGISTRY.call(name, args, ctx if ctx is not None else FunctionContext())
 
 
 def _unknown_of(reason: str, *values: Any) -> Unknown:
@@ -612,8 +526,14 @@ def _indent(spaces: Any, s: Any) -> str:
     return text.replace("\n", "\n" + " " * n)
 
 
-@_fn("join", 2, None)
-def _join(sep: Any, *lists: Any) -> str:
+@_fn("join", 2, None, unknowns=True)
+def _join(sep: Any, *lists: Any) -> Any:
+    if contains_unknown([sep, *lists]):
+        # unknown, but a script joined from lines keeps its readable text (holes for the unknown parts)
+        unknown = merge_unknown([sep, *lists])
+        if isinstance(sep, Unknown) or any(isinstance(lst, Unknown) for lst in lists):
+            return unknown
+        return Unknown(unknown.reason, unknown.refs, text=_join(sep, *with_holes(list(lists))))
     separator = _to_str(sep)
     items: list = []
     for li, lst in enumerate(lists):
@@ -1225,8 +1145,11 @@ def _b64decode(text: str) -> bytes:
         raise EvalError("failed to decode base64 data") from None
 
 
-@_fn("base64encode", 1)
-def _base64encode(s: Any) -> str:
+@_fn("base64encode", 1, unknowns=True)
+def _base64encode(s: Any) -> Any:
+    if contains_unknown(s):  # keep the readable text of a partly known script (custom_data)
+        unknown = merge_unknown([s])
+        return Unknown(unknown.reason, unknown.refs, text=hole(s) if isinstance(s, Unknown) else None)
     return base64.b64encode(_to_str(s).encode("utf-8")).decode("ascii")
 
 
@@ -1319,8 +1242,11 @@ def _json_encode(v: Any) -> str:
     raise EvalError(f"cannot serialize {type_name(v)} as JSON")
 
 
-@_fn("jsonencode", 1, nulls=_all_nulls)
-def _jsonencode(v: Any) -> str:
+@_fn("jsonencode", 1, nulls=_all_nulls, unknowns=True)
+def _jsonencode(v: Any) -> Any:
+    if contains_unknown(v):  # unknown, but its text stays readable with holes (extension settings)
+        unknown = merge_unknown([v])
+        return Unknown(unknown.reason, unknown.refs, text=_json_encode(with_holes(v)))
     return _json_encode(v)
 
 
@@ -2076,7 +2002,7 @@ _unevaluated("issensitive", 1, 1, "sensitivity is not tracked offline")
 
 #: Every function name call_function() recognises (Terraform's built-ins, minus try/can,
 #: which the evaluator handles lazily). Names in UNEVALUATED_FUNCTION_NAMES always give Unknown.
-FUNCTION_NAMES: frozenset = frozenset(_REGISTRY)
+FUNCTION_NAMES: frozenset = frozenset(_REGISTRY.names())
 UNEVALUATED_FUNCTION_NAMES: frozenset = frozenset(_UNEVALUATED)
 #: All of Terraform's built-in function names, including those handled by the evaluator.
 TERRAFORM_FUNCTION_NAMES: frozenset = FUNCTION_NAMES | {"try", "can", "convert"}

@@ -1,16 +1,18 @@
-"""HCL front end: python-hcl2's lark tree turned into a small expression AST with positions.
+"""HCL front end: HCL text turned into a small expression AST with positions.
 
-python-hcl2's dict output loses source positions and turns expressions back into strings, so
-we walk its lark tree instead (python-hcl2 8.x adds no positions to loads() output). Every node keeps
-the line it starts on; attributes and blocks keep their full span.
+The parser is tree-sitter's HCL grammar (a C parser; python-hcl2's pure-Python lark parser took
+about 90% of a cold run). Its concrete syntax tree is converted at once into the classes below and
+dropped, so only the compact AST lives on. Every node keeps the line and column it starts on;
+attributes and blocks keep their full span. The test suite keeps python-hcl2 as the reference
+parser and checks that both yield the same AST (``tests/hcl_reference.py``).
 """
 from __future__ import annotations
 
+import gc
 import re
+import sys
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
-
-from lark import Token, Tree
+from typing import Any, Optional
 
 
 class HCLSyntaxError(Exception):
@@ -24,32 +26,32 @@ class HCLSyntaxError(Exception):
 # --------------------------------------------------------------------------- AST
 
 
-@dataclass
+@dataclass(slots=True)
 class Expr:
     line: int = field(default=0, kw_only=True)
     col: int = field(default=0, kw_only=True)
 
 
-@dataclass
+@dataclass(slots=True)
 class Literal(Expr):
     value: Any
 
 
-@dataclass
+@dataclass(slots=True)
 class Template(Expr):
     """A string template: parts are ``str`` literals or expressions or directives."""
 
     parts: list
 
 
-@dataclass
+@dataclass(slots=True)
 class TemplateIf:
     cond: Expr
     then: list
     other: list
 
 
-@dataclass
+@dataclass(slots=True)
 class TemplateFor:
     key_var: Optional[str]
     val_var: str
@@ -57,24 +59,24 @@ class TemplateFor:
     body: list
 
 
-@dataclass
+@dataclass(slots=True)
 class Name(Expr):
     name: str
 
 
-@dataclass
+@dataclass(slots=True)
 class GetAttr(Expr):
     obj: Expr
     name: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Index(Expr):
     obj: Expr
     key: Expr
 
 
-@dataclass
+@dataclass(slots=True)
 class Splat(Expr):
     """``obj[*].a.b`` or ``obj.*.a``: ``ops`` applied to every element."""
 
@@ -83,44 +85,44 @@ class Splat(Expr):
     full: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class Call(Expr):
     name: str
     args: list
     expand_last: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class TupleExpr(Expr):
     items: list
 
 
-@dataclass
+@dataclass(slots=True)
 class ObjectExpr(Expr):
     items: list  # list[(key Expr, value Expr)]; bare identifiers as keys are Literal strings
 
 
-@dataclass
+@dataclass(slots=True)
 class Conditional(Expr):
     cond: Expr
     then: Expr
     other: Expr
 
 
-@dataclass
+@dataclass(slots=True)
 class Binary(Expr):
     op: str
     left: Expr
     right: Expr
 
 
-@dataclass
+@dataclass(slots=True)
 class Unary(Expr):
     op: str
     operand: Expr
 
 
-@dataclass
+@dataclass(slots=True)
 class ForExpr(Expr):
     key_var: Optional[str]
     val_var: str
@@ -131,7 +133,7 @@ class ForExpr(Expr):
     grouping: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Attribute:
     name: str
     expr: Expr
@@ -142,7 +144,7 @@ class Attribute:
     path: str = ""  # set when it comes from another file than its block (an override file)
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     type: str
     labels: list
@@ -155,19 +157,19 @@ class Block:
     path: str = ""  # set when it comes from another file than its parent (an override file)
 
 
-@dataclass
+@dataclass(slots=True)
 class Body:
     attributes: dict = field(default_factory=dict)  # name -> Attribute
     blocks: list = field(default_factory=list)  # list[Block]
 
 
-@dataclass
+@dataclass(slots=True)
 class Comment:
     line: int
     text: str
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedFile:
     path: str
     body: Body
@@ -176,92 +178,73 @@ class ParsedFile:
 
 # --------------------------------------------------------------------------- parsing
 
+_intern = sys.intern
+_PARSER: Any = None
+
+
+def _parser() -> Any:
+    """The tree-sitter parser, built on first use (the imports cost ~10 ms)."""
+    global _PARSER
+    if _PARSER is None:
+        import tree_sitter
+        import tree_sitter_hcl
+
+        _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+    return _PARSER
+
 
 def parse_hcl(text: str, path: str = "<string>") -> ParsedFile:
     """Parse HCL text; raises HCLSyntaxError with line and column on bad input."""
-    import hcl2  # imported here: costs ~0.1 s, only paid when HCL is read
-
     if not text.endswith("\n"):
         text += "\n"
-    last_line = text.count("\n")
-    # python-hcl2's grammar rejects a /* comment */ in some places HCL allows (right after `=`);
-    # block comments become blanks of the same shape, so lines and columns do not move
-    text, block_comments = _blank_block_comments(text)
+    src = text.encode("utf-8", "surrogatepass")
+    # tree-sitter-hcl accepts an exponent only after a fraction (1.5e3), HCL also after an integer
+    # (1e9): the parser reads such a number as digits of the same length, and the converter takes every
+    # token's text, that number's included, from the source as written
+    parsed_src = _INT_EXPONENT.sub(lambda m: b"1" * len(m.group(0)), src) if b"e" in src or b"E" in src else src
+    root = _parser().parse(parsed_src).root_node
+    conv = _Converter(src, text)
+    if root.has_error:
+        raise conv.syntax_error(root)
+    comments = _comments(root, src)
+    body = Body()
+    # the AST has no reference cycles: the cyclic collector would only rescan it, again and again
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        tree = hcl2.parses_to_tree(text)
-    except Exception as exc:  # lark raises many types; all mean "not valid HCL"
-        line = getattr(exc, "line", 0) or 0
-        col = getattr(exc, "column", 0) or 0
-        line = min(line, last_line) if isinstance(line, int) and line > 0 else 0
-        raise HCLSyntaxError(_syntax_message(exc), line, col if isinstance(col, int) and col > 0 else 0) from None
-    comments: list = list(block_comments)
-    body = _Converter(comments).body(tree.children[0])
-    comments.sort(key=lambda c: c.line)
+        for child in root.children:
+            if child.type == "body":
+                conv.fill_body(child, body)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     return ParsedFile(path, body, comments)
 
 
-_HEREDOC_START = re.compile(r"<<-?([A-Za-z_][\w-]*)[ \t]*\r?\n")
+_COMMENT_START = re.compile(rb"#|//|/\*")
+_INT_EXPONENT = re.compile(rb"(?<![\w.$])[0-9]+[eE][+-]?[0-9]+(?![\w.])")
 
 
-def _blank_block_comments(text: str) -> tuple:
-    """Replace /* ... */ comments outside strings and heredocs by spaces (newlines kept)."""
-    if "/*" not in text:
-        return text, []
+def _comments(root: Any, src: bytes) -> list:
+    """Every comment, wherever it is: each place that could open one is looked up in the tree."""
     out = []
-    comments = []
-    i, n, line = 0, len(text), 1
-    depth = 0  # ${ } nesting inside a string
-    in_string = False
-    while i < n:
-        ch = text[i]
-        if in_string:
-            if ch == "\\":
-                out.append(text[i:i + 2])
-                i += 2
-                continue
-            if ch == '"' and depth == 0:
-                in_string = False
-            elif text.startswith("${", i):
-                depth += 1
-            elif ch == "}" and depth:
-                depth -= 1
-        elif ch == '"':
-            in_string = True
-        elif ch == "#" or text.startswith("//", i):
-            end = text.find("\n", i)
-            end = n if end < 0 else end
-            out.append(text[i:end])
-            i = end
+    covered = 0  # a comment's own text may hold more comment markers
+    for m in _COMMENT_START.finditer(src):
+        start = m.start()
+        if start < covered:
             continue
-        elif text.startswith("<<", i):
-            m = _HEREDOC_START.match(text, i)
-            if m:
-                close = re.compile(r"^[ \t]*" + re.escape(m.group(1)) + r"[ \t]*\r?$", re.M)
-                end_m = close.search(text, m.end())
-                end = end_m.end() if end_m else n
-                out.append(text[i:end])
-                line += text.count("\n", i, end)
-                i = end
-                continue
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            end = n if end < 0 else end + 2
-            chunk = text[i:end]
-            comments.append(Comment(line, chunk))
-            out.append(re.sub(r"[^\n]", " ", chunk))
-            line += chunk.count("\n")
-            i = end
-            continue
-        if ch == "\n":
-            line += 1
-        out.append(ch)
-        i += 1
-    return "".join(out), comments
+        node = root.descendant_for_byte_range(start, start + 1)
+        if node is not None and node.type == "comment" and node.start_byte == start:
+            covered = node.end_byte
+            out.append(Comment(node.start_point[0] + 1, src[start:covered].decode("utf-8", "surrogatepass").strip()))
+    return out
 
 
-def parse_expression(text: str, line_offset: int = 0) -> Expr:
-    """Parse one expression (used for template interpolations and ``--var`` values)."""
-    parsed = parse_hcl("__x = (\n" + text + "\n)\n")
+def parse_expression(text: str, line_offset: int = 0, parse: Any = None) -> Expr:
+    """Parse one expression (used for template interpolations and ``--var`` values).
+
+    ``parse`` is the file parser to use (default: ``parse_hcl``; the tests pass their reference)."""
+    parsed = (parse or parse_hcl)("__x = (\n" + text + "\n)\n")
     expr = parsed.body.attributes["__x"].expr
     if line_offset:
         _shift_lines(expr, line_offset - 2)
@@ -271,298 +254,444 @@ def parse_expression(text: str, line_offset: int = 0) -> Expr:
 def _shift_lines(node: Any, delta: int) -> None:
     if isinstance(node, Expr):
         node.line = max(1, node.line + delta)
-        for value in vars(node).values():
-            _shift_lines(value, delta)
+        for name in _fields(type(node)):
+            _shift_lines(getattr(node, name), delta)
     elif isinstance(node, (list, tuple)):
         for v in node:
             _shift_lines(v, delta)
     elif isinstance(node, (TemplateIf, TemplateFor)):
-        for value in vars(node).values():
-            _shift_lines(value, delta)
+        for name in _fields(type(node)):
+            _shift_lines(getattr(node, name), delta)
 
 
-def _syntax_message(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else type(exc).__name__
-    if "Unexpected token" in first or "Unexpected character" in first or "Unexpected end" in first:
-        found = getattr(exc, "token", None) or getattr(exc, "char", None)
-        if found is not None and str(found).strip():
-            return f"invalid HCL syntax near {str(found).strip()[:40]!r}"
-        return "invalid HCL syntax (unexpected end of input or unclosed block)"
-    return f"invalid HCL syntax: {first[:200]}"
+def _fields(cls: type) -> tuple:
+    return tuple(n for klass in cls.__mro__ for n in getattr(klass, "__slots__", ()) if n not in ("line", "col"))
 
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
-_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)")
+# a quoted string's literal text: backslash escapes, and $${ / %%{ for a literal ${ / %{
+_QUOTED_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|([$%])\2\{")
 
 
-def _unescape(text: str) -> str:
+def _unescape_quoted(text: str) -> str:
+    if "\\" not in text and "{" not in text:
+        return text
+
     def repl(m: re.Match) -> str:
         s = m.group(1)
+        if s is None:
+            return m.group(2) + "{"
         if s[0] in "uU" and len(s) > 1:
             return chr(int(s[1:], 16))
         return _ESCAPES.get(s, "\\" + s)
 
-    return _ESCAPE_RE.sub(repl, text)
+    return _QUOTED_RE.sub(repl, text)
 
-
-def _line(node: Union[Tree, Token]) -> int:
-    if isinstance(node, Token):
-        return node.line or 0
-    meta = node.meta
-    return getattr(meta, "line", 0) if not meta.empty else 0
 
 
 class _Converter:
-    def __init__(self, comments: list):
-        self.comments = comments
+    """tree-sitter's concrete syntax tree -> the AST above (positions 1-based, columns in characters)."""
+
+    def __init__(self, src: bytes, text: str):
+        from ..limits import current
+
+        self.src = src
+        self.depth = 0  # expressions inside each other, against limits.nesting_depth
+        self.max_depth = current().nesting_depth
+        # tree-sitter counts columns in bytes; only non-ASCII lines need converting to characters
+        self.lines = None if text.isascii() else src.split(b"\n")
+
+    def pos(self, point: Any) -> tuple:
+        row, col = point
+        if self.lines is not None and col:
+            col = len(self.lines[row][:col].decode("utf-8", "replace"))
+        return row + 1, col + 1
+
+    def text(self, node: Any) -> str:
+        return self.src[node.start_byte:node.end_byte].decode("utf-8", "surrogatepass")
+
+    # -- errors
+    def syntax_error(self, root: Any) -> HCLSyntaxError:
+        node = _first_error(root) or root
+        if node.is_missing and node.type in ("quoted_template_end", "heredoc_identifier") and node.parent is not None:
+            # an unclosed string or heredoc: where it opens, not where the file ends
+            what = "string" if node.type == "quoted_template_end" else "heredoc"
+            return HCLSyntaxError(f"invalid HCL syntax: unterminated {what}", *self.pos(node.parent.start_point))
+        line, col = self.pos(node.start_point)
+        last_line = self.src.count(b"\n")
+        line = min(line, last_line) if last_line else line
+        if node.is_missing:
+            return HCLSyntaxError(f"invalid HCL syntax: missing {node.type!r}", line, col)
+        found = self.text(node).strip().split("\n")[0].strip()
+        if not found:
+            return HCLSyntaxError("invalid HCL syntax (unexpected end of input or unclosed block)", line, col)
+        return HCLSyntaxError(f"invalid HCL syntax near {found[:40]!r}", line, col)
 
     # -- structure
-    def body(self, tree: Tree) -> Body:
-        body = Body()
-        for child in tree.children:
-            if not isinstance(child, Tree):
-                continue
-            if child.data == "attribute":
+    def fill_body(self, node: Any, body: Body) -> None:
+        for child in node.children:
+            kind = child.type
+            if kind == "attribute":
                 attr = self.attribute(child)
+                if attr.name in body.attributes or any(b.type == attr.name for b in body.blocks):
+                    raise HCLSyntaxError(f"{attr.name!r} is defined twice in this block (Terraform rejects this)",
+                                         attr.line, attr.col)
                 body.attributes[attr.name] = attr
-            elif child.data == "block":
-                body.blocks.append(self.block(child))
-            elif child.data == "new_line_or_comment":
-                self.collect_comments(child)
-        return body
+            elif kind == "block":
+                block = self.block(child)
+                if block.type in body.attributes:
+                    raise HCLSyntaxError(f"{block.type!r} is both an argument and a nested block here (Terraform "
+                                         "rejects this)", block.line, block.col)
+                body.blocks.append(block)
 
-    def collect_comments(self, tree: Tree) -> None:
-        for tok in tree.children:
-            if isinstance(tok, Token):
-                raw = str(tok)
-                stripped = raw.strip()
-                if stripped.startswith(("#", "//", "/*")):
-                    # a token may start with the newline before it
-                    lead = raw[: raw.index(stripped[0])].count("\n")
-                    self.comments.append(Comment((tok.line or 0) + lead, stripped))
+    def attribute(self, node: Any) -> Attribute:
+        children = node.children
+        first = children[0]
+        name = _intern(self.src[first.start_byte:first.end_byte].decode("utf-8", "surrogatepass"))
+        expr_node = children[2] if len(children) == 3 else [c for c in children if c.type == "expression"][-1]
+        if self.lines is None:
+            (line, col), (end_line, end_col) = node.start_point, node.end_point
+            return Attribute(name, self.expr(expr_node), line + 1, col + 1, end_line + 1, end_col + 1)
+        line, col = self.pos(node.start_point)
+        end_line, end_col = self.pos(node.end_point)
+        return Attribute(name, self.expr(expr_node), line, col, end_line, end_col)
 
-    def name_of(self, node: Union[Tree, Token]) -> str:
-        if isinstance(node, Token):
-            return str(node)
-        if node.data in ("identifier", "keyword", "literal_value"):
-            return str(node.children[0])
-        if node.data == "string":
-            return "".join(_unescape(str(p.children[0])) for p in node.children
-                           if isinstance(p, Tree) and p.data == "string_part" and isinstance(p.children[0], Token))
-        return str(node)
-
-    def attribute(self, tree: Tree) -> Attribute:
-        name = self.name_of(tree.children[0])
-        expr_node = tree.children[-1]
-        m = tree.meta
-        return Attribute(name, self.expr(expr_node), m.line, m.column, m.end_line, m.end_column)
-
-    def block(self, tree: Tree) -> Block:
+    def block(self, node: Any) -> Block:
         names = []
-        body = None
-        for child in tree.children:
-            if isinstance(child, Tree):
-                if child.data == "body":
-                    body = self.body(child)
-                elif child.data == "new_line_or_comment":
-                    self.collect_comments(child)
-                else:
-                    names.append(self.name_of(child))
-        m = tree.meta
-        return Block(names[0], names[1:], body or Body(), m.line, m.column, m.end_line, m.end_column)
+        body = Body()
+        row = node.start_point[0]
+        for child in node.children:
+            kind = child.type
+            if kind in ("identifier", "string_lit", "block_start") and child.start_point[0] != row:
+                # tree-sitter reads over newlines here; HCL wants the type, labels and { on one line
+                line, col = self.pos(child.start_point)
+                raise HCLSyntaxError(f"invalid HCL syntax near {self.text(child)[:40]!r}: a block's labels and "
+                                     "its { must be on the line of its type", line, col)
+            if kind == "identifier":
+                names.append(_intern(self.text(child)))
+            elif kind == "string_lit":
+                names.append(_intern(self.string_value(child)))
+            elif kind == "body":
+                self.fill_body(child, body)
+        line, col = self.pos(node.start_point)
+        end_line, end_col = self.pos(node.end_point)
+        return Block(names[0], names[1:], body, line, col, end_line, end_col)
+
+    def string_value(self, node: Any) -> str:
+        """A label or key: the literal text between the quotes."""
+        children = node.children
+        raw = self.src[children[0].end_byte:children[-1].start_byte].decode("utf-8", "surrogatepass")
+        if "\n" in raw:
+            raise self.unterminated(node)
+        return _unescape_quoted(raw)
+
+    def unterminated(self, node: Any) -> HCLSyntaxError:
+        # tree-sitter's grammar lets a quoted string run over lines; HCL ends it at the newline
+        return HCLSyntaxError("invalid HCL syntax: unterminated string (a quoted string cannot span lines)",
+                              *self.pos(node.start_point))
 
     # -- expressions
-    def expr(self, node: Union[Tree, Token]) -> Expr:
-        if isinstance(node, Token):
-            raise HCLSyntaxError(f"unexpected token {node!s}", node.line or 0, node.column or 0)
-        handler = getattr(self, "x_" + node.data, None)
+    def expr(self, node: Any) -> Expr:
+        """An ``expression`` node: a term, optionally parenthesised, then postfix operators."""
+        children = node.children
+        if len(children) == 1:  # most expressions: one term
+            return self.term(children[0])
+        return self.sequence([c for c in children if c.type != "comment"], node)
+
+    def sequence(self, children: list, node: Any) -> Expr:
+        """A term, maybe in parentheses, and its postfix operators (operands of operations come like this)."""
+        if children[0].type == "(":
+            first = self.expr(children[1])
+            rest = children[3:]
+        else:
+            first = self.term(children[0])
+            rest = children[1:]
+        return self.postfix(first, rest, node) if rest else first
+
+    def postfix(self, obj: Expr, ops: list, node: Any) -> Expr:
+        line, col = self.pos(node.start_point)
+        for op in ops:
+            kind = op.type
+            if kind == "get_attr":
+                obj = GetAttr(obj, _intern(self.text(op.children[-1])), line=line, col=col)
+            elif kind == "index":
+                obj = Index(obj, self.index_key(op.children[0]), line=line, col=col)
+            elif kind == "splat":
+                inner = op.children[0]
+                ops_ = []
+                for sub in inner.named_children:
+                    if sub.type == "get_attr":
+                        ops_.append(("attr", _intern(self.text(sub.children[-1]))))
+                    elif sub.type == "index":
+                        ops_.append(("index", self.index_key(sub.children[0])))
+                obj = Splat(obj, ops_, inner.type == "full_splat", line=line, col=col)
+            elif kind == "comment":
+                continue
+            else:
+                raise HCLSyntaxError(f"unsupported expression {kind}", *self.pos(op.start_point))
+        return obj
+
+    def index_key(self, node: Any) -> Expr:
+        if node.type == "legacy_index":  # x.0
+            return Literal(int(self.text(node).lstrip(". \t")))
+        return self.expr([c for c in node.children if c.type == "expression"][0])
+
+    def term(self, node: Any) -> Expr:
+        handler = _TERMS.get(node.type)
         if handler is None:
-            raise HCLSyntaxError(f"unsupported expression {node.data}", _line(node))
-        result = handler(node)
+            raise HCLSyntaxError(f"unsupported expression {node.type}", *self.pos(node.start_point))
+        self.depth += 1
+        if self.depth > self.max_depth:  # before Python's own recursion limit, at the place it happens
+            raise HCLSyntaxError(f"expressions nested more than {self.max_depth} levels deep "
+                                 "(limits.nesting_depth); not read", *self.pos(node.start_point))
+        try:
+            result = handler(self, node)
+        finally:
+            self.depth -= 1
         if not result.line:
-            result.line = _line(node)
-        if not result.col and not node.meta.empty:
-            result.col = getattr(node.meta, "column", 0) or 0
+            if self.lines is None:
+                row, col = node.start_point
+                result.line, result.col = row + 1, col + 1
+            else:
+                result.line, result.col = self.pos(node.start_point)
         return result
 
-    def trees(self, node: Tree) -> list:
-        return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+    def t_expression(self, node: Any) -> Expr:
+        return self.expr(node)
 
-    def x_expr_term(self, node: Tree) -> Expr:
-        inner = self.trees(node)
-        if len(inner) != 1:
-            raise HCLSyntaxError("malformed expression", _line(node))
-        return self.expr(inner[0])
+    def t_literal_value(self, node: Any) -> Expr:
+        inner = node.children[0]
+        kind = inner.type
+        if kind == "numeric_lit":
+            raw = self.text(inner)
+            if raw.isdigit():
+                return Literal(int(raw))
+            value = float(raw)
+            return Literal(int(value) if value.is_integer() and "e" not in raw.lower() else value)
+        if kind == "bool_lit":
+            return Literal(self.text(inner) == "true")
+        if kind == "null_lit":
+            return Literal(None)
+        if kind == "string_lit":
+            value = self.string_value(inner)
+            return Template([value] if value else [])
+        raise HCLSyntaxError(f"unsupported literal {kind}", *self.pos(inner.start_point))
 
-    def x_int_lit(self, node: Tree) -> Expr:
-        return Literal(int(str(node.children[0])))
+    def t_variable_expr(self, node: Any) -> Expr:
+        return Name(_intern(self.text(node.children[0])))
 
-    def x_float_lit(self, node: Tree) -> Expr:
-        value = float(str(node.children[0]))
-        return Literal(int(value) if value.is_integer() and "e" not in str(node.children[0]).lower() else value)
-
-    def x_literal_value(self, node: Tree) -> Expr:
-        return Literal({"true": True, "false": False, "null": None}[str(node.children[0])])
-
-    def x_identifier(self, node: Tree) -> Expr:
-        return Name(str(node.children[0]))
-
-    def x_keyword(self, node: Tree) -> Expr:
-        return Name(str(node.children[0]))
-
-    def x_string(self, node: Tree) -> Expr:
-        raw_parts = []
-        for part in node.children:
-            if not (isinstance(part, Tree) and part.data == "string_part"):
+    def t_collection_value(self, node: Any) -> Expr:
+        inner = node.children[0]
+        line, col = self.pos(inner.start_point)
+        if inner.type == "tuple":
+            return TupleExpr([self.expr(c) for c in inner.children if c.type == "expression"], line=line, col=col)
+        items = []
+        for elem in inner.children:
+            if elem.type != "object_elem":
                 continue
-            inner = part.children[0]
-            if isinstance(inner, Token):
-                if inner.type == "ESCAPED_INTERPOLATION":
-                    raw_parts.append("${" + str(inner)[3:])
-                elif inner.type == "ESCAPED_DIRECTIVE":
-                    raw_parts.append("%{" + str(inner)[3:])
-                else:
-                    raw_parts.append(_unescape(str(inner)))
-            elif inner.data == "interpolation":
-                raw_parts.append(self.expr(self.trees(inner)[0]))
+            key_node, value_node = [c for c in elem.children if c.type == "expression"]
+            items.append((self.object_key(key_node), self.expr(value_node)))
+        return ObjectExpr(items, line=line, col=col)
+
+    def object_key(self, node: Any) -> Expr:
+        children = [c for c in node.children if c.type != "comment"]
+        if len(children) == 1 and children[0].type == "variable_expr":
+            return Literal(_intern(self.text(children[0])))  # a bare identifier is a literal key
+        return self.expr(node)
+
+    def t_template_expr(self, node: Any) -> Expr:
+        inner = node.children[0]
+        if inner.type == "quoted_template":
+            return self.quoted(inner)
+        return self.heredoc(inner)
+
+    def quoted(self, node: Any) -> Expr:
+        line, col = self.pos(node.start_point)
+        parts: list = []
+        children = node.children
+        cursor = self.template_parts(children[1:-1], children[0].end_byte, parts, False)
+        self.literal_part(cursor, children[-1].start_byte, parts, False)
+        if any(isinstance(p, str) and "\n" in p for p in parts) and "\n" in self.literal_text(node):
+            raise self.unterminated(node)
+        return Template(_assemble_directives(_join_literals(parts), line), line=line, col=col)
+
+    def literal_text(self, node: Any) -> str:
+        """The raw literal text of a quoted template (escapes not applied, interpolations left out)."""
+        return "".join(self.text(c) for c in node.children if c.type == "template_literal") + "".join(
+            self.literal_text(c) for c in node.children if c.type in ("template_directive", "template_if",
+                                                                      "template_for"))
+
+    def literal_part(self, start: int, end: int, parts: list, heredoc: bool) -> None:
+        if end > start:
+            raw = self.src[start:end].decode("utf-8", "surrogatepass")
+            parts.append(raw if heredoc else _unescape_quoted(raw))
+
+    def template_parts(self, children: list, cursor: int, parts: list, heredoc: bool) -> int:
+        """Flat parts (str, Expr, directive tuples) of a template's children; returns the byte reached."""
+        for child in children:
+            kind = child.type
+            if kind in ("template_literal", "comment"):
+                continue
+            self.literal_part(cursor, child.start_byte, parts, heredoc)
+            cursor = child.end_byte
+            if kind == "template_interpolation":
+                sub = child.children
+                strip_left = len(sub) > 1 and sub[1].type == "strip_marker"
+                strip_right = len(sub) > 2 and sub[-2].type == "strip_marker"
+                if strip_left and parts and isinstance(parts[-1], str):
+                    parts[-1] = parts[-1].rstrip()
+                exprs = [c for c in sub if c.type == "expression"]
+                if not exprs:
+                    raise HCLSyntaxError("empty template interpolation", *self.pos(child.start_point))
+                parts.append(self.expr(exprs[0]))
+                if strip_right:
+                    parts.append(_STRIP_NEXT)
+            elif kind == "template_directive":
+                cursor = self.template_parts(child.children, child.start_byte, parts, heredoc)
+            elif kind in ("template_if", "template_for"):
+                cursor = self.template_parts(child.children, child.start_byte, parts, heredoc)
+            elif kind in ("template_if_intro", "template_else_intro", "template_if_end", "template_for_start",
+                          "template_for_end"):
+                self.directive(child, parts)
             else:
-                raw_parts.append(self.directive(inner))
-        return Template(_assemble_directives(raw_parts, _line(node)))
+                raise HCLSyntaxError(f"unsupported template part {kind}", *self.pos(child.start_point))
+        return cursor
 
-    def directive(self, node: Tree) -> tuple:
-        kind = node.data
-        exprs = self.trees(node)
-        if kind == "template_if_start":
-            return ("if", self.expr(exprs[-1]))
-        if kind == "template_for_start":
-            idents = [self.name_of(t) for t in exprs if t.data == "identifier"]
-            coll = [t for t in exprs if t.data != "identifier"][-1]
-            return ("for", idents, self.expr(coll))
-        return ({"template_else": "else", "template_endif": "endif", "template_endfor": "endfor"}[kind],)
+    def directive(self, node: Any, parts: list) -> None:
+        sub = node.children
+        if len(sub) > 1 and sub[1].type == "strip_marker" and parts and isinstance(parts[-1], str):
+            parts[-1] = parts[-1].rstrip()
+        kind = node.type
+        if kind == "template_if_intro":
+            parts.append(("if", self.expr([c for c in sub if c.type == "expression"][0])))
+        elif kind == "template_for_start":
+            idents = [self.text(c) for c in sub if c.type == "identifier"]
+            parts.append(("for", idents, self.expr([c for c in sub if c.type == "expression"][0])))
+        else:
+            parts.append(({"template_else_intro": "else", "template_if_end": "endif",
+                           "template_for_end": "endfor"}[kind],))
+        if len(sub) > 2 and sub[-2].type == "strip_marker":
+            parts.append(_STRIP_NEXT)
 
-    def x_template_string(self, node: Tree) -> Expr:
-        raw = str(node.children[0])
-        return Template([_unescape(raw[2:-2])])
-
-    def x_heredoc_template(self, node: Tree) -> Expr:
-        return self.heredoc(str(node.children[0]), False, _line(node))
-
-    def x_heredoc_template_trim(self, node: Tree) -> Expr:
-        return self.heredoc(str(node.children[0]), True, _line(node))
-
-    def heredoc(self, raw: str, trim: bool, line: int) -> Expr:
-        lines = raw.split("\n")
-        body_lines = lines[1:-2]  # drop "<<EOT", closing marker line and trailing ""
+    def heredoc(self, node: Any) -> Expr:
+        line, col = self.pos(node.start_point)
+        children = node.children
+        trim = self.text(children[0]).startswith("<<-")
+        idents = [c for c in children if c.type == "heredoc_identifier"]
+        start = self.src.index(b"\n", idents[0].end_byte) + 1
+        end = self.src.rfind(b"\n", 0, idents[-1].start_byte) + 1 if len(idents) > 1 else start
+        body_lines = self.src[start:max(start, end)].decode("utf-8", "surrogatepass").split("\n")[:-1]
         if trim:
             indents = [len(l) - len(l.lstrip(" \t")) for l in body_lines if l.strip()]
             cut = min(indents) if indents else 0
             body_lines = [l[cut:] for l in body_lines]
         text = "\n".join(body_lines) + ("\n" if body_lines else "")
-        return parse_template(text.replace("\r\n", "\n"), line + 1)
+        template = parse_template(text.replace("\r\n", "\n"), line + 1)
+        template.col = col
+        return template
 
-    def x_tuple(self, node: Tree) -> Expr:
-        return TupleExpr([self.expr(c) for c in self.trees(node)])
-
-    def x_object(self, node: Tree) -> Expr:
-        items = []
-        for elem in self.trees(node):
-            key_node, value_node = self.trees(elem)[0], self.trees(elem)[-1]
-            key_inner = self.trees(key_node)
-            if not key_inner:  # keyword token used as a key
-                key = Literal(str(key_node.children[0]))
-            else:
-                key_tree = key_inner[0]
-                simple = key_tree
-                while isinstance(simple, Tree) and simple.data == "expr_term" and len(simple.children) == 1:
-                    simple = simple.children[0]
-                if isinstance(simple, Tree) and simple.data in ("identifier", "keyword"):
-                    key = Literal(str(simple.children[0]))  # bare identifiers are literal keys
-                else:
-                    key = self.expr(key_tree)
-            items.append((key, self.expr(value_node)))
-        return ObjectExpr(items)
-
-    def x_function_call(self, node: Tree) -> Expr:
-        idents = [c for c in node.children if isinstance(c, Tree) and c.data == "identifier"]
-        name = "::".join(str(i.children[0]) for i in idents)
-        args = []
+    def t_function_call(self, node: Any) -> Expr:
+        children = node.children
+        name = _intern(self.text(children[0]))
+        args: list = []
         expand = False
-        for c in node.children:
-            if isinstance(c, Tree) and c.data == "arguments":
-                args = [self.expr(a) for a in self.trees(c)]
-                expand = any(isinstance(t, Token) and t.type == "ELLIPSIS" for t in c.children)
+        for c in children:
+            if c.type == "function_arguments":
+                for a in c.children:
+                    if a.type == "expression":
+                        args.append(self.expr(a))
+                    elif a.type == "ellipsis":
+                        expand = True
         return Call(name, args, expand)
 
-    def x_get_attr_expr_term(self, node: Tree) -> Expr:
-        obj, get = self.trees(node)
-        return GetAttr(self.expr(obj), self.name_of(self.trees(get)[0]))
+    def t_conditional(self, node: Any) -> Expr:
+        # tree-sitter-hcl groups `a ? b : c ? d : e` as `(a ? b : c) ? d : e`; HCL groups conditionals
+        # to the right, `a ? b : (c ? d : e)`, so a chain is collected and rebuilt from the right
+        chain = []  # (then, else) pairs, outermost first
+        while True:
+            cond, then, other = [x for x in node.children if x.type == "expression"]
+            chain.append((then, other))
+            inner = [c for c in cond.children if c.type != "comment"]
+            if len(inner) != 1 or inner[0].type != "conditional":
+                break
+            node = inner[0]
+        chain.reverse()
+        result = self.expr(chain[-1][1])
+        for i in range(len(chain) - 1, 0, -1):
+            test = chain[i - 1][1]
+            line, col = self.pos(test.start_point)
+            result = Conditional(self.expr(test), self.expr(chain[i][0]), result, line=line, col=col)
+        return Conditional(self.expr(cond), self.expr(chain[0][0]), result)
 
-    def x_index_expr_term(self, node: Tree) -> Expr:
-        obj, index = self.trees(node)
-        return Index(self.expr(obj), self.index_key(index))
+    def t_operation(self, node: Any) -> Expr:
+        inner = node.children[0]
+        line, col = self.pos(inner.start_point)
+        children = [c for c in inner.children if c.type != "comment"]
+        if inner.type == "unary_operation":
+            return Unary(self.text(children[0]), self.sequence(children[1:], children[1]), line=line, col=col)
+        split = next(i for i, c in enumerate(children) if i and not c.is_named and c.type not in ("(", ")"))
+        left = self.sequence(children[:split], inner)
+        right_nodes = children[split + 1:]
+        right = self.sequence(right_nodes, right_nodes[0])
+        return Binary(self.text(children[split]), left, right, line=line, col=col)
 
-    def index_key(self, index: Tree) -> Expr:
-        if index.data == "short_index":
-            tok = [t for t in index.children if isinstance(t, Token) and t.type == "INT_LITERAL"][0]
-            return Literal(int(str(tok)))
-        return self.expr(self.trees(index)[0])
-
-    def splat(self, node: Tree, full: bool) -> Expr:
-        obj, spl = self.trees(node)
-        ops = []
-        for op in self.trees(spl):
-            if op.data == "get_attr":
-                ops.append(("attr", self.name_of(self.trees(op)[0])))
-            else:
-                ops.append(("index", self.index_key(op)))
-        return Splat(self.expr(obj), ops, full)
-
-    def x_attr_splat_expr_term(self, node: Tree) -> Expr:
-        return self.splat(node, False)
-
-    def x_full_splat_expr_term(self, node: Tree) -> Expr:
-        return self.splat(node, True)
-
-    def x_conditional(self, node: Tree) -> Expr:
-        c, t, f = self.trees(node)
-        return Conditional(self.expr(c), self.expr(t), self.expr(f))
-
-    def x_binary_op(self, node: Tree) -> Expr:
-        left, term = self.trees(node)[:2]
-        op_node, right = self.trees(term)[:2]
-        return Binary(str(op_node.children[0]), self.expr(left), self.expr(right))
-
-    def x_unary_op(self, node: Tree) -> Expr:
-        op = str(node.children[0])
-        return Unary(op, self.expr(self.trees(node)[0]))
-
-    def _for_intro(self, intro: Tree) -> tuple:
-        parts = self.trees(intro)
-        idents = [self.name_of(p) for p in parts[:-1]]
-        coll = self.expr(parts[-1])
-        if len(idents) == 2:
-            return idents[0], idents[1], coll
-        return None, idents[0], coll
-
-    def x_for_tuple_expr(self, node: Tree) -> Expr:
-        parts = self.trees(node)
-        key_var, val_var, coll = self._for_intro(parts[0])
+    def t_for_expr(self, node: Any) -> Expr:
+        inner = node.children[0]
+        line, col = self.pos(inner.start_point)
+        children = inner.children
+        intro = children[1]
+        idents = [self.text(c) for c in intro.children if c.type == "identifier"]
+        coll = self.expr([c for c in intro.children if c.type == "expression"][0])
+        key_var, val_var = (idents[0], idents[1]) if len(idents) == 2 else (None, idents[0])
+        exprs = [c for c in children[2:] if c.type == "expression"]
         cond = None
-        if parts[-1].data == "for_cond":
-            cond = self.expr(self.trees(parts[-1])[0])
-            parts = parts[:-1]
-        return ForExpr(key_var, val_var, coll, self.expr(parts[1]), None, cond)
+        for c in children:
+            if c.type == "for_cond":
+                cond = self.expr([x for x in c.children if x.type == "expression"][0])
+        if inner.type == "for_tuple_expr":
+            return ForExpr(key_var, val_var, coll, self.expr(exprs[0]), None, cond, line=line, col=col)
+        grouping = any(c.type == "ellipsis" for c in children)
+        return ForExpr(key_var, val_var, coll, self.expr(exprs[1]), self.expr(exprs[0]), cond, grouping,
+                       line=line, col=col)
 
-    def x_for_object_expr(self, node: Tree) -> Expr:
-        parts = self.trees(node)
-        key_var, val_var, coll = self._for_intro(parts[0])
-        cond = None
-        if parts[-1].data == "for_cond":
-            cond = self.expr(self.trees(parts[-1])[0])
-            parts = parts[:-1]
-        grouping = any(isinstance(t, Token) and t.type == "ELLIPSIS" for t in node.children)
-        return ForExpr(key_var, val_var, coll, self.expr(parts[2]), self.expr(parts[1]), cond, grouping)
+
+_TERMS = {name[2:]: fn for name, fn in vars(_Converter).items() if name.startswith("t_")}
+
+_STRIP_NEXT = ("strip",)  # marker: a `~}` strips the whitespace at the start of the next literal
+
+
+def _join_literals(parts: list) -> list:
+    """Apply ``~}`` strip markers to the literal after them."""
+    if _STRIP_NEXT not in parts:
+        return parts
+    out: list = []
+    strip = False
+    for part in parts:
+        if part is _STRIP_NEXT:
+            strip = True
+            continue
+        if strip and isinstance(part, str):
+            part = part.lstrip()
+            if not part:
+                continue
+        strip = False
+        out.append(part)
+    return out
+
+
+def _first_error(node: Any) -> Any:
+    """The first ERROR or MISSING node in document order (where parsing went wrong)."""
+    for child in node.children:
+        if child.is_missing:
+            return child
+        if child.is_error:
+            inner = _first_error(child)
+            return inner if inner is not None and inner.is_missing else child
+        if child.has_error:
+            found = _first_error(child)
+            if found is not None:
+                return found
+    return None
 
 
 # --------------------------------------------------------------------------- templates
@@ -611,8 +740,12 @@ def _assemble_directives(parts: list, line: int) -> list:
 _DIRECTIVE_RE = re.compile(r"^\s*(if|else|endif|for|endfor)\b(.*)$", re.S)
 
 
-def parse_template(text: str, line: int = 1) -> Template:
-    """Parse template text (heredoc bodies, ``templatefile`` files): ``${expr}`` and ``%{...}``."""
+def parse_template(text: str, line: int = 1, parse_expr: Any = None) -> Template:
+    """Parse template text (heredoc bodies, ``templatefile`` files): ``${expr}`` and ``%{...}``.
+
+    ``parse_expr`` parses each interpolation (default: ``parse_expression``).
+    """
+    parse_expr = parse_expr or parse_expression
     parts: list = []
     i = 0
     buf = []
@@ -638,20 +771,20 @@ def parse_template(text: str, line: int = 1) -> Template:
             if strip_left and parts and isinstance(parts[-1], str):
                 parts[-1] = parts[-1].rstrip()
             if ch == "$":
-                parts.append(parse_expression(inner, here))
+                parts.append(parse_expr(inner, here))
             else:
                 m = _DIRECTIVE_RE.match(inner)
                 if not m:
                     raise HCLSyntaxError(f"invalid template directive %{{{inner.strip()}}}", here)
                 kind, rest = m.group(1), m.group(2)
                 if kind == "if":
-                    parts.append(("if", parse_expression(rest, here)))
+                    parts.append(("if", parse_expr(rest, here)))
                 elif kind == "for":
                     fm = re.match(r"^\s*([A-Za-z_][\w-]*)\s*(?:,\s*([A-Za-z_][\w-]*)\s*)?\bin\b(.*)$", rest, re.S)
                     if not fm:
                         raise HCLSyntaxError("invalid %{ for } directive", here)
                     idents = [fm.group(1)] + ([fm.group(2)] if fm.group(2) else [])
-                    parts.append(("for", idents, parse_expression(fm.group(3), here)))
+                    parts.append(("for", idents, parse_expr(fm.group(3), here)))
                 else:
                     parts.append((kind,))
             i = end + 1

@@ -8,7 +8,7 @@ from .hcl import Call, Expr, Literal, Name, ObjectExpr, Template, TupleExpr
 if TYPE_CHECKING:
     from .evaluate import ModuleInstance
     from .expressions import Scope
-from .values import (EvalError, Lookup, ResourceObject, Unknown, contains_unknown, equal, merge_unknown, to_bool,
+from .values import (BlockObject, EvalError, Lookup, ResourceObject, Unknown, contains_unknown, equal, merge_unknown, to_bool,
                      to_number, to_string, type_name)
 
 
@@ -17,7 +17,7 @@ def get_attr(obj: Any, name: str, trace: list) -> Any:
         return obj.lookup(name, trace)
     if isinstance(obj, Unknown):
         return obj
-    if isinstance(obj, ResourceObject):
+    if isinstance(obj, (ResourceObject, BlockObject)):
         return obj.get_attr(name)
     if isinstance(obj, dict):
         if name in obj:

@@ -198,9 +198,18 @@ class PlanReader:
         config = self._module_config(module_address) or {}
         for res in _dicts(config.get("resources")):
             if res.get("type") == rtype and res.get("name") == name and res.get("mode", "managed") == mode:
-                return {attr: self._refs(expr, module_address, key)
-                        for attr, expr in (res.get("expressions") or {}).items() if isinstance(expr, dict)}
+                return {attr: self._expr_refs(expr, module_address, key)
+                        for attr, expr in (res.get("expressions") or {}).items()}
         return {}
+
+    def _expr_refs(self, expr: Any, module_address: str, key: Any) -> Any:
+        """An attribute's Refs; for nested blocks (a list of objects) one attribute -> Refs mapping per block."""
+        if isinstance(expr, dict):
+            return self._refs(expr, module_address, key)
+        if isinstance(expr, list):
+            return [{a: self._expr_refs(e, module_address, key) for a, e in item.items()} if isinstance(item, dict)
+                    else {} for item in expr]
+        return frozenset()
 
     def _refs(self, expr: dict, module_address: str, key: Any) -> frozenset:
         prefix = module_address + "." if module_address else ""
@@ -222,18 +231,22 @@ class PlanReader:
         for inst in self.instances:
             by_base.setdefault(_strip_key(inst.address), []).append(inst.address)
         for inst in self.instances:
-            for attr in inst.body.attrs.values():
-                if isinstance(attr.value, Unknown) and attr.value.refs:
-                    fixed = set()
-                    for ref in attr.value.refs:
-                        addresses = by_base.get(_strip_key(ref.address), [])
-                        if ref.address in addresses:
-                            fixed.add(ref)
-                        elif len(addresses) == 1:
-                            fixed.add(Ref(addresses[0], ref.attr))
-                        else:
-                            fixed.add(ref)
-                    attr.value = Unknown(attr.value.reason, frozenset(fixed))
+            blocks = [inst.body]
+            while blocks:  # nested blocks (a NIC's ip_configuration) hold references too
+                block = blocks.pop()
+                blocks.extend(block.blocks)
+                for attr in block.attrs.values():
+                    if isinstance(attr.value, Unknown) and attr.value.refs:
+                        fixed = set()
+                        for ref in attr.value.refs:
+                            addresses = by_base.get(_strip_key(ref.address), [])
+                            if ref.address in addresses:
+                                fixed.add(ref)
+                            elif len(addresses) == 1:
+                                fixed.add(Ref(addresses[0], ref.attr))
+                            else:
+                                fixed.add(ref)
+                        attr.value = Unknown(attr.value.reason, frozenset(fixed))
 
 
 def _block(btype: str, labels: list, location: Location, values: dict, unknown: Any, refs: dict,
@@ -244,24 +257,29 @@ def _block(btype: str, labels: list, location: Location, values: dict, unknown: 
         where = _attr_where(body, path, key, location, values, plan_path)
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             nested_unknown = unknown.get(key) if isinstance(unknown, dict) else None
+            nested_refs = refs.get(key) if isinstance(refs.get(key), list) else []
             blocks = body.blocks if body is not None else []
             shadows = [b for b in blocks if b.type == key]
             for i, item in enumerate(value):
                 sub_unknown = nested_unknown[i] if isinstance(nested_unknown, list) and i < len(nested_unknown) else {}
                 sub_shadow = (shadows[i].body, path) if i < len(shadows) else None
                 sub_loc = block_location(path, shadows[i]) if i < len(shadows) else where
-                child = _block(key, [], sub_loc, item, sub_unknown, {}, sub_shadow, plan_path)
+                sub_refs = nested_refs[i] if i < len(nested_refs) and isinstance(nested_refs[i], dict) else {}
+                child = _block(key, [], sub_loc, item, sub_unknown, sub_refs, sub_shadow, plan_path)
                 child.synthetic = False
                 out.blocks.append(child)
             continue
         out.attrs[key] = EvalAttr(key, plain(value), where)
     if isinstance(unknown, dict):
         for key, flag in unknown.items():
-            if flag is True and key not in out.attrs:
-                out.attrs[key] = EvalAttr(key, Unknown(f"{key} is known only after apply", refs.get(key, frozenset())),
+            if flag is True and (key not in out.attrs or out.attrs[key].value is None):  # unknown, not null
+                key_refs = refs.get(key)
+                key_refs = key_refs if isinstance(key_refs, frozenset) else frozenset()
+                out.attrs[key] = EvalAttr(key, Unknown(f"{key} is known only after apply", key_refs),
                                           _attr_where(body, path, key, location, values, plan_path))
     for key, key_refs in refs.items():
-        if key not in out.attrs and key_refs and not any(b.type == key for b in out.blocks):
+        if isinstance(key_refs, frozenset) and key not in out.attrs and key_refs \
+                and not any(b.type == key for b in out.blocks):
             out.attrs[key] = EvalAttr(key, Unknown(f"{key} is known only after apply", key_refs),
                                       _attr_where(body, path, key, location, values, plan_path))
     return out

@@ -11,7 +11,7 @@ from typing import Any, Optional
 from ..findings import Location
 
 
-@dataclass
+@dataclass(slots=True)
 class EvalAttr:
     name: str
     value: Any
@@ -28,9 +28,6 @@ class EvalBlock:
     blocks: list = field(default_factory=list)  # list[EvalBlock]
     unknown_blocks: set = field(default_factory=set)  # block types whose count is unknown (dynamic)
     synthetic: bool = False  # read from a .tf.json object that is also an attribute
-
-    def attr(self, name: str) -> Optional[EvalAttr]:
-        return self.attrs.get(name)
 
     def blocks_of(self, block_type: str) -> list:
         return [b for b in self.blocks if b.type == block_type]

@@ -15,103 +15,12 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable, Optional
 
+from ..evaluation import (EvalError, LFloat, LInt, LStr, Ref, Unknown, collect_refs, contains_unknown, hole,  # noqa: F401
+                          located, merge_unknown, plain, with_holes)
 from ..findings import Location, Related
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A reference to an attribute of a resource instance, e.g. ``azurerm_managed_disk.db.id``."""
-
-    address: str  # full instance address, e.g. module.m["a"].azurerm_managed_disk.db[0]
-    attr: str  # first attribute name after the address ("" for the whole object)
-
-
-@dataclass(frozen=True)
-class Unknown:
-    """A value not known before apply (or not resolvable offline)."""
-
-    reason: str = "value not known before apply"
-    refs: frozenset = field(default_factory=frozenset)  # frozenset[Ref]
-    # an object whose keys are not all known keeps its entries here, as (key, value) pairs
-    # (vSphere custom_attributes are keyed by ids known only after apply)
-    entries: tuple = field(default=(), compare=False, hash=False)
-
-    def __repr__(self) -> str:  # short, for debugging and messages
-        return f"<unknown: {self.reason}>"
-
-
-def plain(value: Any) -> Any:
-    """The same value as built-in types only (no positions from literals or JSON)."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, bool) or value is None or isinstance(value, Unknown):
-        return value
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    return value
-
-
-def is_unknown(value: Any) -> bool:
-    return isinstance(value, Unknown)
-
-
-def contains_unknown(value: Any) -> bool:
-    """True when the value is unknown or holds an unknown anywhere inside."""
-    if isinstance(value, Unknown):
-        return True
-    if isinstance(value, list):
-        return any(contains_unknown(v) for v in value)
-    if isinstance(value, dict):
-        return any(contains_unknown(v) for v in value.values())
-    return False
-
-
-def collect_refs(value: Any) -> frozenset:
-    """All resource references carried by unknowns inside ``value``."""
-    found: set = set()
-    _collect(value, found)
-    return frozenset(found)
-
-
-def _collect(value: Any, found: set) -> None:
-    if isinstance(value, Unknown):
-        found.update(value.refs)
-    elif isinstance(value, list):
-        for v in value:
-            _collect(v, found)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _collect(v, found)
-
-
-def merge_unknown(values: Iterable[Any], reason: str | None = None) -> Unknown:
-    """One Unknown that carries the refs of every unknown among ``values``."""
-    refs: set = set()
-    reasons = []
-    for v in values:
-        if isinstance(v, Unknown):
-            refs.update(v.refs)
-            reasons.append(v.reason)
-        else:
-            _collect(v, refs)
-    return Unknown(reason or (reasons[0] if reasons else "value not known before apply"), frozenset(refs))
-
-
-class EvalError(Exception):
-    """An expression that Terraform itself would reject (bad index, wrong type, failed function).
-
-    ``try()`` and ``can()`` catch it; elsewhere the evaluator turns it into an Unknown.
-    """
 
 
 def type_name(value: Any) -> str:
@@ -262,36 +171,6 @@ def equal(a: Any, b: Any) -> Any:
     return None if undecided else True
 
 
-class LStr(str):
-    """A string literal that remembers where it was written (for related locations).
-
-    It travels unchanged through variables, module arguments, ``each.value`` and map lookups;
-    anything computed from it is a plain ``str`` again, which is right: the literal is no longer
-    the place to fix.
-    """
-
-    origin: Optional[Location] = None
-
-
-class LInt(int):
-    origin: Optional[Location] = None
-
-
-class LFloat(float):
-    origin: Optional[Location] = None
-
-
-def located(value: Any, location: Location) -> Any:
-    if isinstance(value, bool) or value is None:
-        return value
-    cls = LStr if isinstance(value, str) else LInt if isinstance(value, int) else LFloat if isinstance(value, float) else None
-    if cls is None:
-        return value
-    out = cls(value)
-    out.origin = location
-    return out
-
-
 def literal_origin(value: Any, attr_location: Location) -> Optional[Related]:
     """Where a scalar value was written, when that is not the attribute itself."""
     origin = getattr(value, "origin", None)
@@ -324,5 +203,24 @@ class ResourceObject(dict):
 
     def get_attr(self, name: str) -> Any:
         if name in self:
-            return self[name]
+            value = self[name]
+            if isinstance(value, Unknown) and not value.refs:  # configured but unknown: still an edge
+                return Unknown(value.reason, frozenset({Ref(self.address, name)}), value.entries, value.text)
+            return value
         return Unknown(f"{self.address}.{name} is known only after apply", frozenset({Ref(self.address, name)}))
+
+
+class BlockObject(dict):
+    """A resource's nested block as a value (``azurerm_firewall.fw.ip_configuration[0]``): reading an
+    attribute it does not configure (``private_ip_address``) is an Unknown that refers to the resource."""
+
+    def __init__(self, address: str, attr: str, data: dict):
+        super().__init__(data)
+        self.address = address
+        self.attr = attr  # the resource's top-level block this is (inside)
+
+    def get_attr(self, name: str) -> Any:
+        if name in self:
+            return self[name]
+        return Unknown(f"{self.address}.{self.attr}[...].{name} is known only after apply",
+                       frozenset({Ref(self.address, self.attr)}))

@@ -1,0 +1,175 @@
+"""Bicep front end: parsing, lowering to the ARM template the compiler emits, .bicepparam, errors."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from exvlint.bicep.lower import lower, parse_bicepparam
+from exvlint.bicep.parse import BicepSyntaxError, parse
+from exvlint.bicep.units import bicep_roots
+from exvlint.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures" / "bicep"
+
+
+def assert_subset(expected, actual, where="$"):
+    """Every value written in the expected JSON is in the lowering, equal (lists element by element)."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), f"{where}: expected an object, got {actual!r}"
+        for key, value in expected.items():
+            assert key in actual, f"{where}: missing {key!r} (has {sorted(actual)})"
+            assert_subset(value, actual[key], f"{where}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), f"{where}: {actual!r} != {expected!r}"
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            assert_subset(e, a, f"{where}[{i}]")
+    else:
+        assert actual == expected, f"{where}: {actual!r} != {expected!r}"
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.json").is_file()))
+def test_lowering_matches_expected_template(case):
+    folder = FIXTURES / case
+    template, diags = lower(str(folder / "main.bicep"), boundary=str(folder))
+    assert template is not None, [d.message for d in diags]
+    assert not [d for d in diags if d.rule_id == "EXV000"], [d.message for d in diags]
+    expected = json.loads((folder / "expected.json").read_text())
+    assert_subset(expected, json.loads(json.dumps(template)))
+
+
+def test_positions_point_into_the_bicep_files():
+    folder = FIXTURES / "module_nested"
+    template, _ = lower(str(folder / "main.bicep"), boundary=str(folder))
+    assert template.path.endswith("main.bicep")
+    disks = template["resources"]["disks"]
+    assert (disks.line, disks.col) == (9, 1)
+    assert disks["properties"]["parameters"].key_lines["sku"] == (13, 5)
+    nested = disks["properties"]["template"]
+    assert nested.path == os.path.normpath(str(folder / "modules" / "disk.bicep"))
+    disk = nested["resources"]["disk"]
+    assert disk["sku"].key_lines["name"] == (9, 5)  # `name: sku` in disk.bicep
+    vm_case = FIXTURES / "exchange_vm"
+    vm_template, _ = lower(str(vm_case / "main.bicep"), boundary=str(vm_case))
+    data_disks = vm_template["resources"]["vm"]["properties"]["storageProfile"]["copy"][0]["input"]
+    assert data_disks.key_lines["managedDisk"] == (67, 9)
+    assert vm_template["parameters"].key_lines["vmSize"] == (9, 7)
+
+
+def test_bicepparam_values_and_expressions(tmp_path):
+    (tmp_path / "main.bicep").write_text("param vmSize string = 'Standard_D4s_v3'\nparam diskSku string\n")
+    (tmp_path / "prod.bicepparam").write_text(
+        "using './main.bicep'\n"
+        "var prefix = 'Premium'\n"
+        "param vmSize = 'Standard_E16s_v5'\n"
+        "param diskSku = '${prefix}_LRS'\n"
+        "param fromEnv = readEnvironmentVariable('SKU', 'x')\n"
+        "param tags = { role: 'exchange-mailbox', sizes: [1, 2] }\n")
+    params, diags = parse_bicepparam(str(tmp_path / "prod.bicepparam"), boundary=str(tmp_path))
+    assert not diags
+    assert params.template == str(tmp_path / "main.bicep")
+    values = params.parameters["parameters"]
+    assert values["vmSize"]["value"] == "Standard_E16s_v5"
+    assert values["diskSku"]["value"] == "Premium_LRS"
+    assert values["tags"]["value"] == {"role": "exchange-mailbox", "sizes": [1, 2]}
+    assert values["diskSku"].key_lines["value"] == (4, 17)
+    assert "fromEnv" not in values and params.expressions["fromEnv"][0].startswith("[exvlint.unknown(")
+
+
+def test_syntax_error_is_reported_with_line_and_column(tmp_path):
+    path = tmp_path / "broken.bicep"
+    path.write_text("param a string\nresource vm 'Microsoft.Compute/virtualMachines@2023-03-01' = {\n  name: 'x'\n"
+                    "  properties: {\n    hardwareProfile: { vmSize: 'Standard_E16s_v5' \n")
+    template, diags = lower(str(path))
+    assert template is None
+    assert [(d.rule_id, d.location.line, d.location.col) for d in diags] == [("EXV000", 6, 1)]
+
+
+@pytest.mark.parametrize("source, line, col", [
+    ("var a = 'unterminated\n", 1, 9),
+    ("var a = 'bad \\q escape'\n", 1, 14),
+    ("param 1x string\n", 1, 7),
+    ("var a = [\n  1\n  2\n", 4, 1),
+    ("var a = concat('a' 'b')\n", 1, 20),
+    ("var a = 1 +\n", 1, 12),
+    ("/* never closed\n", 1, 1),
+])
+def test_parser_errors(source, line, col):
+    with pytest.raises(BicepSyntaxError) as exc:
+        parse(source)
+    assert (exc.value.line, exc.value.col) == (line, col)
+
+
+def test_parser_reads_current_syntax():
+    program = parse(
+        "#disable-next-line no-unused-params\n"
+        "@sys.description('x')\n"
+        "param tags resourceInput<'Microsoft.Resources/resourceGroups@2025-04-01'>.tags?\n"
+        "var typed string = 'a'\n"
+        "var nn = tags!.role\n"
+        "var multi = cond\n  ? 'a'\n  : 'b'\n"
+        "var obj = { a: 1, b: 2, }\n"
+        "var s = $'''\nx ${typed} y\n'''\n"
+        "type t = {\n  @description('d')\n  name: string?\n  *: int\n}\n"
+        "extension microsoftGraphV1\n")
+    assert [d.kind for d in program.decls] == ["param", "var", "var", "var", "var", "var", "type", "extension"]
+
+
+def test_module_cycle_and_paths_leaving_the_tree(tmp_path):
+    (tmp_path / "a.bicep").write_text("module b 'b.bicep' = {\n  name: 'b'\n}\n")
+    (tmp_path / "b.bicep").write_text("module a 'a.bicep' = {\n  name: 'a'\n}\n")
+    (tmp_path / "c.bicep").write_text("module x '../outside.bicep' = {\n  name: 'x'\n}\n"
+                                      "module r 'br/public:avm/res/compute/disk:0.4.0' = {\n  name: 'r'\n}\n")
+    _, diags = lower(str(tmp_path / "a.bicep"), boundary=str(tmp_path))
+    assert [(d.rule_id, d.location.path.endswith("b.bicep"), d.location.line) for d in diags] == [("EXV000", True, 1)]
+    assert "cycle" in diags[0].message
+    template, diags = lower(str(tmp_path / "c.bicep"), boundary=str(tmp_path))
+    assert [(d.rule_id, d.location.line) for d in diags] == [("EXV000", 1), ("EXV001", 4)]
+    assert template["resources"]["r"]["properties"]["templateLink"] == {"id": "br/public:avm/res/compute/disk:0.4.0"}
+    assert "template" not in template["resources"]["x"]["properties"]
+
+
+def test_callers_first_roots(tmp_path):
+    shutil.copytree(FIXTURES / "module_nested", tmp_path / "m")
+    files = [str(tmp_path / "m" / "modules" / "disk.bicep"), str(tmp_path / "m" / "main.bicep")]
+    assert bicep_roots(files, lambda p: (Path(p).read_text(), None)) == [os.path.normpath(files[1])]
+
+
+def test_cli_accepts_bicep_files_and_reports_broken_ones(tmp_path, capsys):
+    (tmp_path / "ok.bicep").write_text("param a string = 'x'\n")
+    (tmp_path / "ok.bicepparam").write_text("using './ok.bicep'\nparam a = 'y'\n")
+    assert main(["check", str(tmp_path / "ok.bicep"), str(tmp_path / "ok.bicepparam")]) == 0
+    (tmp_path / "broken.bicep").write_text("param a string = 'x\n")
+    assert main(["check", str(tmp_path)]) == 2
+    out = capsys.readouterr().out
+    assert "broken.bicep:1:18: EXV000" in out
+
+
+def test_compiled_json_beside_its_bicep_is_recognised(tmp_path):
+    from exvlint.bicep.units import compiled_twins
+
+    (tmp_path / "main.bicep").write_text("param a string = 'x'\n")
+    (tmp_path / "azuredeploy.json").write_text(json.dumps({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "metadata": {"_generator": {"name": "bicep", "version": "0.30.3.12046"}}, "resources": []}))
+    (tmp_path / "main.json").write_text(json.dumps({"metadata": {"_generator": {"name": "someone-else"}}}))
+    assert compiled_twins(str(tmp_path / "main.bicep")) == [str(tmp_path / "azuredeploy.json")]
+
+
+def test_bicepparam_naming_a_missing_template(tmp_path):
+    (tmp_path / "dev.bicepparam").write_text("using './nope.bicep'\nparam a = 1\n")
+    params, diags = parse_bicepparam(str(tmp_path / "dev.bicepparam"))
+    assert params.template is None
+    assert [(d.rule_id, d.location.line, d.location.col) for d in diags] == [("EXV000", 1, 7)]
+
+
+def test_deep_nesting_is_an_input_error_not_a_crash(tmp_path):
+    path = tmp_path / "deep.bicep"
+    path.write_text("var a = " + "[" * 3000 + "1" + "]" * 3000 + "\n")
+    template, diags = lower(str(path))
+    assert template is None
+    assert [(d.rule_id, d.location.line) for d in diags] == [("EXV000", 1)]
+    assert "nested too deeply" in diags[0].message
