@@ -14,6 +14,7 @@ import shutil
 import textwrap
 import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import yaml
@@ -174,3 +175,25 @@ def test_a_long_key_is_not_repeated_in_reports(run_cli, tmp_path):
             assert code == 1 and "EXV301" in out and "Traceback" not in err
             sizes.setdefault(fmt, []).append(len(out))
     assert all(long - short < 10_000 for short, long in sizes.values()), sizes
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "markdown", "junit", "gitlab", "json", "sarif"])
+def test_names_with_control_characters_stay_inside_their_line(run_cli, tmp_path, fmt):
+    """A file name with a line break must not start a report line of its own: CI runners execute
+    log lines such as "::warning ...::" as commands. A control character in a resource name still
+    gives well-formed XML."""
+    name = "x\n::warning title=injected::from a file name\n.tf"
+    try:
+        (tmp_path / name).write_text(GOOD)
+    except OSError:
+        pytest.skip("this filesystem refuses line breaks in names")
+    (tmp_path / "vm.tf").write_text('resource "azurerm_windows_virtual_machine" "exch\x18vm" {\n  name = "exch02"\n'
+                                    '  size = "Standard_E8s_v5"\n  os_disk {\n    storage_account_type = "Standard_LRS"\n'
+                                    '  }\n}\n')
+    code, out, err = run_cli("check", ".", "--format", fmt, cwd=tmp_path)
+    assert code == 1 and "Traceback" not in err, err
+    assert not any(line.lstrip().startswith("::warning title=injected") for line in out.splitlines()), out
+    if fmt == "junit":
+        ElementTree.fromstring(out)
+    elif fmt in ("gitlab", "json", "sarif"):
+        json.loads(out)

@@ -1048,6 +1048,8 @@ def main() -> int:
     parser.add_argument("--replay", metavar="CASE_JSON", help="run one recorded input again")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))  # this checkout's exvlint, installed or not
+    # one date for every run of every input (JUnit timestamps, EXV405's "today"): reports can be compared
+    os.environ.setdefault("SOURCE_DATE_EPOCH", str(int(time.time())))
     if args.replay:
         return replay(args.replay, args.timeout, args.memory_mb)
     return fuzz(args)

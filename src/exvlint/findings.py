@@ -125,9 +125,9 @@ class Finding:
     def __post_init__(self) -> None:
         self.message = _one_line(self.message)
         self.address, self.key = encodable(brief(self.address, MAX_ADDRESS)), encodable(self.key)
-        self.location = _encodable_location(self.location)
-        if any(_SURROGATE.search(r.location.path) or _one_line(r.message) != r.message for r in self.related):
-            self.related = tuple(Related(_encodable_location(r.location), _one_line(r.message)) for r in self.related)
+        self.location = _shown_location(self.location)
+        if any(_UNSHOWN.search(r.location.path) or _one_line(r.message) != r.message for r in self.related):
+            self.related = tuple(Related(_shown_location(r.location), _one_line(r.message)) for r in self.related)
 
     def make_fingerprint(self, rel_path: str, rel_unit: str) -> str:
         """Stable across line moves, file moves and machines: rule, deployment, resource address and
@@ -143,6 +143,12 @@ class Finding:
         return (loc.path, loc.line, loc.col, self.rule_id, self.address, self.key, self.message)
 
 
-def _encodable_location(loc: Location) -> Location:
-    path = encodable(loc.path)
-    return loc if path is loc.path else Location(path, loc.line, loc.col, loc.end_line, loc.end_col)
+# what a file name may hold but a report line must not: a line break in a name would start a line of
+# its own in the report (where a CI runner reads "::command::" lines), and surrogates cannot be written
+_UNSHOWN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _shown_location(loc: Location) -> Location:
+    if not _UNSHOWN.search(loc.path):
+        return loc
+    return Location(_UNSHOWN.sub("\ufffd", loc.path), loc.line, loc.col, loc.end_line, loc.end_col)

@@ -11,7 +11,8 @@ from typing import Any, Callable, Optional
 
 from ..arm.result import ArmResource, ArmResult, View
 from ..model import DEFAULT, EXPLICIT, Datastore, Deployment, Disk, Evidence, Snapshot, Val, VirtualMachine, unknown
-from ..evaluation import Unknown, collect_refs, contains_unknown
+from ..evaluation import CONVERSION_ERRORS, Unknown, collect_refs, contains_unknown
+from ..findings import brief
 from . import azure
 from . import azure_catalog as catalog
 from .azure import PLATFORM
@@ -59,8 +60,8 @@ def val(view: View, name: str, default: Any = _NO_DEFAULT, convert: Optional[Cal
     if convert is not None:
         try:
             value = convert(value)
-        except (ValueError, TypeError):
-            return unknown(view.location, f"{name} has an unexpected value {view.value!r}", view.all_origins())
+        except CONVERSION_ERRORS:
+            return unknown(view.location, f"{name} has an unexpected value {brief(repr(view.value))}", view.all_origins())
     return Val(value, EXPLICIT, view.location, view.all_origins())
 
 

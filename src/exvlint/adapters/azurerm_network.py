@@ -19,11 +19,11 @@ import ipaddress
 import json
 from typing import Any, Optional
 
-from ..findings import Location
+from ..findings import Location, brief
 from ..model import (DEFAULT, EXPLICIT, Attachment, Deployment, Evidence, IpConfiguration, NetworkInterface,
                      NetworkRule, Route, RouteTable, RuleSet, Subnet, Val, unknown)
 from ..terraform.evaluate import EvalAttr, EvalBlock, ResourceInstance
-from ..evaluation import Unknown, collect_refs, contains_unknown
+from ..evaluation import CONVERSION_ERRORS, Unknown, collect_refs, contains_unknown
 from .terraform_values import InstanceIndex, as_int, as_str, attr_val, raw, resource_label
 
 PLATFORM = "azure"
@@ -94,8 +94,8 @@ class _Fields:
         if convert is not None:
             try:
                 value = convert(value)
-            except (ValueError, TypeError):
-                return unknown(self.location, f"{name} has an unexpected value {value!r}", self.attr.origins)
+            except CONVERSION_ERRORS:
+                return unknown(self.location, f"{name} has an unexpected value {brief(repr(value))}", self.attr.origins)
         return Val(value, EXPLICIT, self.location, self.attr.origins)
 
     def where(self, name: str) -> Location:

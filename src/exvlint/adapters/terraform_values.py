@@ -6,7 +6,7 @@ from typing import Any, Callable, Optional
 from ..findings import brief
 from ..model import DEFAULT, EXPLICIT, Val, unknown
 from ..terraform.results import EvalBlock, ResourceInstance
-from ..evaluation import EvalError, Ref, Unknown, collect_refs, contains_unknown
+from ..evaluation import CONVERSION_ERRORS, EvalError, Ref, Unknown, collect_refs, contains_unknown
 from ..terraform.values import to_bool, to_int, to_string
 
 _NO_DEFAULT = object()
@@ -37,7 +37,7 @@ def attr_val(block: Optional[EvalBlock], name: str, default: Any = _NO_DEFAULT,
     if convert is not None:
         try:
             value = convert(value)
-        except (ValueError, TypeError, EvalError):
+        except CONVERSION_ERRORS:
             return unknown(attr.location, f"{name} has an unexpected value {brief(repr(attr.value))}", attr.origins)
     return Val(value, EXPLICIT, attr.location, attr.origins)
 
