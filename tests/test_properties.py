@@ -632,7 +632,8 @@ def test_number_text_has_terraform_form():
 FIXTURES = ROOT / "tests" / "fixtures"
 # every fixture tree with Terraform in it and no configuration of its own (one tree's configuration
 # would not apply to the others beside it)
-FIXTURE_TREES = sorted({p.parent for p in FIXTURES.glob("**/*.tf") if p.parent.parent.name != "modules"}
+FIXTURE_TREES = sorted({p.parent for kind in ("rules", "terraform", "adapters") for p in (FIXTURES / kind).glob("**/*.tf")
+                        if p.parent.parent.name != "modules"}
                        - {p.parent for p in FIXTURES.glob("**/.exvlint.yaml")})
 ORDER_SENSITIVE = [FIXTURES / "terraform" / name for name in ("duplicate_resource", "override_merge")]
 
