@@ -4,7 +4,6 @@ from __future__ import annotations
 import gc
 import os
 import time
-import traceback
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Optional
 
@@ -13,8 +12,8 @@ from .catalog import load_catalog
 from .config import Config
 from .discover import discover
 from .files import FileCache
-from .findings import LEVEL_RANK, Finding, Location
-from .paths import Boundary, is_within, repo_relative, repository_root
+from .findings import LEVEL_RANK, Finding, Location, internal_error_message
+from .paths import Boundary, is_within, real_path, repo_relative, repository_root
 
 # the evaluators, adapters, model and checks are imported when there is something to lint: start-up
 # time matters for a pre-commit hook
@@ -146,7 +145,7 @@ def _lint(paths: list, config: Config, progress: Optional[Callable]) -> LintResu
     if not config.show_suppressed:
         findings = [f for f in findings if not f.suppressed]
     result.findings = findings
-    result.files = sorted({os.path.realpath(f) for f in list(cache) + sorted(scan.claimed) if not os.path.isdir(f)})
+    result.files = sorted({real_path(f) for f in list(cache) + sorted(scan.claimed) if not os.path.isdir(f)})
     result.root = root
     result.fail_level = config.fail_level
     result.notices = _notices(paths, result)
@@ -222,10 +221,7 @@ def run_checks(deployment: Deployment, config: Config, levels: dict, result: Opt
 
 
 def _internal_error(what: str, exc: Exception, location: Location) -> Finding:
-    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    where = f" at {os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
-    message = f"internal error in {what}: {type(exc).__name__}: {exc}{where}; please report this"
-    return Finding("EXV002", "error", message, location, key=what)
+    return Finding("EXV002", "error", internal_error_message(what, exc), location, key=what)
 
 
 def _from_diagnostics(diagnostics: list, config: Config) -> list:

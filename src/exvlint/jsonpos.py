@@ -133,7 +133,12 @@ class _Parser:
         if m and m.end() > self.pos:
             self.pos = m.end()
             text = m.group(0)
-            return int(text) if re.fullmatch(r"-?\d+", text) else float(text)
+            if not re.fullmatch(r"-?\d+", text):
+                return float(text)
+            try:
+                return int(text)
+            except ValueError:  # past Python's digit limit for int(): as large as a float gets
+                return float(text)
         self.fail(f"unexpected character {ch!r}")
 
     def string(self) -> str:

@@ -49,7 +49,9 @@ def explicit(value: Any, location: Optional[Location], origins: tuple = ()) -> V
     return Val(value, EXPLICIT, location, origins)
 
 
-@dataclass
+# Resources are things, not values: two are the same when they are the same object. Comparing field by
+# field would be slow (a VM's disks refer back to the VM) and would merge distinct disks that look alike.
+@dataclass(eq=False)
 class Resource:
     """Common identity of everything in the model."""
 
@@ -61,7 +63,7 @@ class Resource:
     origins: tuple = ()  # tuple[Related]: where its existence was decided (count / for_each and their inputs)
 
 
-@dataclass
+@dataclass(eq=False)
 class Datastore(Resource):
     """Where disk files live: vSphere datastore, Azure storage account, Hyper-V volume or share."""
 
@@ -71,7 +73,7 @@ class Datastore(Resource):
     description: str = ""  # for messages, e.g. "NFS datastore filer01-exch"
 
 
-@dataclass
+@dataclass(eq=False)
 class Disk(Resource):
     name: Val = field(default_factory=unknown)
     role: str = "data"  # os | data
@@ -94,7 +96,7 @@ class Disk(Resource):
     host: Optional["Host"] = None  # the host that opens the disk file (Hyper-V: the provider's host)
 
 
-@dataclass
+@dataclass(eq=False)
 class Snapshot(Resource):
     name: Val = field(default_factory=unknown)
     snapshot_kind: str = "disk"  # vm | disk | restore-point | checkpoint
@@ -147,7 +149,7 @@ class ExchangeVersion:
         return f"{self} ({self.source})" if self.source else str(self)
 
 
-@dataclass
+@dataclass(eq=False)
 class Host(Resource):
     """A hypervisor host, or a cluster of them, as the code names it (for the hosts: inventory)."""
 
@@ -156,7 +158,7 @@ class Host(Resource):
     host_count: Val = field(default_factory=lambda: Val(1, DEFAULT))  # physical hosts behind it (a cluster has several)
 
 
-@dataclass
+@dataclass(eq=False)
 class VirtualMachine(Resource):
     name: Val = field(default_factory=unknown)
     computer_name: Val = field(default_factory=unknown)
@@ -233,7 +235,7 @@ class FileMount:
 # hop it is. The checks decide what reaches the Internet (checks/netpath.py).
 
 
-@dataclass
+@dataclass(eq=False)
 class NetworkRule(Resource):
     """One allow or deny rule of a RuleSet: an NSG security rule, a firewall network or application rule."""
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 from ..arm.result import View
-from ..evaluation import EvalError, Unknown, contains_unknown
+from ..evaluation import CONVERSION_ERRORS, Unknown, contains_unknown
+from ..findings import brief
 from ..model import DEFAULT, EXPLICIT, Val, unknown
 from .terraform_values import as_str
 
@@ -25,8 +26,8 @@ def val(view: View, name: str, default: Any = _NO_DEFAULT, convert: Optional[Cal
     if convert is not None:
         try:
             value = convert(value)
-        except (ValueError, TypeError, EvalError):
-            return unknown(view.location, f"{name} has an unexpected value {view.value!r}", view.all_origins())
+        except CONVERSION_ERRORS:
+            return unknown(view.location, f"{name} has an unexpected value {brief(repr(view.value))}", view.all_origins())
     return Val(value, EXPLICIT, view.location, view.all_origins())
 
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from ..evaluation import Unknown, collect_refs, contains_unknown
-from ..findings import Location
+from ..evaluation import CONVERSION_ERRORS, Unknown, collect_refs, contains_unknown
+from ..findings import Location, brief
 from ..model import (DEFAULT, EXPLICIT, Attachment, Deployment, IpConfiguration, NetworkInterface, RuleSet, Subnet, Val,
                      unknown)
 from ..terraform.evaluate import EvalAttr, EvalBlock, ResourceInstance
@@ -108,8 +108,8 @@ class _Fields:
         if convert is not None:
             try:
                 value = convert(value)
-            except (ValueError, TypeError):
-                return unknown(self.location, f"{name} has an unexpected value {value!r}", self.attr.origins)
+            except CONVERSION_ERRORS:
+                return unknown(self.location, f"{name} has an unexpected value {brief(repr(value))}", self.attr.origins)
         return Val(value, EXPLICIT, self.location, self.attr.origins)
 
     def where(self, name: str) -> Location:

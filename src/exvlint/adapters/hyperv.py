@@ -19,6 +19,7 @@ from ..findings import Location
 from ..model import (DEFAULT, EXPLICIT, MIB, Datastore, Deployment, Disk, Evidence, Host, Val, VirtualMachine, register_words,
                      unknown)
 from ..terraform.results import EvalBlock, ResourceInstance
+from ..terraform.values import EvalError
 from .terraform_values import as_bool, as_int, as_str, first_block, raw
 from .terraform_values import attr_val
 
@@ -315,8 +316,8 @@ def _boot_drive(body: EvalBlock, drives: list, generation: Val) -> Optional[int]
 
 def _same_pos(a: tuple, b: tuple) -> bool:
     try:
-        return all(int(x) == int(y) for x, y in zip(a, b))
-    except (TypeError, ValueError):
+        return all(as_int(x) == as_int(y) for x, y in zip(a, b))
+    except EvalError:  # not a whole number (null, unknown, text, 1e400): not this position
         return False
 
 

@@ -495,7 +495,8 @@ class Frame:
             return value
         if isinstance(value, str) and value.strip().isdigit():  # Azure reads a count written as a string
             value = int(value)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                isinstance(value, float) and not value.is_integer():  # 1.5, but also inf and NaN
             return Unknown(f"the copy count {value!r} is not a whole number")
         if value < 0:
             return Unknown(f"the copy count {int(value)} is negative")

@@ -108,6 +108,8 @@ class _Lexer:
                 continue
             if "0" <= ch <= "9":
                 m = _INT.match(text, pos)
+                if len(m.group(0).lstrip("0")) > 19 or int(m.group(0)) >= 1 << 63:  # the compiler's BCP010
+                    self.fail("expected a valid 64-bit signed integer", pos)
                 tokens.append(Token("int", int(m.group(0)), pos))
                 pos = m.end()
                 continue

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..config import whole_number
 from ..findings import Related
 from ..model import unknown, words
 from ..scope import vm_label
@@ -58,13 +59,13 @@ def _check_host(ctx: RuleContext, host, guests: list, exchange: list, ratio_limi
                        f"the core count of host {name}")
         return
     cores = entry.get("physical_cores")
-    if not isinstance(cores, int) or isinstance(cores, bool) or cores <= 0:
+    if not whole_number(cores, 1):
         return  # EXV003 already says the inventory entry is invalid
     for vm in guests:
         if not vm.vcpus.known:
             ctx.unresolved(first, vm.vcpus, f"the vCPUs of {vm_label(vm)} on host {name}")
             return
-    other = entry.get("other_vcpus", 0) if isinstance(entry.get("other_vcpus", 0), int) else 0
+    other = entry.get("other_vcpus", 0) if whole_number(entry.get("other_vcpus", 0), 0) else 0
     count = host.host_count.value if host.host_count.known and isinstance(host.host_count.value, int) else 1
     host_vcpus = HOST_OS_VCPUS * count
     guest_vcpus = sum(vm.vcpus.value for vm in guests)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from .. import files, jsonpos, limits
-from ..findings import Diagnostic, Location
+from ..findings import Diagnostic, Location, internal_error_message
 from ..paths import Boundary
 from . import hcl
 
@@ -58,9 +58,8 @@ def parse_file(path: str, cache: dict, named: bool = False) -> tuple:
             result = (None, Diagnostic("EXV000", Location(path, 1), "expression nesting too deep to parse"))
         except limits.LimitExceeded as exc:
             result = (None, Diagnostic("EXV000", Location(path, 1), str(exc)))
-        except Exception as exc:  # a parser defect must cost this file, never the run
-            result = (None, Diagnostic("EXV000", Location(path, 1), f"exvlint could not read this file (internal parser "
-                                       f"error {type(exc).__name__}; please report it); the rest is linted"))
+        except Exception as exc:  # a parser fault loses this file only; the module's other files are read
+            result = (None, Diagnostic("EXV002", Location(path, 1), internal_error_message("parsing this file", exc)))
     cache[path] = result
     return result
 
