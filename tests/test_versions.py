@@ -248,6 +248,6 @@ def test_se_example_has_one_problem_found_through_the_version(run_cli):
     ("Get-ExchangeCertificate", True), ("New-ADUser", False),
 ])
 def test_what_makes_a_vm_an_exchange_server(text, installs):
-    from exvlint.scope import names_installation
+    from exvlint.exchange_scope import names_installation
 
     assert names_installation(text) is installs

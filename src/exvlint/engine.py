@@ -18,7 +18,7 @@ from .paths import Boundary, is_within, real_path, repo_relative, repository_roo
 # the evaluators, adapters, model and checks are imported when there is something to lint: start-up
 # time matters for a pre-commit hook
 if TYPE_CHECKING:
-    from .model import Deployment
+    from .model import Inventory
 
 # input and configuration errors, and internal errors: exit 2, never 1 (which means "findings")
 INPUT_ERRORS = {"EXV000", "EXV002", "EXV003"}
@@ -94,23 +94,23 @@ def _lint(paths: list, config: Config, progress: Optional[Callable]) -> LintResu
     for unit in units:
         if progress:
             progress(len(deployments), len(units), unit.name)
-        from .model import Deployment
+        from .model import Inventory
 
-        deployment = Deployment(name=unit.name)
+        inventory = Inventory(name=unit.name)
         try:
             loaded, unit_diagnostics = unit.frontend.load(unit, scan, config)
             diagnostics.extend(unit_diagnostics)
             if loaded is not None and hasattr(unit.frontend, "directives"):
                 directives.extend(unit.frontend.directives(loaded, scan))
             for adapter in unit.frontend.adapters:
-                adapter.adapt(loaded, deployment)
+                adapter.adapt(loaded, inventory)
         except Exception as exc:  # never a traceback: an internal error is a finding
             findings.append(_internal_error(f"reading {unit.name}", exc, Location(unit.name)))
-        deployments.append(deployment)
+        deployments.append(inventory)
     result = LintResult(deployments=deployments)
     rule_findings = []
-    for unit, deployment in zip(units, deployments):
-        found = run_checks(deployment, config, levels, result)
+    for unit, inventory in zip(units, deployments):
+        found = run_checks(inventory, config, levels, result)
         if unit.variant:  # one of several deployments of the same files: say which
             for f in found:
                 f.message += f" ({unit.variant})"
@@ -193,30 +193,30 @@ def _notices(paths: list, result: LintResult) -> list:
     return out
 
 
-def run_checks(deployment: Deployment, config: Config, levels: dict, result: Optional[LintResult] = None) -> list:
+def run_checks(inventory: Inventory, config: Config, levels: dict, result: Optional[LintResult] = None) -> list:
     from . import vmfacts
     from .checks import CHECKS, RuleContext
-    from .scope import vm_label
+    from .exchange_scope import vm_label
 
-    ctx = RuleContext(deployment, config, levels)
+    ctx = RuleContext(inventory, config, levels)
     try:
-        vmfacts.complete(deployment, config)  # the Exchange version and configured guest OS of every VM
+        vmfacts.complete(inventory, config)  # the Exchange version and configured guest OS of every VM
     except Exception as exc:  # the rules still run: what could not be completed stays unknown
-        ctx.findings.append(_internal_error("completing the model", exc, Location(deployment.name)))
+        ctx.findings.append(_internal_error("completing the model", exc, Location(inventory.name)))
     for rule_id, fn in sorted(CHECKS.items()):
         if not suppress.runs(rule_id, config):
             continue
         ctx.rule_id = rule_id
         try:
-            fn(deployment, ctx)
+            fn(inventory, ctx)
         except Exception as exc:  # a crashing rule is a finding, not a dead run
-            ctx.findings.append(_internal_error(f"rule {rule_id}", exc, Location(deployment.name)))
+            ctx.findings.append(_internal_error(f"rule {rule_id}", exc, Location(inventory.name)))
     for f in ctx.findings:
-        f.unit = deployment.name
+        f.unit = inventory.name
     if result is not None:
-        result.vms.extend(VmSeen(deployment.name, vm.address, vm_label(vm), vm.platform, vm.location, ctx.reason(vm))
-                          for vm in deployment.vms)
-        result.undecided.extend((deployment.name,) + u for u in ctx.undecided)
+        result.vms.extend(VmSeen(inventory.name, vm.address, vm_label(vm), vm.platform, vm.location, ctx.reason(vm))
+                          for vm in inventory.vms)
+        result.undecided.extend((inventory.name,) + u for u in ctx.undecided)
     return ctx.findings
 
 

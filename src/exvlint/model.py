@@ -78,7 +78,7 @@ class Disk(Resource):
     name: Val = field(default_factory=unknown)
     role: str = "data"  # os | data
     size_bytes: Val = field(default_factory=unknown)
-    storage_type: Val = field(default_factory=unknown)  # provider's SKU / type string, for messages
+    type_label: Val = field(default_factory=unknown)  # how the provider names its type (SKU, VHD kind, a phrase): messages only
     premium: Val = field(default_factory=unknown)  # Azure: is Premium Storage class
     provisioning: Val = field(default_factory=unknown)  # fixed | thin | thick | dynamic | differencing | passthrough
     # whether the disk is a delta of a parent disk (a differencing VHD, a checkpoint's .avhdx); a provider
@@ -326,8 +326,9 @@ class RouteTable(Resource):
 
 
 @dataclass
-class Deployment:
-    """One unit of evaluation: a Terraform root module (with children), an ARM deployment."""
+class Inventory:
+    """What one unit of evaluation (a Terraform root module with its children, an ARM or Bicep deployment)
+    would create, in provider-neutral terms: the model the rules read."""
 
     name: str
     platforms: set = field(default_factory=set)
@@ -384,7 +385,7 @@ def related_from(val: Val) -> tuple:
 
 __all__ = [
     "Val", "Resource", "Datastore", "Disk", "Snapshot", "Evidence", "GuestOs", "ExchangeVersion", "Host",
-    "VirtualMachine", "NetworkRule", "Deployment", "ExchangePath", "FileMount", "Attachment", "RuleSet",
+    "VirtualMachine", "NetworkRule", "Inventory", "ExchangePath", "FileMount", "Attachment", "RuleSet",
     "IpConfiguration", "NetworkInterface", "Subnet", "Route", "RouteTable",
     "unknown", "default", "explicit", "related_from", "register_words", "words",
     "GIB", "MIB", "EXPLICIT", "DEFAULT", "UNKNOWN", "Related",

@@ -17,7 +17,7 @@ from typing import Optional
 from .config import Config
 from .findings import Location, Related, brief
 from .model import DEFAULT, EXPLICIT, ExchangeVersion, Val, VirtualMachine, unknown
-from .scope import vm_tags
+from .exchange_scope import vm_tags
 
 VERSIONS = ("2013", "2016", "2019", "SE")
 DEFAULT_VERSION = "2013"

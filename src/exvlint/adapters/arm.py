@@ -12,9 +12,9 @@ from typing import Any, Optional
 
 from ..arm.result import ArmResource, ArmResult, View
 from ..evaluation import Unknown, collect_refs
-from ..model import DEFAULT, EXPLICIT, Datastore, Deployment, Disk, Snapshot, Val, VirtualMachine, unknown
+from ..model import DEFAULT, EXPLICIT, Datastore, Inventory, Disk, Snapshot, Val, VirtualMachine, unknown
 from . import arm_network, azure
-from . import azure_catalog as catalog
+from . import azure_catalog
 from . import guest_scripts
 from .arm_values import string_map, val
 from .azure import PLATFORM
@@ -69,28 +69,28 @@ class _Index:
         return None
 
 
-def adapt(result: ArmResult, deployment: Deployment) -> None:
+def adapt(result: ArmResult, inventory: Inventory) -> None:
     """Add the Azure resources of an evaluated template (``result``) to ``deployment``."""
     result = replace(result, resources=latest(result.resources))
     mine = [r for r in result.resources if r.type_lower in HANDLED]
     if not mine:
-        arm_network.adapt(result, deployment, {})  # a network without VMs (a hub, a landing zone)
+        arm_network.adapt(result, inventory, {})  # a network without VMs (a hub, a landing zone)
         return
-    deployment.platforms.add(PLATFORM)
+    inventory.platforms.add(PLATFORM)
     index = _Index(result.resources)
     accounts = {r.address: _storage_account(r) for r in mine if r.type_lower == ACCOUNT}
-    deployment.datastores.extend(accounts.values())
+    inventory.datastores.extend(accounts.values())
     disks = {r.address: _managed_disk(r) for r in mine if r.type_lower == DISK}
-    deployment.disks.extend(disks.values())
-    vms = {r.address: _vm(r, index, disks, accounts, deployment) for r in mine if r.type_lower == VM and _windows(r)}
-    deployment.vms.extend(vms.values())
-    listed = {id(d) for d in deployment.disks}
+    inventory.disks.extend(disks.values())
+    vms = {r.address: _vm(r, index, disks, accounts, inventory) for r in mine if r.type_lower == VM and _windows(r)}
+    inventory.vms.extend(vms.values())
+    listed = {id(d) for d in inventory.disks}
     for vm in vms.values():
         for disk in [vm.os_disk] + vm.data_disks:
             if disk is not None and id(disk) not in listed:
                 listed.add(id(disk))
-                deployment.disks.append(disk)
-    azure.own_storage(deployment.disks)
+                inventory.disks.append(disk)
+    azure.own_storage(inventory.disks)
     guest_code: dict = {}  # VM address -> [(texts, location, what)]: what runs inside the guest
     for r in mine:
         if r.type_lower == VM and r.address in vms:
@@ -99,11 +99,11 @@ def adapt(result: ArmResult, deployment: Deployment) -> None:
         if r.type_lower in (EXTENSION, RUN_COMMAND):
             _evidence(r, index, vms, guest_code)
         elif r.type_lower == SNAPSHOT:
-            deployment.snapshots.append(_snapshot(r, index, disks))
+            inventory.snapshots.append(_snapshot(r, index, disks))
         elif r.type_lower == RESTORE_POINTS:
-            deployment.snapshots.append(_restore_points(r, index, vms))
-    arm_network.adapt(result, deployment, vms)
-    _files(result, deployment, vms, accounts, index, guest_code)
+            inventory.snapshots.append(_restore_points(r, index, vms))
+    arm_network.adapt(result, inventory, vms)
+    _files(result, inventory, vms, accounts, index, guest_code)
 
 
 def latest(resources: list) -> list:
@@ -149,10 +149,10 @@ def _tier(sku: Val) -> Val:
 
 
 def _managed_disk(r: ArmResource) -> Disk:
-    st, premium = azure.disk_type(val(r.get("sku.name"), "sku.name", catalog.SERVER_DEFAULT_DISK_TYPE, as_str))
+    st, premium = azure.disk_type(val(r.get("sku.name"), "sku.name", azure_catalog.SERVER_DEFAULT_DISK_TYPE, as_str))
     return Disk(**_resource_kw(r), name=val(r.get("name"), "name", convert=as_str), role="data",
                 size_bytes=azure.gib_to_bytes(val(r.get("properties.diskSizeGB"), "diskSizeGB", convert=as_int)),
-                storage_type=st, premium=premium, provisioning=Val("fixed", DEFAULT, r.location),
+                type_label=st, premium=premium, provisioning=Val("fixed", DEFAULT, r.location),
                 file_format=Val("managed", DEFAULT, r.location), labels=string_map(r.get("tags"), "tags"))
 
 
@@ -171,7 +171,7 @@ def _windows(r: ArmResource) -> bool:
                                 offer if isinstance(offer, str) else None)
 
 
-def _vm(r: ArmResource, index: _Index, disks: dict, accounts: dict, deployment: Deployment) -> VirtualMachine:
+def _vm(r: ArmResource, index: _Index, disks: dict, accounts: dict, inventory: Inventory) -> VirtualMachine:
     name = val(r.get("name"), "name", convert=as_str)
     vm = VirtualMachine(**_resource_kw(r), name=name, module_path=r.deployment, labels=string_map(r.get("tags"), "tags"))
     props = r.get("properties")
@@ -244,7 +244,7 @@ def _disk(r: ArmResource, entry: View, role: str, index: _Index, disks: dict, ac
                   else f"managedDisk.id {disk_id.value} is a disk outside this template")
         return Disk(address=address, kind=DISK, platform=PLATFORM, location=where, call_sites=r.call_sites,
                     name=val(entry.get("name"), "name", convert=as_str), role=role,
-                    storage_type=unknown(disk_id.location, reason, disk_id.all_origins()),
+                    type_label=unknown(disk_id.location, reason, disk_id.all_origins()),
                     premium=unknown(disk_id.location, reason, disk_id.all_origins()), attach_location=where)
     size = entry.get("diskSizeGB")
     size_gib = val(size, "diskSizeGB", convert=as_int) if size.present and size.value is not None else None
@@ -257,13 +257,13 @@ def _disk(r: ArmResource, entry: View, role: str, index: _Index, disks: dict, ac
     if vhd.present:
         account = _account_of(vhd.value, index, accounts)
         uri = val(vhd, "vhd.uri", convert=as_str)
-        storage_type, premium = azure.vhd_storage(account, uri, "vhd.uri")
-        return Disk(kind=f"{r.type}.vhd", storage_type=storage_type, premium=premium,
+        type_label, premium = azure.vhd_storage(account, uri, "vhd.uri")
+        return Disk(kind=f"{r.type}.vhd", type_label=type_label, premium=premium,
                     file_format=Val("vhd", EXPLICIT, vhd.location), datastore=account, **common)
     # an inline managed disk; omitted type -> Azure's server default (Standard_LRS)
     st, premium = azure.disk_type(val(managed.get("storageAccountType"), "managedDisk.storageAccountType",
-                                      catalog.SERVER_DEFAULT_DISK_TYPE, as_str))
-    return Disk(kind=f"{r.type}.{'osDisk' if role == 'os' else 'dataDisks'}", storage_type=st, premium=premium,
+                                      azure_catalog.SERVER_DEFAULT_DISK_TYPE, as_str))
+    return Disk(kind=f"{r.type}.{'osDisk' if role == 'os' else 'dataDisks'}", type_label=st, premium=premium,
                 file_format=Val("managed", DEFAULT, where), **common)
 
 
@@ -308,7 +308,7 @@ def _custom_data(r: ArmResource, guest_code: dict) -> None:
                 (guest_scripts.decode_custom_data(view.value), view.location, what))
 
 
-def _files(result: ArmResult, deployment: Deployment, vms: dict, accounts: dict, index: _Index,
+def _files(result: ArmResult, inventory: Inventory, vms: dict, accounts: dict, index: _Index,
            guest_code: dict) -> None:
     """Azure Files shares and Azure NetApp Files volumes, and the shares each VM's guest code maps (EXV303)."""
     files = Files(accounts)
@@ -329,8 +329,8 @@ def _files(result: ArmResult, deployment: Deployment, vms: dict, accounts: dict,
             files.volume(r, val(r.get("name"), "name", convert=as_str), volume_kind(protocols),
                          path if isinstance(path, str) else None, _label(r))
     if files.shares or files.volumes:
-        deployment.platforms.add(PLATFORM)
-    files.add_to(deployment, vms, guest_code)
+        inventory.platforms.add(PLATFORM)
+    files.add_to(inventory, vms, guest_code)
 
 
 def _snapshot(r: ArmResource, index: _Index, disks: dict) -> Snapshot:

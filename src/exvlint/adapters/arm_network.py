@@ -17,7 +17,7 @@ from typing import Any, Optional
 from ..arm.result import ArmResource, ArmResult, View
 from ..evaluation import Unknown, collect_refs
 from ..findings import Location
-from ..model import DEFAULT, EXPLICIT, Attachment, Deployment, IpConfiguration, NetworkInterface, Subnet, Val, unknown
+from ..model import DEFAULT, EXPLICIT, Attachment, Inventory, IpConfiguration, NetworkInterface, Subnet, Val, unknown
 from .arm_values import val
 from .azure_network import PLATFORM, CollectionNames, Network, RouteNames, RuleNames, asg_key, resource_kw, text_of
 from .terraform_values import as_str
@@ -150,21 +150,21 @@ class _Refs:
         return self.by_id.get(child.resource_id.rsplit("/", 2 * levels)[0].lower())
 
 
-def adapt(result: ArmResult, deployment: Deployment, vms: dict) -> None:
+def adapt(result: ArmResult, inventory: Inventory, vms: dict) -> None:
     """Add the network of ``result`` to ``deployment``; ``vms`` maps VM addresses to their model VMs."""
     mine = [r for r in result.resources if r.type_lower in HANDLED]
     if not mine and not vms:
         return
-    _Network(result, deployment, vms).build(mine)
+    _Network(result, inventory, vms).build(mine)
 
 
 class _Network:
-    def __init__(self, result: ArmResult, deployment: Deployment, vms: dict):
+    def __init__(self, result: ArmResult, inventory: Inventory, vms: dict):
         self.result = result
         self.refs = _Refs(result.resources)
         self.vms = vms
         self.aliases: dict = {}  # address of a child subnet resource -> the inline Subnet it also is
-        self.net = Network(deployment, self.refs.targets, self.refs.unresolved, self._asg)
+        self.net = Network(inventory, self.refs.targets, self.refs.unresolved, self._asg)
 
     def build(self, mine: list) -> None:
         net = self.net
@@ -434,10 +434,10 @@ class _Network:
         def address(collection: str, rule: str) -> str:
             return f"{r.address}/{prop}/{collection}/rules/{rule}"
 
-        before = len(self.net.deployment.network_rules)
+        before = len(self.net.inventory.network_rules)
         self.net.collection(fields, names, targets, outer, ref, address, kind, r.call_sites)
         if r.assumed is not None:
-            for rule in self.net.deployment.network_rules[before:]:
+            for rule in self.net.inventory.network_rules[before:]:
                 rule.access = _maybe_absent(r)
 
     # ------------------------------------------------------------------ declarations not expanded

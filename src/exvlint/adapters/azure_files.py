@@ -64,11 +64,11 @@ class Files:
             call_sites=res.call_sites, origins=res.origins, name=name, storage_kind=kind,
             description=f"Azure NetApp Files volume {label}")
 
-    def add_to(self, deployment, vms: dict, guest_code: dict) -> None:
+    def add_to(self, inventory, vms: dict, guest_code: dict) -> None:
         """The datastores into ``deployment``; ``guest_code`` (VM address -> [(texts, location, what)]) is
         what runs inside each VM, read for the shares it maps."""
-        deployment.datastores.extend(self.shares.values())
-        deployment.datastores.extend(self.volumes.values())
+        inventory.datastores.extend(self.shares.values())
+        inventory.datastores.extend(self.volumes.values())
         for address, code in guest_code.items():
             vm = vms.get(address)
             if vm is not None:

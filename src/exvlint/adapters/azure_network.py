@@ -21,7 +21,7 @@ from typing import Any, Callable, Optional, Protocol
 
 from ..evaluation import Unknown
 from ..findings import Location
-from ..model import (DEFAULT, EXPLICIT, Attachment, Deployment, Evidence, NetworkInterface, NetworkRule, Route,
+from ..model import (DEFAULT, EXPLICIT, Attachment, Inventory, Evidence, NetworkInterface, NetworkRule, Route,
                      RouteTable, RuleSet, Subnet, Val, unknown)
 from .terraform_values import as_int, as_str
 
@@ -134,9 +134,9 @@ class Network:
     the group's addresses) before it reads rules.
     """
 
-    def __init__(self, deployment: Deployment, targets: Callable[[Any], list], unresolved: Callable[[Any], bool],
+    def __init__(self, inventory: Inventory, targets: Callable[[Any], list], unresolved: Callable[[Any], bool],
                  asg: Callable[[Any], Optional[str]]):
-        self.deployment = deployment
+        self.inventory = inventory
         self.targets = targets
         self.unresolved = unresolved
         self.asg = asg
@@ -256,7 +256,7 @@ class Network:
             description=f"security rule {label}" + (f" (priority {priority.value})" if priority.known else "") + where)
         if group is not None:
             group.rules.append(rule)
-        self.deployment.network_rules.append(rule)
+        self.inventory.network_rules.append(rule)
         return rule
 
     # ------------------------------------------------------------------ attachments
@@ -442,17 +442,17 @@ class Network:
             description=f"{noun} {label} (collection {collection}) of {owner}")
         if rule_set is not None:
             rule_set.rules.append(rule)
-        self.deployment.network_rules.append(rule)
+        self.inventory.network_rules.append(rule)
 
     # ------------------------------------------------------------------ the end
 
     def relay(self, what: str, location: Location, label: str, origins: tuple = (), certain: bool = True) -> None:
         """SMTP relay evidence (Azure Communication Services email resources)."""
-        self.deployment.relay_evidence.append(Evidence(what, location, f"{what} {label}", tuple(origins), certain))
+        self.inventory.relay_evidence.append(Evidence(what, location, f"{what} {label}", tuple(origins), certain))
 
     def finish(self) -> None:
         self.routes_to_firewalls()
-        d = self.deployment
+        d = self.inventory
         d.subnets.extend(self.subnets.values())
         d.network_interfaces.extend(self.nics.values())
         d.rule_sets.extend(list(self.nsgs.values()) + list(self.firewalls.values()) + list(self.policy_sets.values()))

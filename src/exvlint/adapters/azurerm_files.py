@@ -8,7 +8,7 @@ apply).
 from __future__ import annotations
 
 from ..evaluation import collect_refs
-from ..model import Deployment
+from ..model import Inventory
 from ..terraform.evaluate import ResourceInstance
 from .azure_files import Files, share_kind, volume_kind
 from .terraform_values import as_str, attr_val, raw, resource_label
@@ -18,7 +18,7 @@ VOLUME = "azurerm_netapp_volume"
 HANDLED = {SHARE, VOLUME}
 
 
-def adapt(evaluated, deployment: Deployment, vms: dict, accounts: dict, guest_code: dict) -> None:
+def adapt(evaluated, inventory: Inventory, vms: dict, accounts: dict, guest_code: dict) -> None:
     """Shares and volumes of ``evaluated`` become datastores; ``guest_code`` (VM address -> [(value, location,
     what)]) is what runs inside each VM, read for the shares it maps."""
     files = Files(accounts)
@@ -31,7 +31,7 @@ def adapt(evaluated, deployment: Deployment, vms: dict, accounts: dict, guest_co
             body = inst.body
             files.volume(inst, attr_val(body, "name", convert=as_str), volume_kind(attr_val(body, "protocols", ["NFSv3"])),
                          raw(body, "volume_path"), resource_label(inst))
-    files.add_to(deployment, vms, guest_code)
+    files.add_to(inventory, vms, guest_code)
 
 
 def _share(files: Files, inst: ResourceInstance) -> None:

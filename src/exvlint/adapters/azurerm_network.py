@@ -20,7 +20,7 @@ from typing import Any, Optional
 
 from ..evaluation import CONVERSION_ERRORS, Unknown, collect_refs, contains_unknown
 from ..findings import Location, brief
-from ..model import (DEFAULT, EXPLICIT, Attachment, Deployment, IpConfiguration, NetworkInterface, RuleSet, Subnet, Val,
+from ..model import (DEFAULT, EXPLICIT, Attachment, Inventory, IpConfiguration, NetworkInterface, RuleSet, Subnet, Val,
                      unknown)
 from ..terraform.evaluate import EvalAttr, EvalBlock, ResourceInstance
 from .azure_network import CollectionNames, Network, RouteNames, RuleNames, asg_key, text_of
@@ -72,12 +72,12 @@ ROUTE_NAMES = RouteNames(name="name", prefix="address_prefix", next_hop="next_ho
                          next_hop_address="next_hop_in_ip_address")
 
 
-def adapt(evaluated, deployment: Deployment, vms: dict) -> None:
+def adapt(evaluated, inventory: Inventory, vms: dict) -> None:
     """Add the network of ``evaluated`` to ``deployment``; ``vms`` maps VM addresses to their model VMs."""
     managed = [i for i in evaluated.instances if i.type in HANDLED and i.mode == "managed"]
     if not managed and not vms:
         return
-    net = _Network(evaluated, deployment, vms)
+    net = _Network(evaluated, inventory, vms)
     net.build(managed)
 
 
@@ -149,12 +149,12 @@ def objects_of(block: EvalBlock, name: str) -> list:
 
 
 class _Network:
-    def __init__(self, evaluated, deployment: Deployment, vms: dict):
+    def __init__(self, evaluated, inventory: Inventory, vms: dict):
         self.index = InstanceIndex(evaluated.instances)
         self.blocks = evaluated.resource_blocks
-        self.deployment = deployment
+        self.inventory = inventory
         self.vms = vms
-        self.net = Network(deployment, _targets, _unresolved, self._asg)
+        self.net = Network(inventory, _targets, _unresolved, self._asg)
 
     # ------------------------------------------------------------------ build
 

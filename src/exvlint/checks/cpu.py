@@ -10,29 +10,29 @@ from typing import Optional
 from ..config import whole_number
 from ..findings import Related
 from ..model import unknown, words
-from ..scope import vm_label
+from ..exchange_scope import vm_label
 from . import RuleContext, check, host_entry
 
 HOST_OS_VCPUS = 2  # the support statement's baseline for the host operating system
 
 
 @check("EXV201")
-def cpu_oversubscribed(deployment, ctx: RuleContext) -> None:
-    _ratio_rule(deployment, ctx, ratio_limit=2, upto=None)
+def cpu_oversubscribed(inventory, ctx: RuleContext) -> None:
+    _ratio_rule(inventory, ctx, ratio_limit=2, upto=None)
 
 
 @check("EXV202")
-def cpu_above_recommended_ratio(deployment, ctx: RuleContext) -> None:
-    _ratio_rule(deployment, ctx, ratio_limit=1, upto=2)
+def cpu_above_recommended_ratio(inventory, ctx: RuleContext) -> None:
+    _ratio_rule(inventory, ctx, ratio_limit=1, upto=2)
 
 
-def _ratio_rule(deployment, ctx: RuleContext, ratio_limit: int, upto: Optional[int]) -> None:
+def _ratio_rule(inventory, ctx: RuleContext, ratio_limit: int, upto: Optional[int]) -> None:
     exchange = ctx.exchange_vms()
     if not exchange:
         return
     in_scope = {id(vm) for vm in exchange}
     groups: dict = {}
-    for vm in deployment.vms:
+    for vm in inventory.vms:
         if vm.host is not None:
             groups.setdefault(id(vm.host), (vm.host, []))[1].append(vm)
     for vm in exchange:

@@ -10,11 +10,11 @@ _STATELESS_KINDS = {"disk", "restore-point"}
 
 
 @check("EXV401")
-def vm_snapshot(deployment, ctx: RuleContext) -> None:
+def vm_snapshot(inventory, ctx: RuleContext) -> None:
     exchange = {id(vm) for vm in ctx.exchange_vms()}
     # disks that hold Exchange data, those no VM here attaches included (tagged or named as Exchange's)
     exchange_disks = {id(disk): reason for disk, _, reason in ctx.exchange_disks()}
-    for snap in deployment.snapshots:
+    for snap in inventory.snapshots:
         vm = snap.target_vm
         disk = snap.target_disk
         if vm is None and disk is not None:
@@ -56,7 +56,7 @@ def vm_snapshot(deployment, ctx: RuleContext) -> None:
 
 
 @check("EXV402")
-def checkpoints_enabled(deployment, ctx: RuleContext) -> None:
+def checkpoints_enabled(inventory, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         cp = vm.checkpoints
         if not cp.known:
@@ -70,7 +70,7 @@ def checkpoints_enabled(deployment, ctx: RuleContext) -> None:
 
 
 @check("EXV403")
-def saved_state(deployment, ctx: RuleContext) -> None:
+def saved_state(inventory, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         hib = vm.hibernation
         if hib.known and hib.value is True:
