@@ -36,7 +36,7 @@ import pytest
 import yaml
 
 from exvlint.adapters import TERRAFORM_ADAPTERS
-from exvlint.model import UNKNOWN, Datastore, Deployment, Disk, GuestOs, Host, Snapshot, Val, VirtualMachine
+from exvlint.model import UNKNOWN, Datastore, Inventory, Disk, GuestOs, Host, Snapshot, Val, VirtualMachine
 from exvlint.terraform.evaluate import Evaluator
 
 CASES = Path(__file__).parent / "fixtures" / "adapters"
@@ -51,20 +51,20 @@ KNOWN_BUGS: dict = {}  # case name -> reason, for adapter bugs not fixed yet (st
 # --------------------------------------------------------------------------- evaluation
 
 
-def adapt_case(case: Path) -> Deployment:
+def adapt_case(case: Path) -> Inventory:
     if not any(case.glob("*.tf")) and any(case.glob("*.json")):  # an ARM template (with its parameters)
         return adapt_arm_case(case)
     root = str(case)
     # environ={}: TF_VAR_* or HYPERV_HOST in the developer's shell must not change a case
     evaluator = Evaluator(root, {}, environ={})
     evaluator.run()
-    deployment = Deployment(name=root)
+    inventory = Inventory(name=root)
     for adapter in TERRAFORM_ADAPTERS:
-        adapter.adapt(evaluator, deployment)
-    return deployment
+        adapter.adapt(evaluator, inventory)
+    return inventory
 
 
-def adapt_arm_case(case: Path) -> Deployment:
+def adapt_arm_case(case: Path) -> Inventory:
     """Through the ARM front end, as a run would (discovery, evaluation, adapter)."""
     from exvlint.config import Config
     from exvlint.discover import discover
@@ -72,12 +72,12 @@ def adapt_arm_case(case: Path) -> Deployment:
     from exvlint.paths import Boundary
 
     units, _, scan = discover([str(case)], FileCache(Boundary.for_paths([str(case)])))
-    deployment = Deployment(name=str(case))
+    inventory = Inventory(name=str(case))
     for unit in units:
         result, _ = unit.frontend.load(unit, scan, Config())
         for adapter in unit.frontend.adapters:
-            adapter.adapt(result, deployment)
-    return deployment
+            adapter.adapt(result, inventory)
+    return inventory
 
 
 # --------------------------------------------------------------------------- plain form
@@ -151,7 +151,7 @@ def _disk(disk: Disk, case: Path) -> object:
         "name": _val(disk.name, case),
         "role": disk.role,
         "size_bytes": _val(disk.size_bytes, case),
-        "storage_type": _val(disk.storage_type, case),
+        "type_label": _val(disk.type_label, case),
         "premium": _val(disk.premium, case),
         "provisioning": _val(disk.provisioning, case),
         "file_format": _val(disk.file_format, case),
@@ -339,23 +339,23 @@ def _keyed(items, render, case: Path) -> dict:
     return out
 
 
-def serialize(deployment: Deployment, case: Path) -> dict:
+def serialize(inventory: Inventory, case: Path) -> dict:
     """The deployment in the plain form model.yaml is written in."""
     return {
-        "platforms": sorted(deployment.platforms),
-        "vms": _keyed(deployment.vms, _vm, case),
-        "disks": _keyed(deployment.disks, _disk, case),
-        "unattached_disks": _keyed([d for d in deployment.disks if d.vm is None], _disk, case),
-        "snapshots": _keyed(deployment.snapshots, _snapshot, case),
-        "datastores": _keyed(deployment.datastores, _datastore, case),
-        "hosts": _keyed(deployment.hosts, _host, case),
-        "rule_sets": _keyed(deployment.rule_sets, _rule_set, case),
-        "network_rules": _keyed(deployment.network_rules, _rule, case),
-        "network_interfaces": _keyed(deployment.network_interfaces, _nic, case),
-        "subnets": _keyed(deployment.subnets, _subnet, case),
-        "route_tables": _keyed(deployment.route_tables, _route_table, case),
+        "platforms": sorted(inventory.platforms),
+        "vms": _keyed(inventory.vms, _vm, case),
+        "disks": _keyed(inventory.disks, _disk, case),
+        "unattached_disks": _keyed([d for d in inventory.disks if d.vm is None], _disk, case),
+        "snapshots": _keyed(inventory.snapshots, _snapshot, case),
+        "datastores": _keyed(inventory.datastores, _datastore, case),
+        "hosts": _keyed(inventory.hosts, _host, case),
+        "rule_sets": _keyed(inventory.rule_sets, _rule_set, case),
+        "network_rules": _keyed(inventory.network_rules, _rule, case),
+        "network_interfaces": _keyed(inventory.network_interfaces, _nic, case),
+        "subnets": _keyed(inventory.subnets, _subnet, case),
+        "route_tables": _keyed(inventory.route_tables, _route_table, case),
         "relay_evidence": [{"what": e.what, "at": _where(e.location, case), "certain": e.certain}
-                           for e in deployment.relay_evidence],
+                           for e in inventory.relay_evidence],
     }
 
 

@@ -520,3 +520,26 @@ def test_a_template_linking_its_own_repository_raw_files(tmp_path):
     result = lint([str(sample)])
     assert [(f.rule_id, os.path.basename(f.location.path)) for f in result.findings if f.rule_id == "EXV301"] == \
         [("EXV301", "mailbox-vm.json")]
+
+
+def test_values_of_the_wrong_type_are_unknown_not_a_crash(tmp_path):
+    """A property the adapter converts (a size, a priority, a port) holding an object or a word is unknown:
+    no EXV002 (found by mutating the rule cases' templates)."""
+    import exvlint
+
+    template = {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "resources": [
+            {"type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2023-04-01", "name": "nsg",
+             "properties": {"securityRules": [{"name": {"a": 1}, "properties": {
+                 "priority": "Allow", "direction": ["Outbound"], "access": "Allow", "protocol": "Tcp",
+                 "destinationAddressPrefix": "Internet", "destinationPortRange": {"from": 25}}}]}},
+            {"type": "Microsoft.Compute/virtualMachines", "apiVersion": "2023-03-01", "name": "exch-mbx-01",
+             "properties": {"hardwareProfile": {"vmSize": {"name": "Standard_E16s_v5"}},
+                            "storageProfile": {"osDisk": {"diskSizeGB": "x-y"}, "dataDisks": [{"lun": True}]}}},
+        ]}
+    (tmp_path / "azuredeploy.json").write_text(json.dumps(template))
+    result = exvlint.lint([str(tmp_path)], strict=True)
+    assert not [f for f in result.findings if f.rule_id == "EXV002"], [f.message for f in result.findings]
+    assert any(f.rule_id == "EXV001" and "EXV302" in f.message for f in result.findings)

@@ -173,3 +173,166 @@ def test_deep_nesting_is_an_input_error_not_a_crash(tmp_path):
     assert template is None
     assert [(d.rule_id, d.location.line) for d in diags] == [("EXV000", 1)]
     assert "nested too deeply" in diags[0].message
+
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "azure-exchange-bicep"
+
+
+def _findings(paths):
+    import exvlint
+
+    result = exvlint.lint([str(p) for p in paths])
+    return result.findings
+
+
+def test_source_and_compiled_twin_give_the_same_findings(tmp_path):
+    """The .bicep source and the JSON compiled from it, each linted on its own, deploy the same: the same
+    rules, resources and messages, located in their own files."""
+    folder = tmp_path / "example"
+    shutil.copytree(EXAMPLE, folder)
+    (folder / "main.bicepparam").unlink()  # the compiled JSON is linted with its defaults: so is the source
+    source = _findings([folder / "main.bicep"])
+    compiled = _findings([folder / "main.json"])
+    as_set = lambda found: {(f.rule_id, f.address, f.message) for f in found}  # noqa: E731
+    assert as_set(source) == as_set(compiled)
+    assert {f.rule_id for f in source} >= {"EXV301", "EXV501", "EXV502"}
+    assert all(f.location.path.endswith(".bicep") for f in source)
+    assert all(f.location.path.endswith("main.json") for f in compiled)
+
+
+def test_a_folder_with_source_and_twin_reports_each_deployment_once(tmp_path):
+    folder = tmp_path / "example"
+    shutil.copytree(EXAMPLE, folder)
+    found = _findings([folder])
+    assert found and all(f.location.path.endswith((".bicep", ".bicepparam")) for f in found)
+    assert len({f.unit for f in found}) == 1
+    # a twin whose source is not part of the run is an ARM template like any other
+    alone = _findings([folder / "main.json"])
+    assert {f.rule_id for f in alone} == {f.rule_id for f in found}
+
+
+SIZED_VM = (  # a VM whose size is the parameter vmSize
+    "resource vm 'Microsoft.Compute/virtualMachines@2023-03-01' = {\n"
+    "  name: 'exch-mbx-01'\n"
+    "  location: 'westeurope'\n"
+    "  properties: {\n"
+    "    hardwareProfile: {\n"
+    "      vmSize: vmSize\n"
+    "    }\n"
+    "  }\n"
+    "}\n")
+
+
+def test_json_parameters_of_the_twin_go_with_the_source(tmp_path):
+    """A quickstart folder: main.bicep, its compiled azuredeploy.json and azuredeploy.parameters.json,
+    which is then a parameters file of main.bicep too."""
+    (tmp_path / "main.bicep").write_text("param vmSize string = 'Standard_E16s_v5'\n" + SIZED_VM)
+    (tmp_path / "azuredeploy.json").write_text(json.dumps({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0", "metadata": {"_generator": {"name": "bicep", "version": "0.30.23.60470"}},
+        "parameters": {"vmSize": {"type": "string", "defaultValue": "Standard_E16s_v5"}},
+        "resources": [{"type": "Microsoft.Compute/virtualMachines", "apiVersion": "2023-03-01", "name": "exch-mbx-01",
+                       "location": "westeurope", "properties": {"hardwareProfile": {"vmSize": "[parameters('vmSize')]"}}}]},
+        indent=2))
+    (tmp_path / "azuredeploy.parameters.json").write_text(json.dumps({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+        "contentVersion": "1.0.0.0", "parameters": {"vmSize": {"value": "Standard_E16_v5"}}}, indent=2))
+    found = [f for f in _findings([tmp_path]) if f.rule_id == "EXV302"]
+    assert [(os.path.basename(f.location.path), f.location.line) for f in found] == [("main.bicep", 7)]
+    assert "Standard_E16_v5" in found[0].message
+    assert any(r.location.path.endswith("azuredeploy.parameters.json") for r in found[0].related)
+
+
+def test_unknown_values_of_the_lowering_keep_their_reason(tmp_path):
+    (tmp_path / "main.bicepparam").write_text("using './main.bicep'\nparam vmSize = readEnvironmentVariable('VM_SIZE')\n")
+    (tmp_path / "main.bicep").write_text("param vmSize string\n" + SIZED_VM)
+    import exvlint
+
+    result = exvlint.lint([str(tmp_path)], strict=True)
+    notes = [f.message for f in result.findings if f.rule_id == "EXV001" and "EXV302" in f.message]
+    assert notes and "readEnvironmentVariable" in notes[0] and "exvlint.unknown" not in notes[0], notes
+
+
+def test_a_changed_module_is_linted_through_the_files_that_deploy_it(tmp_path, run_cli):
+    """What the pre-commit hook relies on: a module .bicep named alone is linted through the root files
+    that deploy it, also through a module in between, with their .bicepparam files."""
+    subprocess_git = shutil.which("git")
+    if subprocess_git is None:
+        pytest.skip("needs git")
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    server = (
+        "param name string\n"
+        "param diskSku string = 'Premium_LRS'\n"
+        "resource vm 'Microsoft.Compute/virtualMachines@2023-03-01' = {\n"
+        "  name: name\n"
+        "  location: 'westeurope'\n"
+        "  properties: {\n"
+        "    storageProfile: {\n"
+        "      dataDisks: [\n"
+        "        {\n"
+        "          lun: 0\n"
+        "          createOption: 'Empty'\n"
+        "          managedDisk: {\n"
+        "            storageAccountType: diskSku\n"
+        "          }\n"
+        "        }\n"
+        "      ]\n"
+        "    }\n"
+        "  }\n"
+        "}\n")
+    (tmp_path / "modules").mkdir()
+    (tmp_path / "modules" / "server.bicep").write_text(server)
+    (tmp_path / "modules" / "site.bicep").write_text(
+        "param prefix string\nparam diskSku string\n"
+        "module a 'server.bicep' = {\n  name: 'a'\n  params: {\n    name: '${prefix}-mbx-01'\n    diskSku: diskSku\n  }\n}\n")
+    (tmp_path / "envs").mkdir()
+    (tmp_path / "envs" / "main.bicep").write_text(
+        "param prefix string = 'dev'\nparam diskSku string = 'Premium_LRS'\n"
+        "module site '../modules/site.bicep' = {\n  name: 'site'\n  params: {\n    prefix: prefix\n    diskSku: diskSku\n  }\n}\n")
+    (tmp_path / "envs" / "prod.bicepparam").write_text("using './main.bicep'\nparam prefix = 'prod'\nparam diskSku = 'Standard_LRS'\n")
+    code, out, _ = run_cli("check", "modules/server.bicep", cwd=tmp_path)
+    assert code == 1 and "1 unit" in out and "prod-mbx-01" in out and "EXV301" in out, out
+    assert "modules/server.bicep:13:" in out and "prod.bicepparam" in out, out
+    from exvlint.bicep.frontend import BicepFrontEnd
+
+    front = BicepFrontEnd()
+    assert front.containing_units(str(tmp_path / "envs" / "main.bicep")) == [
+        str(tmp_path / "envs" / "main.bicep"), str(tmp_path / "envs" / "prod.bicepparam")]
+    assert front.containing_units(str(tmp_path / "envs" / "prod.bicepparam")) is None
+
+
+def test_parameters_files_of_a_bicep_source(tmp_path, run_cli):
+    """Each .bicepparam naming a source is a deployment of its own (the defaults are not linted apart);
+    --parameters picks one, or a JSON parameters file for a source named on the command line; a
+    .bicepparam may name a JSON template, which is then deployed with it only."""
+    (tmp_path / "main.bicep").write_text("param vmSize string = 'Standard_E16s_v5'\n" + SIZED_VM)
+    (tmp_path / "test.bicepparam").write_text("using './main.bicep'\nparam vmSize = 'Standard_E8_v5'\n")
+    (tmp_path / "dev.bicepparam").write_text("using './main.bicep'\nparam vmSize = 'Standard_E4_v5'\n")
+    (tmp_path / "other.json").write_text(json.dumps({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+        "parameters": {"vmSize": {"value": "Standard_D2_v3"}}}))
+    code, out, _ = run_cli("check", tmp_path, "--select", "EXV302")
+    assert code == 1 and "2 units" in out and "Standard_E16s_v5" not in out, out
+    assert "Standard_E8_v5" in out and "(with parameters test.bicepparam)" in out
+    assert "Standard_E4_v5" in out and "(with parameters dev.bicepparam)" in out
+    code, out, _ = run_cli("check", tmp_path, "--parameters", tmp_path / "test.bicepparam", "--select", "EXV302")
+    assert "1 unit" in out and "Standard_E8_v5" in out and "Standard_E4_v5" not in out, out
+    code, out, _ = run_cli("check", tmp_path / "main.bicep", "--parameters", tmp_path / "other.json", "--select", "EXV302")
+    assert "1 unit" in out and "Standard_D2_v3" in out and "other.json" in out, out
+    code, out, _ = run_cli("check", tmp_path / "dev.bicepparam", "--select", "EXV302")
+    assert "1 unit" in out and "Standard_E4_v5" in out and "Standard_E8_v5" not in out, out
+    json_dir = tmp_path / "json"
+    json_dir.mkdir()
+    (json_dir / "azuredeploy.json").write_text(json.dumps({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0", "parameters": {"vmSize": {"type": "string", "defaultValue": "Standard_E16s_v5"}},
+        "resources": [{"type": "Microsoft.Compute/virtualMachines", "apiVersion": "2023-03-01", "name": "exch-mbx-01",
+                       "location": "westeurope", "properties": {"hardwareProfile": {"vmSize": "[parameters('vmSize')]"}}}]}))
+    (json_dir / "prod.bicepparam").write_text("using './azuredeploy.json'\nparam vmSize = 'Standard_E8_v5'\n")
+    code, out, _ = run_cli("check", json_dir, "--select", "EXV302")
+    assert code == 1 and "1 unit; 1 VM" in out and "json/azuredeploy.json:" in out and "prod.bicepparam" in out, out
+    (tmp_path / "bad.bicepparam").write_text("using './nope.bicep'\n")
+    code, out, _ = run_cli("check", tmp_path / "bad.bicepparam")
+    assert code == 2 and out.count("EXV000") == 1 and "bad.bicepparam:1:7" in out, out

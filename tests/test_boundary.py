@@ -104,6 +104,24 @@ def test_symlinked_file_leaving_the_tree_is_an_input_error(run_cli, tmp_path, ou
     assert any(r["ruleId"] == "EXV301" for r in sarif["runs"][0]["results"])  # the rest is linted
 
 
+@pytest.mark.parametrize("name,text", [
+    (".exvlint.yaml", f"exchange:\n  {MARKER}: 1\nguest_os:\n  x: {MARKER}\n"),
+    ("pyproject.toml", f"[tool.exvlint]\n{MARKER} = 1\n"),
+])
+def test_configuration_linked_out_of_the_tree_is_not_read(run_cli, tmp_path, outside, name, text):
+    """A configuration is found by looking, in code a stranger wrote: a link out of the repository
+    is a configuration error, and what it points at never reaches a report."""
+    (outside / "config").write_text(text, encoding="utf-8")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "main.tf").write_text(DISK.replace("NAME", '"exch01-db"'))
+    (tree / name).symlink_to(outside / "config")
+    code, written = _lint_all_formats(run_cli, tree, tmp_path)
+    assert MARKER not in written
+    assert code == 2 and "EXV003" in written and "outside the scanned tree" in written
+    assert "EXV301" in written  # the code is still linted
+
+
 def test_symlink_loop_is_an_input_error_not_silence(run_cli, tmp_path):
     (tmp_path / "main.tf").write_text(DISK.replace("NAME", '"exch01-db"'))
     (tmp_path / "loop.tf").symlink_to(tmp_path / "loop.tf")

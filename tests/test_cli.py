@@ -80,6 +80,26 @@ def test_example_deployment_reports_its_problems(run_cli):
     assert all("(tag role=exchange-mailbox)" in l for l in lines[:-1]), out
 
 
+def test_bicep_example_reports_its_problems_in_the_bicep_files(run_cli):
+    """examples/azure-exchange-bicep: the source is linted with its .bicepparam; the JSON compiled from it
+    beside it is the same deployment and is not reported again."""
+    code, out, err = run_cli("check", "examples/azure-exchange-bicep")
+    assert code == 1, out + err
+    lines = [l for l in out.splitlines() if not l.startswith(" ")][:-1]
+    by_rule = {}
+    for line in lines:
+        by_rule.setdefault(line.split(": ", 1)[1].split()[0], []).append(line)
+    assert sorted(by_rule) == ["EXV301", "EXV501", "EXV502"], out
+    assert len(by_rule["EXV301"]) == 2 and all(
+        f"exch-mbx-0{i}-log01 is Standard_LRS" in l and l.startswith("examples/azure-exchange-bicep/modules/mailbox.bicep:")
+        for i, l in enumerate(sorted(by_rule["EXV301"], key=lambda l: "exch-mbx-02" in l), 1))
+    [direct] = by_rule["EXV502"]
+    assert direct.startswith("examples/azure-exchange-bicep/main.bicep:") and "allow-smtp-out" in direct
+    assert "exch-mbx-01, exch-mbx-02" in direct
+    assert len(by_rule["EXV501"]) == 1 and "2 Exchange VMs" in by_rule["EXV501"][0]
+    assert "main.json" not in out and "1 unit" in (out + err)
+
+
 def test_example_with_a_relay_rule_passes_the_smtp_rules(run_cli, tmp_path):
     """The fix the rule documents: the outbound rule allows only the relay, on 587. That is relay
     evidence, so EXV501 passes too, and the other findings of the example stay."""

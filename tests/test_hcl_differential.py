@@ -30,6 +30,9 @@ def test_front_ends_agree(path):
 
 
 SAMPLES = {
+    # comments wherever the grammar allows them: inside for expressions, before a legacy index
+    "comments inside for expressions": 'x = {\n  # a comment\n  for e in y : e => e # another\n}\n'
+                                       'z = [ /* c */ for k, v in m : v if k != "a" ]\n',
     # an exponent after an integer: HCL allows it, tree-sitter-hcl only after a fraction
     "integer_exponent": 'a = 1e9\nb = [1E2, 1e-3, 2.5e1]\nc = "x 1e9 y"\nd = v1e9 # 3e4\n',
     "heredoc with directives and trimming": 'x = <<-EOT\n    %{ for n in ["a", "b"] ~}\n    ${upper(n)};\n    %{ endfor ~}\n  EOT\n',

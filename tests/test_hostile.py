@@ -3,13 +3,18 @@ at the file, exit code 2, no traceback, and whatever else the tree holds is stil
 
 The corpus is tests/fixtures/hostile/<case>/ (a tree plus case.yaml), and, for inputs too large or too
 strange to keep in the repository (deep nesting, FIFOs, billion-laughs YAML), the generated cases
-below. Each case.yaml gives the exit code and the findings that must be there.
+below. Each case.yaml gives the exit code and the findings that must be there, and may bound the
+run's time (``seconds``) where the input once made exvlint's work grow with the square of its size.
 """
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import textwrap
+import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import yaml
@@ -92,7 +97,8 @@ def _cases():
     for case in sorted(p for p in CORPUS.iterdir() if (p / "case.yaml").is_file()) if CORPUS.is_dir() else []:
         spec = yaml.safe_load((case / "case.yaml").read_text(encoding="utf-8"))
         expected = {"exit": spec["exit"], "findings": [(f["rule"], f["file"], f.get("message", ""))
-                                                       for f in spec.get("findings") or []]}
+                                                       for f in spec.get("findings") or []],
+                    "seconds": spec.get("seconds")}
         yield pytest.param(case, expected, id=case.name)
 
 
@@ -109,7 +115,10 @@ def test_hostile_input(run_cli, tmp_path, source, expected):
             target.parent.mkdir(parents=True, exist_ok=True)
             (target.write_bytes if isinstance(content, bytes) else target.write_text)(content)
     (tree / "good.tf").write_text(GOOD)
+    started = time.monotonic()
     code, out, err = run_cli("check", ".", "--format", "text", cwd=tree)
+    if expected.get("seconds"):
+        assert time.monotonic() - started < expected["seconds"], "the run took too long"
     assert "Traceback" not in out + err and "EXV002" not in out, out + err
     assert code == expected["exit"], out
     for rule, path, text in expected["findings"]:
@@ -130,3 +139,83 @@ def test_every_limit_is_configurable(run_cli, tmp_path):
     (tmp_path / ".exvlint.yaml").write_text("limits:\n  instancez: 10\n  file_bytes: -1\n")
     code, out, _ = run_cli("check", ".", cwd=tmp_path)
     assert code == 2 and "limits.instancez" in out and "limits.file_bytes must be a positive" in out
+
+
+def test_a_parser_defect_costs_the_file_not_the_run(monkeypatch, tmp_path):
+    from exvlint.config import Config
+    from exvlint.engine import lint
+    from exvlint.terraform import hcl
+
+    (tmp_path / "good.tf").write_text(GOOD)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "odd.tf").write_text('variable "x" {}\n')
+    real = hcl.parse_hcl
+
+    def parse(text, path="<string>"):
+        if path.endswith("odd.tf"):
+            raise IndexError("a converter defect")
+        return real(text, path)
+
+    monkeypatch.setattr(hcl, "parse_hcl", parse)
+    result = lint([str(tmp_path)], Config())
+    errors = [f for f in result.findings if f.rule_id in ("EXV000", "EXV002")]
+    assert len(errors) == 1 and errors[0].location.path.endswith("odd.tf") and errors[0].rule_id == "EXV002" and "IndexError" in errors[0].message
+    assert any(f.rule_id == "EXV301" for f in result.findings)
+
+
+def test_file_name_that_is_not_utf8(run_cli, tmp_path):
+    """A name Python can only hold with surrogate escapes is linted and reported (as U+FFFD), never
+    a UnicodeEncodeError while the report is written."""
+    name = os.fsdecode(b"exch\xff.tf")
+    try:
+        (tmp_path / name).write_text(GOOD)
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this filesystem takes UTF-8 names only")
+    for fmt in ("text", "json", "sarif"):
+        code, out, err = run_cli("check", ".", "--format", fmt, cwd=tmp_path)
+        assert "Traceback" not in err and code == 1, err
+        assert "exch\ufffd.tf" in (out if fmt == "text" else json.dumps(json.loads(out), ensure_ascii=False))
+        assert "EXV301" in out
+
+
+def test_a_long_key_is_not_repeated_in_reports(run_cli, tmp_path):
+    """A for_each key 500,000 characters long (from a variables file) names the resources it makes;
+    the reports show it shortened, so a small input cannot make a huge report."""
+    (tmp_path / "main.tf").write_text(textwrap.dedent('''\
+        variable "disks" {}
+        resource "azurerm_managed_disk" "db" {
+          for_each             = var.disks
+          name                 = each.key
+          storage_account_type = each.value
+        }
+        '''))
+    sizes = {}
+    for key in ("exch-x", "exch-" + "x" * 500_000):
+        (tmp_path / "terraform.tfvars.json").write_text(json.dumps({"disks": {key: "Standard_LRS"}}))
+        for fmt in ("text", "json", "sarif"):
+            code, out, err = run_cli("check", ".", "--strict", "--format", fmt, cwd=tmp_path)
+            assert code == 1 and "EXV301" in out and "Traceback" not in err
+            sizes.setdefault(fmt, []).append(len(out))
+    assert all(long - short < 10_000 for short, long in sizes.values()), sizes
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "markdown", "junit", "gitlab", "json", "sarif"])
+def test_names_with_control_characters_stay_inside_their_line(run_cli, tmp_path, fmt):
+    """A file name with a line break must not start a report line of its own: CI runners execute
+    log lines such as "::warning ...::" as commands. A control character in a resource name still
+    gives well-formed XML."""
+    name = "x\n::warning title=injected::from a file name\n.tf"
+    try:
+        (tmp_path / name).write_text(GOOD)
+    except OSError:
+        pytest.skip("this filesystem refuses line breaks in names")
+    (tmp_path / "vm.tf").write_text('resource "azurerm_windows_virtual_machine" "exch\x18vm" {\n  name = "exch02"\n'
+                                    '  size = "Standard_E8s_v5"\n  os_disk {\n    storage_account_type = "Standard_LRS"\n'
+                                    '  }\n}\n')
+    code, out, err = run_cli("check", ".", "--format", fmt, cwd=tmp_path)
+    assert code == 1 and "Traceback" not in err, err
+    assert not any(line.lstrip().startswith("::warning title=injected") for line in out.splitlines()), out
+    if fmt == "junit":
+        ElementTree.fromstring(out)
+    elif fmt in ("gitlab", "json", "sarif"):
+        json.loads(out)

@@ -120,7 +120,7 @@ def test_a_crashing_rule_is_an_exv002_and_the_others_still_run(monkeypatch) -> N
                                        if (p / "case.yaml").is_file() and _load_case(p).get("findings")
                                        and _load_case(p).get("platform") == "azure")
 
-    def broken(deployment, ctx):
+    def broken(inventory, ctx):
         raise ZeroDivisionError("boom")
 
     monkeypatch.setitem(checks.CHECKS, "EXV302", broken)

@@ -40,6 +40,9 @@ def _vm(labels=None, notes=None, evidence=()) -> VirtualMachine:
     ("ExchangeServerSE-x64.iso", "SE", None),
     ("Exchange2016-x64.exe", "2016", None),
     ('{"configurationFunction": "InstallExchange.ps1\\\\Exchange Server Subscription Edition"}', "SE", None),
+    ("https://example.blob.core.windows.net/dsc/EXCHANGE19.zip", "2019", None),  # media and DSC names abbreviate it
+    ("CONFIGEXCHANGE16.ps1\\CONFIGEXCHANGE16", "2016", None),
+    ("Exchange13-CU23", "2013", 23),
 ])
 def test_installation_evidence_names_the_version(text, version, cu):
     found = detect(_vm(evidence=[text]), Config())
@@ -51,6 +54,7 @@ def test_installation_evidence_names_the_version(text, version, cu):
 @pytest.mark.parametrize("text", [
     "xExchange", "ExchangeDsc", "ExchangeServerSetup.exe /IAcceptExchangeServerLicenseTerms",
     "MXS2019-x64-CU12-KB5011156", "install Exchange 2016 or Exchange 2019 management tools",
+    "Exchange 16GB", "EXCHANGE10.zip", "exchange190",  # no version: a size, Exchange 2010, another number
 ])
 def test_evidence_without_one_version_leaves_the_default(text):
     found = detect(_vm(evidence=[text]), Config())
@@ -229,3 +233,21 @@ def test_se_example_has_one_problem_found_through_the_version(run_cli):
     [finding] = json.loads(out)["findings"]
     assert finding["address"] == 'module.mailbox["exchse-mbx-01"].vsphere_virtual_machine.this'
     assert "Exchange 2013 (the default" in finding["message"]
+
+
+@pytest.mark.parametrize("text,installs", [
+    ("xExchange", True), ("ExchangeDsc", True), ("InstallAndConfigureExchange", True),
+    ("Setup.exe /IAcceptExchangeServerLicenseTerms", True), ("EXCHANGE16.ps1\\EXCHANGE16", True),
+    ("PREPAREEXCHANGE16.zip", True),  # prerequisites on the Exchange server itself
+    ("Setup.exe /Mode:Install /Roles:Mailbox /IAcceptExchangeServerLicenseTerms_DiagnosticDataOFF", True),
+    ("Setup.exe /m:install /r:mb /IAcceptExchangeServerLicenseTerms /PrepareAD", True),  # installs too
+    ("PREPAREADEXCHANGE16.ps1\\PREPAREADEXCHANGE16", False), ("DOWNLOADEXCHANGE10.zip", False),
+    ("Setup.exe /PrepareSchema /IAcceptExchangeServerLicenseTerms_DiagnosticDataOFF", False),
+    ("Setup.exe /PrepareAD /OrganizationName:Contoso /IAcceptExchangeServerLicenseTerms", False),
+    ("Setup.exe /PS /IAcceptExchangeServerLicenseTerms", False), ("prepare-exchange-schema", False),
+    ("Get-ExchangeCertificate", True), ("New-ADUser", False),
+])
+def test_what_makes_a_vm_an_exchange_server(text, installs):
+    from exvlint.exchange_scope import names_installation
+
+    assert names_installation(text) is installs

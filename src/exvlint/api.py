@@ -63,7 +63,7 @@ def resolve_config(paths: list, config_file: Optional[str] = None) -> Config:
             config = Config()
             config.errors.append(_cli_error(f"--config {config_file}: no such file"))
             return config
-        return load_config(config_file, os.path.relpath(config_file))
+        return load_config(config_file, os.path.relpath(config_file), named=True)
     found = find_config(paths[0] if paths else ".")
     return load_config(found, os.path.relpath(found) if found else None)
 

@@ -10,8 +10,10 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
-from .findings import Finding, Location
+from . import files
+from .findings import Finding, Location, brief
 from .limits import Limits
+from .paths import Boundary
 
 CONFIG_NAMES = (".exvlint.yaml", ".exvlint.yml")
 LEVEL_NAMES = ("error", "warning", "note", "none")
@@ -30,6 +32,12 @@ SCHEMA: dict = {
     "limits": {name: int for name in Limits.names()},
 }
 HOST_KEYS = {"name": str, "physical_cores": int, "other_vcpus": int, "os": str}
+MAX_COUNT = (1 << 63) - 1  # counts are 64-bit, as in the providers: arithmetic on them stays in range
+
+
+def whole_number(value: Any, minimum: int) -> bool:
+    """A count from the configuration: a whole number from ``minimum`` to MAX_COUNT."""
+    return isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= MAX_COUNT
 
 
 @dataclass
@@ -82,13 +90,20 @@ def find_config(start: str) -> Optional[str]:
 
 def _pyproject_has_section(path: str) -> bool:
     try:
-        with open(path, encoding="utf-8") as fh:
-            return re.search(r"^\[tool\.exvlint(\.|\])", fh.read(), re.M) is not None
-    except OSError:
-        return False
+        text = files.read_text(path, _found_in(path))
+    except files.InputError:
+        return True  # reading it as the configuration then says what is wrong with it
+    return re.search(r"^\[tool\.exvlint(\.|\])", text, re.M) is not None
 
 
-def load_config(path: Optional[str], display_path: Optional[str] = None) -> Config:
+def _found_in(path: str) -> Boundary:
+    """A configuration found by looking (not named with --config) is read like the code it sits
+    in: a symbolic link out of its repository is not followed."""
+    return Boundary.for_paths([os.path.dirname(os.path.abspath(path))])
+
+
+def load_config(path: Optional[str], display_path: Optional[str] = None, named: bool = False) -> Config:
+    """The configuration in ``path``; ``named`` when the user gave it with --config."""
     config = Config()
     if path is None:
         return config
@@ -96,10 +111,9 @@ def load_config(path: Optional[str], display_path: Optional[str] = None) -> Conf
     config.source = shown
     config.source_path = path
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        config.errors.append(_error(shown, 1, f"cannot read configuration: {exc}"))
+        text = files.read_text(path, None if named else _found_in(path))
+    except files.InputError as exc:
+        config.errors.append(_error(shown, files.error_line(exc), f"cannot read configuration: {exc}"))
         return config
     if path.endswith(".toml"):
         data = _load_toml(text, shown, config)
@@ -124,6 +138,9 @@ def _load_yaml(text: str, shown: str, config: Config) -> Optional[dict]:
     except RecursionError:
         config.errors.append(_error(shown, 1, "the configuration is nested too deeply to read"))
         return None
+    except Exception as exc:  # a value the YAML types refuse (an integer past Python's digit limit, a bad date)
+        config.errors.append(_error(shown, 1, f"invalid YAML: {type(exc).__name__}: {brief(exc)}"))
+        return None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -141,6 +158,9 @@ def _load_toml(text: str, shown: str, config: Config) -> Optional[dict]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         config.errors.append(_error(shown, getattr(exc, "lineno", 1) or 1, f"invalid TOML: {exc}"))
+        return None
+    except Exception as exc:  # a value the TOML types refuse (an integer past Python's digit limit)
+        config.errors.append(_error(shown, 1, f"invalid TOML: {type(exc).__name__}: {brief(exc)}"))
         return None
     tool = data.get("tool", {})
     section = tool.get("exvlint", {}) if isinstance(tool, dict) else {}
@@ -291,11 +311,9 @@ def _set(config: Config, key: str, sub: Optional[str], value: Any, err) -> None:
                 err(("hosts", i, bad[0]), f"hosts[{i}]: unknown key {bad[0]!r} (allowed: {', '.join(HOST_KEYS)})")
             if not isinstance(host.get("name"), str):
                 err(("hosts", i), f"hosts[{i}]: name is required")
-            cores = host.get("physical_cores")
-            if not isinstance(cores, int) or isinstance(cores, bool) or cores <= 0:
+            if not whole_number(host.get("physical_cores"), 1):
                 err(("hosts", i, "physical_cores"), f"hosts[{i}]: physical_cores must be a positive whole number")
-            other = host.get("other_vcpus", 0)
-            if not isinstance(other, int) or isinstance(other, bool) or other < 0:
+            if not whole_number(host.get("other_vcpus", 0), 0):
                 err(("hosts", i, "other_vcpus"), f"hosts[{i}]: other_vcpus must be a whole number >= 0")
         config.hosts = value
     elif key == "vsphere":
@@ -322,7 +340,7 @@ def _set(config: Config, key: str, sub: Optional[str], value: Any, err) -> None:
     elif key == "paths":
         config.exclude_paths = value
     elif key == "limits":
-        if isinstance(value, bool) or value <= 0:
+        if not whole_number(value, 1):
             err((), f"limits.{sub} must be a positive whole number")
         else:
             config.limits = replace(config.limits, **{sub: value})

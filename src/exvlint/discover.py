@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from . import files
-from .findings import Diagnostic, Location
+from .findings import Diagnostic, Location, internal_error_message
 from .paths import glob_match
 
 SKIP_DIRS = {".git", ".terraform", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox"}
@@ -97,7 +97,11 @@ def discover(paths: list, cache: files.FileCache, exclude: Optional[list] = None
     found.parameter_files = [os.path.normpath(p) for p in parameter_files]
     units: list = []
     for frontend in frontends_for(found.files + found.parameter_files):
-        units.extend(frontend.units(found))
+        try:
+            units.extend(frontend.units(found))
+        except Exception as exc:  # never a traceback: the other front ends still find their units
+            found.diagnostics.append(Diagnostic("EXV002", Location(paths[0] if paths else "."),
+                                                internal_error_message(f"finding {frontend.name} inputs", exc)))
     suffixes = SUFFIXES
     for path in sorted(found.named - found.claimed):
         # a file of a kind some front end reads but none took (a JSON file that is neither a plan nor a

@@ -4,7 +4,6 @@ from __future__ import annotations
 import gc
 import os
 import time
-import traceback
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Optional
 
@@ -13,13 +12,13 @@ from .catalog import load_catalog
 from .config import Config
 from .discover import discover
 from .files import FileCache
-from .findings import LEVEL_RANK, Finding, Location
-from .paths import Boundary, is_within, repo_relative, repository_root
+from .findings import LEVEL_RANK, Finding, Location, internal_error_message
+from .paths import Boundary, is_within, real_path, repo_relative, repository_root
 
 # the evaluators, adapters, model and checks are imported when there is something to lint: start-up
 # time matters for a pre-commit hook
 if TYPE_CHECKING:
-    from .model import Deployment
+    from .model import Inventory
 
 # input and configuration errors, and internal errors: exit 2, never 1 (which means "findings")
 INPUT_ERRORS = {"EXV000", "EXV002", "EXV003"}
@@ -88,18 +87,20 @@ def lint(paths: list, config: Config | None = None, progress: Optional[Callable]
 
 
 def _lint(paths: list, config: Config, progress: Optional[Callable], jobs: Optional[int] = None) -> LintResult:
-    from .runner import Deployments, run_units
+    from .runner import Inventories, run_units
 
     levels = {rid: doc.level for rid, doc in load_catalog().items()}
     findings: list = list(config.errors)
     cache = FileCache(Boundary.for_paths(paths))  # nothing outside the scanned tree is read
     units, diagnostics, scan = discover(paths, cache, config.exclude_paths, tuple(config.parameter_files))
     outcomes = run_units(units, scan, config, levels, jobs, progress)
+    directives: list = []  # exvlint:ignore directives of front ends that report them per unit
     for outcome in outcomes:
         diagnostics.extend(outcome.diagnostics)
         findings.extend(outcome.errors)
-    deployments = [o.deployment for o in outcomes]
-    result = LintResult(deployments=Deployments(deployments) if any(isinstance(d, bytes) for d in deployments)
+        directives.extend(outcome.directives)
+    deployments = [o.inventory for o in outcomes]
+    result = LintResult(deployments=Inventories(deployments) if any(isinstance(d, bytes) for d in deployments)
                         else deployments)
     rule_findings = []
     for unit, outcome in zip(units, outcomes):
@@ -127,8 +128,8 @@ def _lint(paths: list, config: Config, progress: Optional[Callable], jobs: Optio
     parsed = {p: None for p in cache}
     for outcome in outcomes:
         parsed.update({p: d for p, d in outcome.files.items() if p not in cache})
-    directives = [d for p in sorted(parsed)
-                  for d in (tf_suppressions.directives([p], cache) if parsed[p] is None else parsed[p])]
+    directives += [d for p in sorted(parsed)
+                   for d in (tf_suppressions.directives([p], cache) if parsed[p] is None else parsed[p])]
     findings = suppress.apply([_tidy(f) for f in _dedupe(findings)], config, directives, result.rules_run)
     findings.sort(key=Finding.sort_key)
     root = repository_root(paths[0])
@@ -145,7 +146,7 @@ def _lint(paths: list, config: Config, progress: Optional[Callable], jobs: Optio
     if not config.show_suppressed:
         findings = [f for f in findings if not f.suppressed]
     result.findings = findings
-    result.files = sorted({os.path.realpath(f) for f in list(parsed) + sorted(scan.claimed) if not os.path.isdir(f)})
+    result.files = sorted({real_path(f) for f in list(parsed) + sorted(scan.claimed) if not os.path.isdir(f)})
     result.root = root
     result.fail_level = config.fail_level
     result.notices = _notices(paths, result)
@@ -180,7 +181,7 @@ def _notices(paths: list, result: LintResult) -> list:
     for path in paths:
         if os.path.exists(path) and not any(is_within(f, path) for f in read):
             what = "this file" if os.path.isfile(path) else "this directory"
-            out.append(f"{path}: nothing exvlint reads in {what} (Terraform .tf, .tf.json, .tfvars, plan JSON or ARM templates)")
+            out.append(f"{path}: nothing exvlint reads in {what} (Terraform .tf, .tf.json, .tfvars, plan JSON, ARM templates or Bicep)")
     if result.vms and not any(vm.reason for vm in result.vms):
         n = len(result.vms)
         out.append(f"found {n} VM{'s' if n != 1 else ''} but none recognised as an Exchange server, so no rule "
@@ -193,38 +194,35 @@ def _notices(paths: list, result: LintResult) -> list:
     return out
 
 
-def run_checks(deployment: Deployment, config: Config, levels: dict, result: Optional[LintResult] = None) -> list:
+def run_checks(inventory: Inventory, config: Config, levels: dict, result: Optional[LintResult] = None) -> list:
     from . import vmfacts
     from .checks import CHECKS, RuleContext
-    from .scope import vm_label
+    from .exchange_scope import vm_label
 
-    ctx = RuleContext(deployment, config, levels)
+    ctx = RuleContext(inventory, config, levels)
     try:
-        vmfacts.complete(deployment, config)  # the Exchange version and configured guest OS of every VM
+        vmfacts.complete(inventory, config)  # the Exchange version and configured guest OS of every VM
     except Exception as exc:  # the rules still run: what could not be completed stays unknown
-        ctx.findings.append(_internal_error("completing the model", exc, Location(deployment.name)))
+        ctx.findings.append(_internal_error("completing the model", exc, Location(inventory.name)))
     for rule_id, fn in sorted(CHECKS.items()):
         if not suppress.runs(rule_id, config):
             continue
         ctx.rule_id = rule_id
         try:
-            fn(deployment, ctx)
+            fn(inventory, ctx)
         except Exception as exc:  # a crashing rule is a finding, not a dead run
-            ctx.findings.append(_internal_error(f"rule {rule_id}", exc, Location(deployment.name)))
+            ctx.findings.append(_internal_error(f"rule {rule_id}", exc, Location(inventory.name)))
     for f in ctx.findings:
-        f.unit = deployment.name
+        f.unit = inventory.name
     if result is not None:
-        result.vms.extend(VmSeen(deployment.name, vm.address, vm_label(vm), vm.platform, vm.location, ctx.reason(vm))
-                          for vm in deployment.vms)
-        result.undecided.extend((deployment.name,) + u for u in ctx.undecided)
+        result.vms.extend(VmSeen(inventory.name, vm.address, vm_label(vm), vm.platform, vm.location, ctx.reason(vm))
+                          for vm in inventory.vms)
+        result.undecided.extend((inventory.name,) + u for u in ctx.undecided)
     return ctx.findings
 
 
 def _internal_error(what: str, exc: Exception, location: Location) -> Finding:
-    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    where = f" at {os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
-    message = f"internal error in {what}: {type(exc).__name__}: {exc}{where}; please report this"
-    return Finding("EXV002", "error", message, location, key=what)
+    return Finding("EXV002", "error", internal_error_message(what, exc), location, key=what)
 
 
 def _from_diagnostics(diagnostics: list, config: Config) -> list:

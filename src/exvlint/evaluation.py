@@ -133,6 +133,11 @@ class EvalError(Exception):
     """
 
 
+# what a value converter (to_int, to_string... or an adapter's own) raises for a value it cannot
+# convert: an adapter reading a provider attribute makes any of them an unknown value
+CONVERSION_ERRORS = (EvalError, ValueError, TypeError)
+
+
 class LStr(str):
     """A string literal that remembers where it was written (for related locations).
 

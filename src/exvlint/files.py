@@ -12,7 +12,7 @@ import stat
 from typing import Optional
 
 from . import limits
-from .paths import Boundary
+from .paths import Boundary, real_path, representable
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 
@@ -23,7 +23,9 @@ class InputError(Exception):
 
 def check_inside(path: str, boundary: Optional[Boundary]) -> str:
     """The real path of ``path``; raises InputError when it lies outside the boundary."""
-    real = os.path.realpath(path)
+    if not representable(path):
+        raise InputError("not a file name a filesystem can hold (it contains NUL or a lone surrogate); not read")
+    real = real_path(path)
     if boundary is not None and not boundary.contains(real):
         what = "a symbolic link to a place" if os.path.islink(path) else "a path"
         raise InputError(f"{what} outside the scanned tree; not read")

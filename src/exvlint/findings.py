@@ -10,6 +10,7 @@ LEVEL_RANK = {"none": 0, "note": 1, "warning": 2, "error": 3}
 
 MAX_SHOWN = 80  # characters of one value quoted in a message
 MAX_MESSAGE = 1000  # characters of a whole message
+MAX_ADDRESS = 300  # characters of a resource address: a for_each key may be a whole file
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
@@ -17,13 +18,42 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 def brief(value: Any, limit: int = MAX_SHOWN) -> str:
     """A value as a message shows it: one line, at most ``limit`` characters. Reports are
     published, and a value may come from a file: never quote much of it."""
-    text = _CONTROL.sub(" ", str(value))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return _shortened(str(value), limit)
 
 
 def _one_line(message: str) -> str:
-    message = _CONTROL.sub(" ", message)
-    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
+    return encodable(_shortened(message, MAX_MESSAGE))
+
+
+def _shortened(text: str, limit: int) -> str:
+    # only the head is looked at: a value may be megabytes long, and is shown a few hundred characters long
+    head = text[: 2 * limit]
+    shown = _CONTROL.sub(" ", head)
+    if len(shown) <= limit and len(head) == len(text):
+        return shown
+    return shown[: limit - 1] + "…"
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def encodable(text: str) -> str:
+    """``text`` with every lone surrogate as U+FFFD. They come from JSON and YAML escapes
+    (``"\\ud800"``) and from file names that are not UTF-8; no report could be written with them."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+def internal_error_message(what: str, exc: BaseException) -> str:
+    """The message of an EXV002: what failed, the exception and the line that raised it."""
+    import os
+    import traceback
+
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    name = os.path.basename(frame.filename) if frame else ""
+    if name == "__init__.py":  # which package's
+        name = f"{os.path.basename(os.path.dirname(frame.filename))}/{name}"
+    where = f" at {name}:{frame.lineno}" if frame else ""
+    return f"internal error in {what}: {type(exc).__name__}: {exc}{where}; please report this"
 
 
 @dataclass(frozen=True, order=True, slots=True)  # slots: a large tree has hundreds of thousands
@@ -94,6 +124,10 @@ class Finding:
 
     def __post_init__(self) -> None:
         self.message = _one_line(self.message)
+        self.address, self.key = encodable(brief(self.address, MAX_ADDRESS)), encodable(self.key)
+        self.location = _shown_location(self.location)
+        if any(_UNSHOWN.search(r.location.path) or _one_line(r.message) != r.message for r in self.related):
+            self.related = tuple(Related(_shown_location(r.location), _one_line(r.message)) for r in self.related)
 
     def make_fingerprint(self, rel_path: str, rel_unit: str) -> str:
         """Stable across line moves, file moves and machines: rule, deployment, resource address and
@@ -102,8 +136,19 @@ class Finding:
         same finding); never a line number."""
         what = self.key or ("" if self.address else self.message)
         basis = "\x1f".join((self.rule_id, "" if self.address else rel_path, rel_unit, self.address, what))
-        return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
+        return hashlib.sha256(encodable(basis).encode("utf-8")).hexdigest()[:32]
 
     def sort_key(self) -> tuple:
         loc = self.location
         return (loc.path, loc.line, loc.col, self.rule_id, self.address, self.key, self.message)
+
+
+# what a file name may hold but a report line must not: a line break in a name would start a line of
+# its own in the report (where a CI runner reads "::command::" lines), and surrogates cannot be written
+_UNSHOWN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _shown_location(loc: Location) -> Location:
+    if not _UNSHOWN.search(loc.path):
+        return loc
+    return Location(_UNSHOWN.sub("\ufffd", loc.path), loc.line, loc.col, loc.end_line, loc.end_col)

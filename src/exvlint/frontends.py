@@ -4,7 +4,8 @@ A front end has a ``name``, the file ``suffixes`` it reads, ``units(scan)`` (cla
 shared walk and turn them into units), ``load(unit, scan, config)`` (-> the evaluated result and its
 diagnostics, never raising for bad input) and the ``adapters`` that map that result into the neutral
 model; optionally ``containing_units(path)`` (the files to lint when ``path`` changed, for
-pre-commit). Order matters: a front end claims files before the ones after it see them (a plan claims
+pre-commit) and ``directives(loaded, scan)`` (the ``exvlint:ignore`` directives of a loaded unit's files,
+as :class:`exvlint.suppress.Directive` records). Order matters: a front end claims files before the ones after it see them (a plan claims
 the configuration beside it before the Terraform source front end looks).
 
 A front end's module is imported only when a run meets a file with one of its suffixes: start-up
@@ -14,12 +15,13 @@ from __future__ import annotations
 
 import importlib
 
-# (suffixes, module, class), in claiming order
+# (suffixes, module, class), in claiming order; Bicep before ARM: it claims the JSON compiled from the sources it
+# lints (one deployment, reported once)
 REGISTRY = (
     ((".json",), "exvlint.terraform.frontend", "PlanFrontEnd"),
+    ((".bicep", ".bicepparam"), "exvlint.bicep.frontend", "BicepFrontEnd"),
     ((".json",), "exvlint.arm.frontend", "ArmFrontEnd"),
     ((".tf", ".tf.json", ".tfvars", ".tfvars.json"), "exvlint.terraform.frontend", "TerraformFrontEnd"),
-    ((".bicep", ".bicepparam"), "exvlint.bicep.frontend", "BicepFrontEnd"),
 )
 
 SUFFIXES = tuple(s for suffixes, _, _ in REGISTRY for s in suffixes)

@@ -24,7 +24,8 @@ class JSONPosError(ValueError):
 
 
 class PosDict(dict):
-    """A JSON object; ``key_lines[key]`` is the (line, column) where the key is written.
+    """A JSON object; ``key_lines[key]`` is the (line, column) where the key is written;
+    ``end_line``/``end_col`` where its closing brace is (0 when not read from text).
 
     ``path`` names the file the positions refer to when it differs from the enclosing document's
     (a document assembled from several files, such as a Bicep module lowered into its caller);
@@ -33,6 +34,8 @@ class PosDict(dict):
 
     line: int = 0
     col: int = 0
+    end_line: int = 0
+    end_col: int = 0
     path: str = ""
 
     def __init__(self, *args: Any):
@@ -41,10 +44,13 @@ class PosDict(dict):
 
 
 class PosList(list):
-    """A JSON array; ``item_lines[i]`` is the (line, column) where element i starts."""
+    """A JSON array; ``item_lines[i]`` is the (line, column) where element i starts; ``end_line`` /
+    ``end_col`` where its closing bracket is."""
 
     line: int = 0
     col: int = 0
+    end_line: int = 0
+    end_col: int = 0
     path: str = ""  # as PosDict.path
 
     def __init__(self, *args: Any):
@@ -127,7 +133,12 @@ class _Parser:
         if m and m.end() > self.pos:
             self.pos = m.end()
             text = m.group(0)
-            return int(text) if re.fullmatch(r"-?\d+", text) else float(text)
+            if not re.fullmatch(r"-?\d+", text):
+                return float(text)
+            try:
+                return int(text)
+            except ValueError:  # past Python's digit limit for int(): as large as a float gets
+                return float(text)
         self.fail(f"unexpected character {ch!r}")
 
     def string(self) -> str:
@@ -147,13 +158,11 @@ class _Parser:
         self.pos += 1
         self.skip_ws()
         if self.text.startswith("}", self.pos):
-            self.pos += 1
-            return out
+            return self._close(out)
         while True:
             self.skip_ws()
             if self.lenient and self.text.startswith("}", self.pos):  # trailing comma
-                self.pos += 1
-                return out
+                return self._close(out)
             if not self.text.startswith('"', self.pos):
                 self.fail("expected a quoted property name")
             key_pos = self.where(self.pos)
@@ -169,8 +178,7 @@ class _Parser:
                 self.pos += 1
                 continue
             if self.text.startswith("}", self.pos):
-                self.pos += 1
-                return out
+                return self._close(out)
             self.fail("expected ',' or '}' in an object")
 
     def arr(self, depth: int) -> PosList:
@@ -179,13 +187,11 @@ class _Parser:
         self.pos += 1
         self.skip_ws()
         if self.text.startswith("]", self.pos):
-            self.pos += 1
-            return out
+            return self._close(out)
         while True:
             self.skip_ws()
             if self.lenient and self.text.startswith("]", self.pos):  # trailing comma
-                self.pos += 1
-                return out
+                return self._close(out)
             out.item_lines.append(self.where(self.pos))
             out.append(self.value(depth + 1))
             self.skip_ws()
@@ -193,6 +199,11 @@ class _Parser:
                 self.pos += 1
                 continue
             if self.text.startswith("]", self.pos):
-                self.pos += 1
-                return out
+                return self._close(out)
             self.fail("expected ',' or ']' in an array")
+
+    def _close(self, out: Any) -> Any:
+        """Consume the closing brace or bracket at the current position and remember where it is."""
+        out.end_line, out.end_col = self.where(self.pos)
+        self.pos += 1
+        return out

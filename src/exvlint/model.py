@@ -49,7 +49,9 @@ def explicit(value: Any, location: Optional[Location], origins: tuple = ()) -> V
     return Val(value, EXPLICIT, location, origins)
 
 
-@dataclass
+# Resources are things, not values: two are the same when they are the same object. Comparing field by
+# field would be slow (a VM's disks refer back to the VM) and would merge distinct disks that look alike.
+@dataclass(eq=False)
 class Resource:
     """Common identity of everything in the model."""
 
@@ -61,7 +63,7 @@ class Resource:
     origins: tuple = ()  # tuple[Related]: where its existence was decided (count / for_each and their inputs)
 
 
-@dataclass
+@dataclass(eq=False)
 class Datastore(Resource):
     """Where disk files live: vSphere datastore, Azure storage account, Hyper-V volume or share."""
 
@@ -71,12 +73,12 @@ class Datastore(Resource):
     description: str = ""  # for messages, e.g. "NFS datastore filer01-exch"
 
 
-@dataclass
+@dataclass(eq=False)
 class Disk(Resource):
     name: Val = field(default_factory=unknown)
     role: str = "data"  # os | data
     size_bytes: Val = field(default_factory=unknown)
-    storage_type: Val = field(default_factory=unknown)  # provider's SKU / type string, for messages
+    type_label: Val = field(default_factory=unknown)  # how the provider names its type (SKU, VHD kind, a phrase): messages only
     premium: Val = field(default_factory=unknown)  # Azure: is Premium Storage class
     provisioning: Val = field(default_factory=unknown)  # fixed | thin | thick | dynamic | differencing | passthrough
     # whether the disk is a delta of a parent disk (a differencing VHD, a checkpoint's .avhdx); a provider
@@ -94,7 +96,7 @@ class Disk(Resource):
     host: Optional["Host"] = None  # the host that opens the disk file (Hyper-V: the provider's host)
 
 
-@dataclass
+@dataclass(eq=False)
 class Snapshot(Resource):
     name: Val = field(default_factory=unknown)
     snapshot_kind: str = "disk"  # vm | disk | restore-point | checkpoint
@@ -147,7 +149,7 @@ class ExchangeVersion:
         return f"{self} ({self.source})" if self.source else str(self)
 
 
-@dataclass
+@dataclass(eq=False)
 class Host(Resource):
     """A hypervisor host, or a cluster of them, as the code names it (for the hosts: inventory)."""
 
@@ -156,7 +158,7 @@ class Host(Resource):
     host_count: Val = field(default_factory=lambda: Val(1, DEFAULT))  # physical hosts behind it (a cluster has several)
 
 
-@dataclass
+@dataclass(eq=False)
 class VirtualMachine(Resource):
     name: Val = field(default_factory=unknown)
     computer_name: Val = field(default_factory=unknown)
@@ -221,7 +223,7 @@ class FileMount:
 
 # --------------------------------------------------------------------------- network (EXV501, EXV502)
 #
-# Filled by the Azure adapters (Terraform azurerm: adapters/azurerm_network.py; ARM/Bicep later). Strings
+# Filled by the Azure adapters through adapters/azure_network.py (azurerm_network.py, arm_network.py). Strings
 # keep the provider's spelling; compare them case-insensitively. Lists are Python lists of str:
 # - addresses: an IPv4/IPv6 address or CIDR ("10.0.1.4", "10.0.0.0/16"), a service tag as written
 #   ("Internet", "VirtualNetwork", "AzureCloud"), "*" for any, a DNS name (firewall FQDN rules), or
@@ -233,7 +235,7 @@ class FileMount:
 # hop it is. The checks decide what reaches the Internet (checks/netpath.py).
 
 
-@dataclass
+@dataclass(eq=False)
 class NetworkRule(Resource):
     """One allow or deny rule of a RuleSet: an NSG security rule, a firewall network or application rule."""
 
@@ -324,8 +326,9 @@ class RouteTable(Resource):
 
 
 @dataclass
-class Deployment:
-    """One unit of evaluation: a Terraform root module (with children), an ARM deployment."""
+class Inventory:
+    """What one unit of evaluation (a Terraform root module with its children, an ARM or Bicep deployment)
+    would create, in provider-neutral terms: the model the rules read."""
 
     name: str
     platforms: set = field(default_factory=set)
@@ -382,7 +385,7 @@ def related_from(val: Val) -> tuple:
 
 __all__ = [
     "Val", "Resource", "Datastore", "Disk", "Snapshot", "Evidence", "GuestOs", "ExchangeVersion", "Host",
-    "VirtualMachine", "NetworkRule", "Deployment", "ExchangePath", "FileMount", "Attachment", "RuleSet",
+    "VirtualMachine", "NetworkRule", "Inventory", "ExchangePath", "FileMount", "Attachment", "RuleSet",
     "IpConfiguration", "NetworkInterface", "Subnet", "Route", "RouteTable",
     "unknown", "default", "explicit", "related_from", "register_words", "words",
     "GIB", "MIB", "EXPLICIT", "DEFAULT", "UNKNOWN", "Related",

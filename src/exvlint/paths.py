@@ -27,6 +27,22 @@ def find_repository(start: str = ".") -> str | None:
         directory = parent
 
 
+# NUL and lone surrogates, except the ones Python uses for undecodable bytes in file names
+_UNREPRESENTABLE = re.compile(r"[\x00\ud800-\udc7f\udd00-\udfff]")
+
+
+def representable(path: str) -> bool:
+    """Whether a filesystem can hold ``path`` (a string from the code may hold a NUL or a lone
+    surrogate, written as "\\u0000" or "\\ud800")."""
+    return not _UNREPRESENTABLE.search(path)
+
+
+def real_path(path: str) -> str:
+    """``os.path.realpath``, also for a path no filesystem can hold: judged by its printable form,
+    which does not exist, so opening it fails as any missing file does."""
+    return os.path.realpath(path if representable(path) else _UNREPRESENTABLE.sub("\ufffd", path))
+
+
 def repository_root(start: str = ".") -> str:
     """The repository at or above ``start``, else the current directory (SARIF's %SRCROOT%)."""
     return find_repository(start) or os.path.realpath(os.getcwd())
@@ -40,7 +56,7 @@ def repo_relative(path: str, root: str) -> str:
     # the directory's real path (the root is one), but never the target of a link that is the file
     # itself: a link to a place outside must be reported where it is, not where it points
     absolute = os.path.abspath(path)
-    absolute = os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
+    absolute = os.path.join(real_path(os.path.dirname(absolute)), os.path.basename(absolute))
     try:
         rel = os.path.relpath(absolute, root)
     except ValueError:  # another drive on Windows
@@ -49,7 +65,7 @@ def repo_relative(path: str, root: str) -> str:
 
 
 def is_within(path: str, root: str) -> bool:
-    path, root = os.path.realpath(path), os.path.realpath(root)
+    path, root = real_path(path), real_path(root)
     return _real_within(path, root)
 
 
@@ -79,7 +95,7 @@ class Boundary:
         return cls(roots)
 
     def contains(self, path: str) -> bool:
-        real = os.path.realpath(path)
+        real = real_path(path)
         return any(_real_within(real, root) for root in self.roots)
 
     def __repr__(self) -> str:

@@ -1,6 +1,6 @@
 """Loading and checking the units of a run: one after another, or in worker processes.
 
-Each unit is loaded by its front end, mapped into a deployment by the adapters and checked, on its
+Each unit is loaded by its front end, mapped into an inventory by the adapters and checked, on its
 own: units share nothing but the parsed files. A large input whose front end allows it
 (``parallel = True``: its ``load`` needs only the scan's file cache) goes to a pool of worker
 processes, one per core; a small one stays in this process, where a pool's start-up would cost
@@ -9,7 +9,7 @@ so a report is byte-for-byte the same whatever ran where.
 
 Workers are started with ``fork`` on Linux (they inherit the files discovery has parsed) and
 ``spawn`` elsewhere (macOS and Windows, where ``fork`` is unsafe or missing). A worker reads inside
-the same boundary and under the same limits, and returns what the engine needs: the deployment, the
+the same boundary and under the same limits, and returns what the engine needs: the inventory, the
 findings, the VMs seen, the decisions not made, and the suppression directives of the files it parsed.
 An exception while loading or checking a unit is an EXV002 for that unit, as in this process; a
 worker that dies leaves its units to this process, so a run never hangs on a lost worker.
@@ -29,13 +29,13 @@ from typing import Any, Callable, Optional
 PARALLEL_BYTES = 1_000_000
 
 
-class Deployments(Sequence):
-    """The deployments of a run whose units were loaded in worker processes: each comes back pickled
+class Inventories(Sequence):
+    """The inventories of a run whose units were loaded in worker processes: each comes back pickled
     (by the worker, in parallel) and is unpickled here only when it is read; reports need only how many
     there are. Pickles from this run's own workers only, never from a file."""
 
     def __init__(self, items: list):
-        self._items = items  # Deployment or bytes
+        self._items = items  # Inventory or bytes
 
     def __len__(self) -> int:
         return len(self._items)
@@ -49,19 +49,20 @@ class Deployments(Sequence):
         return item
 
     def __repr__(self) -> str:
-        return f"Deployments({list(self)!r})"
+        return f"Inventories({list(self)!r})"
 
 
 @dataclass
 class UnitOutcome:
     """What loading and checking one unit produced."""
 
-    deployment: Any  # a Deployment; pickled when it comes from a worker (see Deployments)
+    inventory: Any  # pickled when it comes from a worker (see Inventories)
     diagnostics: list = field(default_factory=list)  # the front end's diagnostics for the unit
     errors: list = field(default_factory=list)  # internal errors (EXV002) while loading or adapting
     findings: list = field(default_factory=list)  # the checks' findings
     vms: list = field(default_factory=list)  # list[VmSeen]
     undecided: list = field(default_factory=list)
+    directives: list = field(default_factory=list)  # exvlint:ignore directives a front end reports per unit
     # files parsed in a worker: path -> their suppression directives (this process's cache lacks them)
     files: dict = field(default_factory=dict)
 
@@ -70,17 +71,19 @@ def process_unit(unit, scan, config, levels: dict) -> UnitOutcome:
     """Load, adapt and check one unit (here or in a worker)."""
     from .engine import LintResult, _internal_error, run_checks
     from .findings import Location
-    from .model import Deployment
+    from .model import Inventory
 
-    outcome = UnitOutcome(Deployment(name=unit.name))
+    outcome = UnitOutcome(Inventory(name=unit.name))
     try:
         loaded, outcome.diagnostics = unit.frontend.load(unit, scan, config)
+        if loaded is not None and hasattr(unit.frontend, "directives"):
+            outcome.directives = unit.frontend.directives(loaded, scan)
         for adapter in unit.frontend.adapters:
-            adapter.adapt(loaded, outcome.deployment)
+            adapter.adapt(loaded, outcome.inventory)
     except Exception as exc:  # never a traceback: an internal error is a finding
         outcome.errors.append(_internal_error(f"reading {unit.name}", exc, Location(unit.name)))
     seen = LintResult()
-    outcome.findings = run_checks(outcome.deployment, config, levels, seen)
+    outcome.findings = run_checks(outcome.inventory, config, levels, seen)
     outcome.vms, outcome.undecided = seen.vms, seen.undecided
     return outcome
 
@@ -205,9 +208,9 @@ def _run_pooled(units: list, pooled: list, workers: int, scan, config, levels: d
 def _failed(unit, exc: Exception) -> UnitOutcome:
     from .engine import _internal_error
     from .findings import Location
-    from .model import Deployment
+    from .model import Inventory
 
-    return UnitOutcome(Deployment(name=unit.name), errors=[
+    return UnitOutcome(Inventory(name=unit.name), errors=[
         _internal_error(f"reading {unit.name} in a worker process", exc, Location(unit.name))])
 
 
@@ -229,6 +232,6 @@ def _work(index: int) -> UnitOutcome:
     with limits.use(config.limits):
         outcome = process_unit(units[index], scan, config, levels)
     outcome.files = {p: suppressions.directives([p], cache) for p in cache if p not in before}
-    outcome.deployment = pickle.dumps(outcome.deployment, pickle.HIGHEST_PROTOCOL)  # see Deployments
+    outcome.inventory = pickle.dumps(outcome.inventory, pickle.HIGHEST_PROTOCOL)  # see Inventories
     gc.collect()
     return outcome

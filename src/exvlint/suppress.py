@@ -72,6 +72,40 @@ def parse_directive(text: str) -> Optional[tuple]:
     return tuple(dict.fromkeys(rules)), tuple(unknown), reason
 
 
+def comment_directives(path: str, comments: Iterable[tuple], starts: dict) -> list:
+    """Directives from a file's comments ``(line, text)`` (markers ``#``, ``//``, ``/* */`` included):
+    one on the line where a construct starts, or directly above it (other comment lines may stand
+    between), covers that construct, ``starts[first line] = (first, last line)``, and everything inside
+    it; one above nothing covers nothing. Front ends whose languages have comments share this."""
+    comments = list(comments)
+    comment_lines = set()
+    for line, text in comments:
+        comment_lines.update(range(line, line + text.count("\n") + 1))
+    out = []
+    for line, text in comments:
+        found = parse_directive(_strip_markers(text))
+        if found is None:
+            continue
+        rules, unknown, reason = found
+        last = line + text.count("\n")
+        span = starts.get(line)  # on the same line as a construct
+        if span is None or text.startswith("/*") and last != line:
+            nxt = last + 1
+            while nxt in comment_lines and nxt not in starts:
+                nxt += 1
+            span = starts.get(nxt)
+        start, end = span if span else (0, -1)  # a directive above nothing covers nothing
+        out.append(Directive(Location(path, line, 1), path, start, end, rules, reason, unknown, text))
+    return out
+
+
+def _strip_markers(text: str) -> str:
+    text = text.strip()
+    if text.startswith("/*"):
+        text = text[2:].removesuffix("*/")
+    return text.lstrip("#/").strip()
+
+
 @lru_cache(maxsize=4096)
 def _real(path: str) -> str:
     return os.path.normcase(os.path.realpath(path))

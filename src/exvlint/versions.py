@@ -17,7 +17,7 @@ from typing import Optional
 from .config import Config
 from .findings import Location, Related, brief
 from .model import DEFAULT, EXPLICIT, ExchangeVersion, Val, VirtualMachine, unknown
-from .scope import vm_tags
+from .exchange_scope import vm_tags
 
 VERSIONS = ("2013", "2016", "2019", "SE")
 DEFAULT_VERSION = "2013"
@@ -26,8 +26,10 @@ DEFAULT_SOURCE = "the default, as no version is stated"
 
 _YEAR = r"(2013|2016|2019)(?![0-9])"
 _SE = r"(se|subscription[\s_-]*edition)(?![a-z0-9])"
-# in free text (paths, settings) a version counts only right after "Exchange" or "Exchange Server"
-_IN_TEXT = re.compile(r"exchange[\s_-]*(?:server[\s_-]*)?(?:" + _YEAR + "|" + _SE + ")", re.I)
+# in free text (paths, settings) a version counts only right after "Exchange" or "Exchange Server"; media and
+# configuration names also abbreviate it to two digits (EXCHANGE19.zip, Exchange16): 13, 16 and 19 only
+_IN_TEXT = re.compile(r"exchange[\s_-]*(?:server[\s_-]*)?(?:" + _YEAR + "|" + _SE + r")"
+                      r"|exchange(?:server)?[_-]?(13|16|19)(?![0-9a-z])", re.I)
 # in a value that is about the version anyway (a tag, the configuration) the version alone is enough
 _IN_VALUE = re.compile(r"(?<![0-9])" + _YEAR + r"|(?<![a-z])" + _SE, re.I)
 _CU = re.compile(r"(?<![a-z])(?:cu|cumulative[\s_-]*update)[\s_-]?(\d{1,2})(?![0-9])", re.I)
@@ -35,7 +37,11 @@ _TOKEN_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567
 
 
 def _version(m: re.Match) -> str:
-    return m.group(1) if m.group(1) else "SE"
+    if m.group(1):
+        return m.group(1)
+    if m.re is _IN_TEXT and m.group(3):
+        return "20" + m.group(3)
+    return "SE"
 
 
 def _one_cu(text: str) -> Optional[int]:

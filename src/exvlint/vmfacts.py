@@ -11,23 +11,23 @@ import os
 from . import versions
 from .config import Config
 from .findings import Location, Related
-from .model import EXPLICIT, Deployment, Val, unknown
+from .model import EXPLICIT, Inventory, Val, unknown
 from .paths import glob_match
 from .windows import parse_os_name
 
 
-def complete(deployment: Deployment, config: Config) -> None:
-    versions.assign(deployment.vms, config)
-    apply_guest_os(deployment, config)
+def complete(inventory: Inventory, config: Config) -> None:
+    versions.assign(inventory.vms, config)
+    apply_guest_os(inventory, config)
 
 
-def apply_guest_os(deployment: Deployment, config: Config) -> None:
+def apply_guest_os(inventory: Inventory, config: Config) -> None:
     """``guest_os`` in the configuration states the OS of the VMs it names (first matching glob wins),
     for images the code cannot tell (custom images, Hyper-V); it overrides what the code says."""
     if not config.guest_os:
         return
     shown_file = os.path.basename(config.source) if config.source else "the configuration"
-    for vm in deployment.vms:
+    for vm in inventory.vms:
         names = [vm.address] + ([vm.name.value] if vm.name.known and isinstance(vm.name.value, str) else [])
         for pattern, stated in config.guest_os.items():
             if not any(glob_match(pattern, n) for n in names):

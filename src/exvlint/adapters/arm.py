@@ -7,14 +7,18 @@ Types and property names compare case-insensitively, as ARM compares them.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from dataclasses import replace
+from typing import Any, Optional
 
 from ..arm.result import ArmResource, ArmResult, View
-from ..model import DEFAULT, EXPLICIT, Datastore, Deployment, Disk, Evidence, Snapshot, Val, VirtualMachine, unknown
-from ..evaluation import Unknown, collect_refs, contains_unknown
-from . import azure
-from . import azure_catalog as catalog
+from ..evaluation import Unknown, collect_refs
+from ..model import DEFAULT, EXPLICIT, Datastore, Inventory, Disk, Snapshot, Val, VirtualMachine, unknown
+from . import arm_network, azure
+from . import azure_catalog
+from . import guest_scripts
+from .arm_values import string_map, val
 from .azure import PLATFORM
+from .azure_files import Files, share_kind, volume_kind
 from .terraform_values import as_bool, as_int, as_str
 
 VM = "microsoft.compute/virtualmachines"
@@ -25,55 +29,16 @@ ACCOUNT = "microsoft.storage/storageaccounts"
 EXTENSION = "microsoft.compute/virtualmachines/extensions"
 RUN_COMMAND = "microsoft.compute/virtualmachines/runcommands"
 DEPLOYMENT = "microsoft.resources/deployments"
+SHARE = "microsoft.storage/storageaccounts/fileservices/shares"
+VOLUME = "microsoft.netapp/netappaccounts/capacitypools/volumes"
 HANDLED = {VM, DISK, SNAPSHOT, RESTORE_POINTS, ACCOUNT, EXTENSION, RUN_COMMAND}
-# Azure Communication Services email resources: an SMTP relay for EXV501 (providers.md, R5)
-RELAY_TYPES = {
-    "microsoft.communication/emailservices": "Azure Communication Services email service",
-    "microsoft.communication/emailservices/domains": "Azure Communication Services email domain",
-    "microsoft.communication/communicationservices/smtpusernames": "Azure Communication Services SMTP user name",
-}
-# Network rules that could allow the relay; not mapped yet (see the end of adapt)
-NETWORK_RULE_TYPES = {"microsoft.network/networksecuritygroups", "microsoft.network/networksecuritygroups/securityrules",
-                      "microsoft.network/azurefirewalls", "microsoft.network/firewallpolicies",
-                      "microsoft.network/firewallpolicies/rulecollectiongroups"}
-
-_NO_DEFAULT = object()
+FILE_TYPES = {SHARE, VOLUME}
 
 
 def reads_type(rtype: str) -> bool:
     """Whether this adapter reads resources of ``rtype`` (unresolved ones deserve a --strict note)."""
-    return rtype.lower() in HANDLED or rtype.lower() in RELAY_TYPES or rtype.lower() == DEPLOYMENT
-
-
-def val(view: View, name: str, default: Any = _NO_DEFAULT, convert: Optional[Callable[[Any], Any]] = None) -> Val:
-    """The model value of a property: omitted or null -> the default (or unknown), located where
-    a user would write it; unknown after evaluation -> unknown with the reason."""
-    if not view.present or view.value is None:
-        if default is _NO_DEFAULT:
-            return unknown(view.location, f"{name} is not set", view.origins)
-        return Val(default, DEFAULT, view.location, view.origins if view.present else ())
-    value = view.value
-    if contains_unknown(value):
-        reason = value.reason if isinstance(value, Unknown) else f"{name} is partly unknown"
-        return unknown(view.location, f"{name}: {reason}", view.all_origins())
-    if convert is not None:
-        try:
-            value = convert(value)
-        except (ValueError, TypeError):
-            return unknown(view.location, f"{name} has an unexpected value {view.value!r}", view.all_origins())
-    return Val(value, EXPLICIT, view.location, view.all_origins())
-
-
-def string_map(view: View, name: str) -> dict:
-    """An object such as ``tags`` as key -> Val (unknown entries are unknown Vals)."""
-    if not isinstance(view.value, dict):
-        return {}
-    out = {}
-    for key in view.value:
-        entry = view.get(key)
-        if isinstance(entry.value, (str, int, float, bool, Unknown)):
-            out[key] = val(entry, f"{name}.{key}", convert=as_str)
-    return out
+    low = rtype.lower()
+    return low in HANDLED or low == DEPLOYMENT or arm_network.reads_type(low) or low in FILE_TYPES
 
 
 class _Index:
@@ -94,63 +59,64 @@ class _Index:
                     break
         return found if found is not None and found.type_lower == rtype else None
 
-    def parent(self, child: ArmResource, rtype: str) -> Optional[ArmResource]:
-        """The resource a child resource (``vm1/ext1``) belongs to."""
+    def parent(self, child: ArmResource, rtype: str, levels: int = 1) -> Optional[ArmResource]:
+        """The resource a child resource (``vm1/ext1``; ``levels`` up: ``account/default/share``) belongs to."""
         if isinstance(child.resource_id, str):
-            parent_id = child.resource_id.rsplit("/", 2)[0]
+            parent_id = child.resource_id.rsplit("/", 2 * levels)[0]
             found = self.by_id.get(parent_id.lower())
             if found is not None and found.type_lower == rtype:
                 return found
         return None
 
 
-def adapt(result: ArmResult, deployment: Deployment) -> None:
+def adapt(result: ArmResult, inventory: Inventory) -> None:
     """Add the Azure resources of an evaluated template (``result``) to ``deployment``."""
+    result = replace(result, resources=latest(result.resources))
     mine = [r for r in result.resources if r.type_lower in HANDLED]
     if not mine:
+        arm_network.adapt(result, inventory, {})  # a network without VMs (a hub, a landing zone)
         return
-    deployment.platforms.add(PLATFORM)
+    inventory.platforms.add(PLATFORM)
     index = _Index(result.resources)
     accounts = {r.address: _storage_account(r) for r in mine if r.type_lower == ACCOUNT}
-    deployment.datastores.extend(accounts.values())
+    inventory.datastores.extend(accounts.values())
     disks = {r.address: _managed_disk(r) for r in mine if r.type_lower == DISK}
-    deployment.disks.extend(disks.values())
-    vms = {r.address: _vm(r, index, disks, accounts, deployment) for r in mine if r.type_lower == VM and _windows(r)}
-    deployment.vms.extend(vms.values())
-    listed = {id(d) for d in deployment.disks}
+    inventory.disks.extend(disks.values())
+    vms = {r.address: _vm(r, index, disks, accounts, inventory) for r in mine if r.type_lower == VM and _windows(r)}
+    inventory.vms.extend(vms.values())
+    listed = {id(d) for d in inventory.disks}
     for vm in vms.values():
         for disk in [vm.os_disk] + vm.data_disks:
             if disk is not None and id(disk) not in listed:
                 listed.add(id(disk))
-                deployment.disks.append(disk)
-    azure.own_storage(deployment.disks)
+                inventory.disks.append(disk)
+    azure.own_storage(inventory.disks)
+    guest_code: dict = {}  # VM address -> [(texts, location, what)]: what runs inside the guest
+    for r in mine:
+        if r.type_lower == VM and r.address in vms:
+            _custom_data(r, guest_code)
     for r in mine:
         if r.type_lower in (EXTENSION, RUN_COMMAND):
-            _evidence(r, index, vms)
+            _evidence(r, index, vms, guest_code)
         elif r.type_lower == SNAPSHOT:
-            deployment.snapshots.append(_snapshot(r, index, disks))
+            inventory.snapshots.append(_snapshot(r, index, disks))
         elif r.type_lower == RESTORE_POINTS:
-            deployment.snapshots.append(_restore_points(r, index, vms))
-    _relay(result, deployment)
+            inventory.snapshots.append(_restore_points(r, index, vms))
+    arm_network.adapt(result, inventory, vms)
+    _files(result, inventory, vms, accounts, index, guest_code)
 
 
-def _relay(result: ArmResult, deployment: Deployment) -> None:
-    """SMTP relay evidence (EXV501).
+def latest(resources: list) -> list:
+    """One resource per resource id: a deployment that declares a resource again (a lab template that redeploys
+    a VM to add a public IP, a virtual network to add its NSG) updates it, so the last declaration stands.
+    Extensions and run commands are kept, each one: every configuration that ran in the guest says what the
+    VM is (lab templates run one DSC configuration after another under the same extension name)."""
+    def key(r: ArmResource):
+        ok = isinstance(r.resource_id, str) and r.type_lower not in (EXTENSION, RUN_COMMAND)
+        return r.resource_id.lower() if ok else None
 
-    Network interfaces, NSGs, firewalls and subnets are to be mapped into the model's network here
-    (for EXV502, and the relay rules of EXV501), as the azurerm adapter does. Until then an NSG or
-    firewall of the template may hold the relay's allow rule, so it makes the relay unknown rather
-    than missing: never a false EXV501.
-    """
-    for r in result.resources:
-        what = RELAY_TYPES.get(r.type_lower)
-        if what is not None:
-            deployment.relay_evidence.append(Evidence(what, r.location, f"{what} {_label(r)}", r.origins))
-    rules = [r for r in result.resources if r.type_lower in NETWORK_RULE_TYPES]
-    if rules:
-        deployment.relay_evidence.append(Evidence(
-            "network rules", rules[0].location, f"{_label(rules[0])} (network rules of ARM templates are not read "
-            "yet; it may allow the relay)", rules[0].origins, certain=False))
+    last = {key(r): i for i, r in enumerate(resources) if key(r) is not None}
+    return [r for i, r in enumerate(resources) if key(r) is None or last[key(r)] == i]
 
 
 def _resource_kw(r: ArmResource) -> dict:
@@ -183,10 +149,10 @@ def _tier(sku: Val) -> Val:
 
 
 def _managed_disk(r: ArmResource) -> Disk:
-    st, premium = azure.disk_type(val(r.get("sku.name"), "sku.name", catalog.SERVER_DEFAULT_DISK_TYPE, as_str))
+    st, premium = azure.disk_type(val(r.get("sku.name"), "sku.name", azure_catalog.SERVER_DEFAULT_DISK_TYPE, as_str))
     return Disk(**_resource_kw(r), name=val(r.get("name"), "name", convert=as_str), role="data",
                 size_bytes=azure.gib_to_bytes(val(r.get("properties.diskSizeGB"), "diskSizeGB", convert=as_int)),
-                storage_type=st, premium=premium, provisioning=Val("fixed", DEFAULT, r.location),
+                type_label=st, premium=premium, provisioning=Val("fixed", DEFAULT, r.location),
                 file_format=Val("managed", DEFAULT, r.location), labels=string_map(r.get("tags"), "tags"))
 
 
@@ -205,7 +171,7 @@ def _windows(r: ArmResource) -> bool:
                                 offer if isinstance(offer, str) else None)
 
 
-def _vm(r: ArmResource, index: _Index, disks: dict, accounts: dict, deployment: Deployment) -> VirtualMachine:
+def _vm(r: ArmResource, index: _Index, disks: dict, accounts: dict, inventory: Inventory) -> VirtualMachine:
     name = val(r.get("name"), "name", convert=as_str)
     vm = VirtualMachine(**_resource_kw(r), name=name, module_path=r.deployment, labels=string_map(r.get("tags"), "tags"))
     props = r.get("properties")
@@ -278,7 +244,7 @@ def _disk(r: ArmResource, entry: View, role: str, index: _Index, disks: dict, ac
                   else f"managedDisk.id {disk_id.value} is a disk outside this template")
         return Disk(address=address, kind=DISK, platform=PLATFORM, location=where, call_sites=r.call_sites,
                     name=val(entry.get("name"), "name", convert=as_str), role=role,
-                    storage_type=unknown(disk_id.location, reason, disk_id.all_origins()),
+                    type_label=unknown(disk_id.location, reason, disk_id.all_origins()),
                     premium=unknown(disk_id.location, reason, disk_id.all_origins()), attach_location=where)
     size = entry.get("diskSizeGB")
     size_gib = val(size, "diskSizeGB", convert=as_int) if size.present and size.value is not None else None
@@ -291,13 +257,13 @@ def _disk(r: ArmResource, entry: View, role: str, index: _Index, disks: dict, ac
     if vhd.present:
         account = _account_of(vhd.value, index, accounts)
         uri = val(vhd, "vhd.uri", convert=as_str)
-        storage_type, premium = azure.vhd_storage(account, uri, "vhd.uri")
-        return Disk(kind=f"{r.type}.vhd", storage_type=storage_type, premium=premium,
+        type_label, premium = azure.vhd_storage(account, uri, "vhd.uri")
+        return Disk(kind=f"{r.type}.vhd", type_label=type_label, premium=premium,
                     file_format=Val("vhd", EXPLICIT, vhd.location), datastore=account, **common)
     # an inline managed disk; omitted type -> Azure's server default (Standard_LRS)
     st, premium = azure.disk_type(val(managed.get("storageAccountType"), "managedDisk.storageAccountType",
-                                      catalog.SERVER_DEFAULT_DISK_TYPE, as_str))
-    return Disk(kind=f"{r.type}.{'osDisk' if role == 'os' else 'dataDisks'}", storage_type=st, premium=premium,
+                                      azure_catalog.SERVER_DEFAULT_DISK_TYPE, as_str))
+    return Disk(kind=f"{r.type}.{'osDisk' if role == 'os' else 'dataDisks'}", type_label=st, premium=premium,
                 file_format=Val("managed", DEFAULT, where), **common)
 
 
@@ -315,18 +281,56 @@ def _account_of(uri: Any, index: _Index, accounts: dict) -> Optional[Datastore]:
 # --------------------------------------------------------------------------- extensions, snapshots
 
 
-def _evidence(r: ArmResource, index: _Index, vms: dict) -> None:
-    """An extension or run command whose settings name Exchange makes its VM an Exchange server."""
+def _evidence(r: ArmResource, index: _Index, vms: dict, guest_code: dict) -> None:
+    """An extension or run command whose settings name Exchange makes its VM an Exchange server; what it
+    runs in the guest is read for the shares it maps."""
     parent = index.parent(r, VM)
     if parent is None or parent.address not in vms:
         return
     what = f"{'run command' if r.type_lower == RUN_COMMAND else 'VM extension'} {r.short_name or r.address}"
-    settings = [(v.value, v.location, v.all_origins()) for v in
-                (r.get(p) for p in ("properties.settings", "properties.protectedSettings", "properties.source"))
-                if v.present]
+    views = [r.get(p) for p in ("properties.settings", "properties.protectedSettings", "properties.source")]
+    settings = [(v.value, v.location, v.all_origins()) for v in views if v.present]
     name = r.get("name")
     vms[parent.address].exchange_evidence.extend(
         azure.extension_evidence(settings, (r.short_name, name.location, name.all_origins()), what))
+    for view in views:
+        if view.present:
+            guest_code.setdefault(parent.address, []).append((guest_scripts.texts_of(view.value), view.location, what))
+
+
+def _custom_data(r: ArmResource, guest_code: dict) -> None:
+    """Custom data and user data run in the guest (Windows: a script the VM's setup reads)."""
+    for path, what in (("properties.osProfile.customData", "the VM's customData"),
+                       ("properties.userData", "the VM's userData")):
+        view = r.get(path)
+        if view.present and view.value is not None:
+            guest_code.setdefault(r.address, []).append(
+                (guest_scripts.decode_custom_data(view.value), view.location, what))
+
+
+def _files(result: ArmResult, inventory: Inventory, vms: dict, accounts: dict, index: _Index,
+           guest_code: dict) -> None:
+    """Azure Files shares and Azure NetApp Files volumes, and the shares each VM's guest code maps (EXV303)."""
+    files = Files(accounts)
+    for r in result.resources:
+        if r.type_lower == SHARE:
+            account = index.parent(r, ACCOUNT, levels=2)
+            if account is not None and account.address in accounts and accounts[account.address].name.known:
+                account_name = str(accounts[account.address].name.value).lower()
+            else:  # an account outside the template: the first segment of account/default/share
+                account_name = r.name_text.split("/")[0].lower() if r.name_text.count("/") == 2 else None
+            name = Val(r.short_name, EXPLICIT, r.get("name").location) if r.short_name else \
+                val(r.get("name"), "name", convert=as_str)
+            protocol = val(r.get("properties.enabledProtocols"), "enabledProtocols", "SMB", as_str)
+            files.share(r, name, share_kind(protocol), account_name)
+        elif r.type_lower == VOLUME:
+            path = r.get("properties.creationToken").value
+            protocols = val(r.get("properties.protocolTypes"), "protocolTypes", ["NFSv3"])
+            files.volume(r, val(r.get("name"), "name", convert=as_str), volume_kind(protocols),
+                         path if isinstance(path, str) else None, _label(r))
+    if files.shares or files.volumes:
+        inventory.platforms.add(PLATFORM)
+    files.add_to(inventory, vms, guest_code)
 
 
 def _snapshot(r: ArmResource, index: _Index, disks: dict) -> Snapshot:

@@ -15,8 +15,9 @@ from typing import Any, Optional
 
 from ..findings import Location, Related
 from ..model import DEFAULT, EXPLICIT, GIB, Datastore, Evidence, Val, VirtualMachine, register_words, unknown
+from ..exchange_scope import names_installation
 from ..evaluation import Unknown
-from . import azure_catalog as catalog
+from . import azure_catalog
 
 PLATFORM = "azure"
 
@@ -39,12 +40,12 @@ register_words(PLATFORM, {
 _BLOB_HOST = re.compile(r"^https?://([a-z0-9]+)\.blob\.", re.I)
 
 
-def disk_type(storage_type: Val) -> tuple:
-    """(storage_type, premium) for a disk SKU such as Premium_LRS (the caller applies the default)."""
-    if not storage_type.known:
-        return storage_type, storage_type
-    premium = str(storage_type.value).lower() in catalog.PREMIUM_DISK_TYPES
-    return storage_type, Val(premium, storage_type.state, storage_type.location, storage_type.origins)
+def disk_type(type_label: Val) -> tuple:
+    """(type_label, premium) for a disk SKU such as Premium_LRS (the caller applies the default)."""
+    if not type_label.known:
+        return type_label, type_label
+    premium = str(type_label.value).lower() in azure_catalog.PREMIUM_DISK_TYPES
+    return type_label, Val(premium, type_label.state, type_label.location, type_label.origins)
 
 
 def gib_to_bytes(size: Val) -> Val:
@@ -58,7 +59,7 @@ def apply_size(vm: VirtualMachine, size: Val) -> None:
     """The VM size with what the size table says of it: vCPUs, memory, Premium Storage capability."""
     vm.size = size
     if size.known:
-        facts = catalog.lookup_size(str(size.value))
+        facts = azure_catalog.lookup_size(str(size.value))
         if facts is None:
             reason = f"size {size.value} is not in exvlint's Azure size table"
             vm.vcpus = vm.memory_mib = vm.premium_storage_capable = unknown(size.location, reason, size.origins)
@@ -76,7 +77,7 @@ def runs_linux(os_type: Optional[str], linux_configuration: bool, publisher: Opt
     """A VM that is known to run Linux is not a Windows server, so it cannot be an Exchange server."""
     if linux_configuration or (isinstance(os_type, str) and os_type.lower() == "linux"):
         return True
-    return isinstance(publisher, str) and isinstance(offer, str) and catalog.linux_image(publisher, offer)
+    return isinstance(publisher, str) and isinstance(offer, str) and azure_catalog.linux_image(publisher, offer)
 
 
 def unknown_image(vm: VirtualMachine, where: Optional[Location], reason: str, origins: tuple = ()) -> None:
@@ -91,7 +92,7 @@ def apply_image(vm: VirtualMachine, publisher: Val, offer: Val, sku: Val) -> Opt
         vm.guest_os = vm.image = missing
         return None
     pub, off, sk = str(publisher.value), str(offer.value), str(sku.value)
-    facts = catalog.windows_image(pub, off, sk)
+    facts = azure_catalog.windows_image(pub, off, sk)
     desc = f"{pub}/{off}/{sk}"
     vm.image = Val(desc, sku.state, sku.location, sku.origins)
     if facts.guest_os is None:
@@ -130,14 +131,14 @@ def account_named(accounts, name: str) -> Optional[Datastore]:
 
 
 def vhd_storage(account: Optional[Datastore], uri: Val, attribute: str) -> tuple:
-    """(storage_type, premium) of an unmanaged VHD: its tier is the storage account's."""
+    """(type_label, premium) of an unmanaged VHD: its tier is the storage account's."""
     if account is not None and account.premium.known:
         tier = "Premium" if account.premium.value else "Standard"
-        storage_type = Val(f"unmanaged VHD in {tier} storage account {account.name.value or account.address}",
+        type_label = Val(f"unmanaged VHD in {tier} storage account {account.name.value or account.address}",
                            account.premium.state, uri.location, account.premium.origins)
         premium = Val(account.premium.value, account.premium.state, uri.location,
                       (Related(account.premium.location, "storage account tier"),) + account.premium.origins)
-        return storage_type, premium
+        return type_label, premium
     reason = account.premium.reason if account is not None else \
         f"the storage account of {attribute} is not in this configuration"
     return unknown(uri.location, reason), unknown(uri.location, reason)
@@ -203,7 +204,7 @@ def extension_evidence(settings: list, name: Optional[tuple], what: str) -> list
     every part that mentions Exchange is evidence: one may name the version, another the module.
     """
     installs = any(installs_exchange(value) for value, _, _ in settings) or \
-        (name is not None and isinstance(name[0], str) and "exchange" in name[0].lower())
+        (name is not None and isinstance(name[0], str) and names_installation(name[0]))
     if not installs:
         return []
     out = []
@@ -232,7 +233,7 @@ def installs_exchange(settings: Any) -> Optional[str]:
                 for text in texts:
                     if isinstance(text, str):
                         shown = _file_name(text) if norm in _FILE_KEYS else text
-                        if "exchange" in shown.lower():
+                        if names_installation(shown):
                             return shown
             if isinstance(item, (dict, list)):
                 stack.append(item)

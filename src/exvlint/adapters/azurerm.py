@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..model import DEFAULT, EXPLICIT, Datastore, Deployment, Disk, Snapshot, Val, VirtualMachine, unknown
+from ..model import DEFAULT, EXPLICIT, Datastore, Inventory, Disk, Snapshot, Val, VirtualMachine, unknown
 from ..terraform.results import EvalBlock, ResourceInstance
 from . import azure
-from . import azure_catalog as catalog
+from . import azure_catalog
 from .azure import PLATFORM
 from . import azurerm_files, azurerm_network, guest_scripts
 from .terraform_values import (InstanceIndex, as_bool, as_int, as_str, attr_val, first_block, raw,
@@ -32,33 +32,33 @@ def handles(instance: ResourceInstance) -> bool:
     return instance.type.startswith("azurerm_")
 
 
-def adapt(evaluated, deployment: Deployment) -> None:
+def adapt(evaluated, inventory: Inventory) -> None:
     """Add the azurerm resources that ``evaluated`` (a Terraform Evaluator) holds to ``deployment``."""
     instances = evaluated.instances
     mine = [i for i in instances if i.type in HANDLED and i.mode == "managed"]
     if not mine:
-        azurerm_network.adapt(evaluated, deployment, {})  # a network without VMs (a hub, a landing zone)
+        azurerm_network.adapt(evaluated, inventory, {})  # a network without VMs (a hub, a landing zone)
         return
-    deployment.platforms.add(PLATFORM)
+    inventory.platforms.add(PLATFORM)
     index = InstanceIndex(instances)
     accounts = {i.address: _storage_account(i) for i in mine if i.type == "azurerm_storage_account"}
-    deployment.datastores.extend(accounts.values())
+    inventory.datastores.extend(accounts.values())
     disks = {i.address: _managed_disk(i) for i in mine if i.type in DISK_TYPES}
-    deployment.disks.extend(disks.values())
+    inventory.disks.extend(disks.values())
     vms = {}
     for inst in mine:
         if inst.type == "azurerm_windows_virtual_machine":
             vms[inst.address] = _windows_vm(inst, index, disks)
         elif inst.type == "azurerm_virtual_machine":
-            vms[inst.address] = _legacy_vm(inst, index, disks, accounts, deployment)
-    deployment.vms.extend(vms.values())
-    listed = {id(d) for d in deployment.disks}
-    deployment.disks.extend(vm.os_disk for vm in vms.values() if vm.os_disk is not None and id(vm.os_disk) not in listed)
+            vms[inst.address] = _legacy_vm(inst, index, disks, accounts, inventory)
+    inventory.vms.extend(vms.values())
+    listed = {id(d) for d in inventory.disks}
+    inventory.disks.extend(vm.os_disk for vm in vms.values() if vm.os_disk is not None and id(vm.os_disk) not in listed)
     for inst in mine:
         if inst.type == "azurerm_virtual_machine_data_disk_attachment":
             _attach(inst, index, vms, disks)
     _attachment_blocks(evaluated.resource_blocks, vms)
-    azure.own_storage(deployment.disks + [d for vm in vms.values() for d in vm.data_disks])
+    azure.own_storage(inventory.disks + [d for vm in vms.values() for d in vm.data_disks])
     guest_code: dict = {}  # VM address -> [(texts, location, what)]: what runs inside the guest
     for address, vm in vms.items():
         _custom_data(index.by_address[address], guest_code)
@@ -66,11 +66,11 @@ def adapt(evaluated, deployment: Deployment) -> None:
         if inst.type in EXTENSION_TYPES:
             _extension(inst, index, vms, guest_code)
         elif inst.type == "azurerm_snapshot":
-            deployment.snapshots.append(_snapshot(inst, index, disks))
+            inventory.snapshots.append(_snapshot(inst, index, disks))
         elif inst.type == "azurerm_virtual_machine_restore_point_collection":
-            deployment.snapshots.append(_restore_points(inst, index, vms))
-    azurerm_network.adapt(evaluated, deployment, vms)
-    azurerm_files.adapt(evaluated, deployment, vms, accounts, guest_code)
+            inventory.snapshots.append(_restore_points(inst, index, vms))
+    azurerm_network.adapt(evaluated, inventory, vms)
+    azurerm_files.adapt(evaluated, inventory, vms, accounts, guest_code)
 
 
 def _resource_kw(inst: ResourceInstance) -> dict:
@@ -79,8 +79,8 @@ def _resource_kw(inst: ResourceInstance) -> dict:
 
 
 def _storage_type(block: Optional[EvalBlock], name: str, owner: EvalBlock) -> tuple:
-    """(storage_type Val, premium Val); omitted -> Azure's server default Standard_LRS."""
-    return azure.disk_type(attr_val(block, name, catalog.SERVER_DEFAULT_DISK_TYPE, as_str, owner=owner))
+    """(type_label Val, premium Val); omitted -> Azure's server default Standard_LRS."""
+    return azure.disk_type(attr_val(block, name, azure_catalog.SERVER_DEFAULT_DISK_TYPE, as_str, owner=owner))
 
 
 def _gib_val(block: Optional[EvalBlock], name: str, owner: EvalBlock) -> Val:
@@ -101,13 +101,13 @@ def _managed_disk(inst: ResourceInstance) -> Disk:
     body = inst.body
     st, premium = _storage_type(body, "storage_account_type", body)
     return Disk(**_resource_kw(inst), name=attr_val(body, "name", convert=as_str), role="data",
-                size_bytes=_gib_val(body, "disk_size_gb", body), storage_type=st, premium=premium,
+                size_bytes=_gib_val(body, "disk_size_gb", body), type_label=st, premium=premium,
                 provisioning=Val("fixed", DEFAULT, inst.location), file_format=Val("managed", DEFAULT, inst.location),
                 labels=string_map(body, "tags"))
 
 
 def _unmanaged_disk(inst: ResourceInstance, block: EvalBlock, role: str, index: InstanceIndex,
-                    accounts: dict, deployment: Deployment) -> Disk:
+                    accounts: dict, inventory: Inventory) -> Disk:
     """Legacy inline disk with ``vhd_uri``: its tier is the storage account's."""
     account = None
     targets = index.targets(block, "vhd_uri", ("azurerm_storage_account",))
@@ -118,10 +118,10 @@ def _unmanaged_disk(inst: ResourceInstance, block: EvalBlock, role: str, index: 
         name = azure.blob_account(uri) if isinstance(uri, str) else None
         account = azure.account_named(accounts.values(), name) if name else None
     uri_val = attr_val(block, "vhd_uri", convert=as_str)
-    storage_type, premium = azure.vhd_storage(account, uri_val, "vhd_uri")
+    type_label, premium = azure.vhd_storage(account, uri_val, "vhd_uri")
     return Disk(address=_inline_address(inst, block, role), kind=f"{inst.type}.{block.type}", platform=PLATFORM,
                 location=block.location, call_sites=inst.call_sites, name=attr_val(block, "name", convert=as_str),
-                role=role, size_bytes=_gib_val(block, "disk_size_gb", block), storage_type=storage_type,
+                role=role, size_bytes=_gib_val(block, "disk_size_gb", block), type_label=type_label,
                 premium=premium, provisioning=Val("fixed", DEFAULT, block.location),
                 file_format=Val("vhd", EXPLICIT, uri_val.location), datastore=account, attach_location=block.location)
 
@@ -184,7 +184,7 @@ def _windows_vm(inst: ResourceInstance, index: InstanceIndex, disks: dict) -> Vi
         os_disk = Disk(address=f"{inst.address}.os_disk", kind=f"{inst.type}.os_disk", platform=PLATFORM,
                        location=loc, call_sites=inst.call_sites,
                        name=attr_val(os_block, "name", convert=as_str, owner=body), role="os",
-                       size_bytes=_os_disk_size(os_block, inst, image_gib), storage_type=st, premium=premium,
+                       size_bytes=_os_disk_size(os_block, inst, image_gib), type_label=st, premium=premium,
                        provisioning=Val("fixed", DEFAULT, loc), file_format=Val("managed", DEFAULT, loc),
                        attach_location=loc)
     os_disk.vm = vm
@@ -194,7 +194,7 @@ def _windows_vm(inst: ResourceInstance, index: InstanceIndex, disks: dict) -> Vi
 
 
 def _legacy_vm(inst: ResourceInstance, index: InstanceIndex, disks: dict, accounts: dict,
-               deployment: Deployment) -> VirtualMachine:
+               inventory: Inventory) -> VirtualMachine:
     body = inst.body
     vm = _vm_common(inst, "vm_size")
     profile = first_block(body, "os_profile")
@@ -204,10 +204,10 @@ def _legacy_vm(inst: ResourceInstance, index: InstanceIndex, disks: dict, accoun
     vm.stop_action = Val("deallocate", DEFAULT, inst.location)
     os_block = first_block(body, "storage_os_disk")
     if os_block is not None:
-        vm.os_disk = _legacy_disk(inst, os_block, "os", index, disks, accounts, deployment, image_gib)
+        vm.os_disk = _legacy_disk(inst, os_block, "os", index, disks, accounts, inventory, image_gib)
         vm.os_disk.vm = vm
     for block in body.blocks_of("storage_data_disk"):
-        disk = _legacy_disk(inst, block, "data", index, disks, accounts, deployment, None)
+        disk = _legacy_disk(inst, block, "data", index, disks, accounts, inventory, None)
         disk.vm = vm
         vm.data_disks.append(disk)
     if "storage_data_disk" in body.unknown_blocks:
@@ -216,7 +216,7 @@ def _legacy_vm(inst: ResourceInstance, index: InstanceIndex, disks: dict, accoun
 
 
 def _legacy_disk(inst: ResourceInstance, block: EvalBlock, role: str, index: InstanceIndex, disks: dict,
-                 accounts: dict, deployment: Deployment, image_gib: Optional[int]) -> Disk:
+                 accounts: dict, inventory: Inventory, image_gib: Optional[int]) -> Disk:
     managed = index.targets(block, "managed_disk_id", DISK_TYPES)
     if managed and managed[0].address in disks:
         disk = disks[managed[0].address]
@@ -224,25 +224,25 @@ def _legacy_disk(inst: ResourceInstance, block: EvalBlock, role: str, index: Ins
         disk.attach_location = block.location
         return disk
     if raw(block, "vhd_uri") is not None:
-        disk = _unmanaged_disk(inst, block, role, index, accounts, deployment)
+        disk = _unmanaged_disk(inst, block, role, index, accounts, inventory)
         if role == "os" and raw(block, "disk_size_gb") is None:
             disk.size_bytes = _os_disk_size(block, inst, image_gib)
-        deployment.disks.append(disk)
+        inventory.disks.append(disk)
         return disk
     if raw(block, "managed_disk_id") is not None:
         reason = "managed_disk_id refers to a disk outside this configuration"
         return Disk(address=f"{inst.address}.{block.type}", kind=f"{inst.type}.{block.type}", platform=PLATFORM,
                     location=block.location, call_sites=inst.call_sites, role=role,
-                    storage_type=unknown(block.attrs["managed_disk_id"].location, reason),
+                    type_label=unknown(block.attrs["managed_disk_id"].location, reason),
                     premium=unknown(block.attrs["managed_disk_id"].location, reason), attach_location=block.location)
     st, premium = _storage_type(block, "managed_disk_type", block)
     size = _os_disk_size(block, inst, image_gib) if role == "os" else _gib_val(block, "disk_size_gb", block)
     disk = Disk(address=_inline_address(inst, block, role),
                 kind=f"{inst.type}.{block.type}", platform=PLATFORM, location=block.location,
                 call_sites=inst.call_sites, name=attr_val(block, "name", convert=as_str), role=role,
-                size_bytes=size, storage_type=st, premium=premium, provisioning=Val("fixed", DEFAULT, block.location),
+                size_bytes=size, type_label=st, premium=premium, provisioning=Val("fixed", DEFAULT, block.location),
                 file_format=Val("managed", DEFAULT, block.location), attach_location=block.location)
-    deployment.disks.append(disk)
+    inventory.disks.append(disk)
     return disk
 
 
@@ -275,7 +275,7 @@ def _attach(inst: ResourceInstance, index: InstanceIndex, vms: dict, disks: dict
         where = disk_id.location or inst.location
         disk = Disk(address=inst.address + ".managed_disk", kind="azurerm_managed_disk", platform=PLATFORM,
                     location=where, call_sites=inst.call_sites, role="data",
-                    storage_type=unknown(where, reason), premium=unknown(where, reason), vm=vm,
+                    type_label=unknown(where, reason), premium=unknown(where, reason), vm=vm,
                     provisioning=Val("fixed", DEFAULT, where), file_format=Val("managed", DEFAULT, where),
                     attach_location=inst.location)  # an attachment only ever attaches a managed disk
         vm.data_disks.append(disk)

@@ -3,7 +3,7 @@
 Adapters hand in the text of what runs in the guest (VM extension settings, run command scripts,
 custom data); this module finds which shares it maps to which drive letters and which Exchange
 database, log and queue paths it sets. It knows Windows and Exchange, not any cloud provider, so every
-adapter (Terraform azurerm now, ARM/Bicep later) uses it. A part of the text that is only known after
+adapter (Terraform azurerm, ARM and Bicep) uses it. A part of the text that is only known after
 apply is a hole ``${...}`` (see terraform/values.py ``hole``), which may name the resource it comes from.
 """
 from __future__ import annotations

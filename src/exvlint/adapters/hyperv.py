@@ -16,9 +16,10 @@ import re
 from typing import Optional
 
 from ..findings import Location
-from ..model import (DEFAULT, EXPLICIT, MIB, Datastore, Deployment, Disk, Evidence, Host, Val, VirtualMachine, register_words,
+from ..model import (DEFAULT, EXPLICIT, MIB, Datastore, Inventory, Disk, Evidence, Host, Val, VirtualMachine, register_words,
                      unknown)
 from ..terraform.results import EvalBlock, ResourceInstance
+from ..terraform.values import EvalError
 from .terraform_values import as_bool, as_int, as_str, first_block, raw
 from .terraform_values import attr_val
 
@@ -56,26 +57,26 @@ def handles(instance: ResourceInstance) -> bool:
     return instance.type.startswith("hyperv_")
 
 
-def adapt(evaluated, deployment: Deployment) -> None:
+def adapt(evaluated, inventory: Inventory) -> None:
     """Add the hyperv resources that ``evaluated`` (a Terraform Evaluator) holds to ``deployment``."""
     mine = [i for i in evaluated.instances if handles(i) and i.mode == "managed"]
     if not mine:
         return
-    deployment.platforms.add(PLATFORM)
+    inventory.platforms.add(PLATFORM)
     hosts = _ProviderHosts(evaluated)
     volumes: dict = {}
     vhds: dict = {}  # normalised path -> Disk
     for inst in mine:
         if inst.type == "hyperv_vhd":
             disk = _vhd(inst, hosts, volumes)
-            deployment.disks.append(disk)
+            inventory.disks.append(disk)
             if disk.name.known:
                 vhds.setdefault(normalise_path(disk.name.value), disk)
     for inst in mine:
         if inst.type == "hyperv_machine_instance":
-            deployment.vms.append(_vm(inst, hosts, volumes, vhds, deployment))
-    deployment.datastores.extend(volumes.values())
-    deployment.hosts.extend(hosts.hosts.values())
+            inventory.vms.append(_vm(inst, hosts, volumes, vhds, inventory))
+    inventory.datastores.extend(volumes.values())
+    inventory.hosts.extend(hosts.hosts.values())
 
 
 def _resource_kw(inst: ResourceInstance) -> dict:
@@ -195,7 +196,7 @@ def _vhd(inst: ResourceInstance, hosts: _ProviderHosts, volumes: dict) -> Disk:
             size = unknown(body.attrs["parent_path"].location, "a differencing VHD has the size of its parent")
     provisioning, shown = _vhd_type(body, path, ext, source_attr, inst)
     disk = Disk(**_resource_kw(inst), name=path, role="data", size_bytes=size, provisioning=provisioning,
-                differencing=_differencing(provisioning), storage_type=shown, file_format=_file_format(path, ext, inst.location), datastore=ds,
+                differencing=_differencing(provisioning), type_label=shown, file_format=_file_format(path, ext, inst.location), datastore=ds,
                 placement=placement)
     disk.host = hosts.for_instance(inst)
     return disk
@@ -240,7 +241,7 @@ def _vhd_type(body: EvalBlock, path: Val, ext: str, source_attr: Optional[str], 
 
 
 def _drive_disk(vm: VirtualMachine, inst: ResourceInstance, block: EvalBlock, i: int, vhds: dict,
-                volumes: dict, deployment: Deployment) -> Optional[Disk]:
+                volumes: dict, inventory: Inventory) -> Optional[Disk]:
     """The disk one ``hard_disk_drives`` block attaches, or None for an empty drive."""
     number = attr_val(block, "disk_number", NO_DISK_NUMBER, as_int)
     address = f"{inst.address}.hard_disk_drives[{i}]"
@@ -250,16 +251,16 @@ def _drive_disk(vm: VirtualMachine, inst: ResourceInstance, block: EvalBlock, i:
         shown = f"pass-through host disk {number.value}"
         v = Val("passthrough", EXPLICIT, number.location, number.origins)
         disk = Disk(**common, name=Val(shown, EXPLICIT, number.location), provisioning=v,
-                    storage_type=Val(shown, EXPLICIT, number.location), file_format=Val("passthrough", EXPLICIT, number.location),
+                    type_label=Val(shown, EXPLICIT, number.location), file_format=Val("passthrough", EXPLICIT, number.location),
                     placement=Val(shown, EXPLICIT, number.location, number.origins))
-        deployment.disks.append(disk)
+        inventory.disks.append(disk)
         return disk
     path = attr_val(block, "path", "", as_str)
     if path.known and not path.value.strip():
         if not number.known:
-            disk = Disk(**common, name=number, provisioning=number, differencing=number, storage_type=number,
+            disk = Disk(**common, name=number, provisioning=number, differencing=number, type_label=number,
                         placement=number)
-            deployment.disks.append(disk)
+            inventory.disks.append(disk)
             return disk
         return None
     if path.known and normalise_path(path.value) in vhds:
@@ -276,10 +277,10 @@ def _drive_disk(vm: VirtualMachine, inst: ResourceInstance, block: EvalBlock, i:
     else:
         prov = shown = unknown(path.location or block.location, reason + "; its type is not in the code", path.origins)
     disk = Disk(**common, name=path, size_bytes=unknown(path.location or block.location, reason + "; its size is not in the code"),
-                provisioning=prov, differencing=_differencing(prov), storage_type=shown,
+                provisioning=prov, differencing=_differencing(prov), type_label=shown,
                 file_format=_file_format(path, ext, block.location),
                 datastore=ds, placement=placement)
-    deployment.disks.append(disk)
+    inventory.disks.append(disk)
     return disk
 
 
@@ -315,8 +316,8 @@ def _boot_drive(body: EvalBlock, drives: list, generation: Val) -> Optional[int]
 
 def _same_pos(a: tuple, b: tuple) -> bool:
     try:
-        return all(int(x) == int(y) for x, y in zip(a, b))
-    except (TypeError, ValueError):
+        return all(as_int(x) == as_int(y) for x, y in zip(a, b))
+    except EvalError:  # not a whole number (null, unknown, text, 1e400): not this position
         return False
 
 
@@ -324,7 +325,7 @@ def _same_pos(a: tuple, b: tuple) -> bool:
 
 
 def _vm(inst: ResourceInstance, hosts: _ProviderHosts, volumes: dict, vhds: dict,
-        deployment: Deployment) -> VirtualMachine:
+        inventory: Inventory) -> VirtualMachine:
     body = inst.body
     vm = VirtualMachine(**_resource_kw(inst), name=attr_val(body, "name", convert=as_str),
                         module_path=inst.module_path)
@@ -354,7 +355,7 @@ def _vm(inst: ResourceInstance, hosts: _ProviderHosts, volumes: dict, vhds: dict
         vm.data_disks_complete = unknown(inst.location, "the dynamic hard_disk_drives blocks are not known")
     boot = _boot_drive(body, drives, attr_val(body, "generation", 2, as_int))
     for i, block in enumerate(drives):
-        disk = _drive_disk(vm, inst, block, i, vhds, volumes, deployment)
+        disk = _drive_disk(vm, inst, block, i, vhds, volumes, inventory)
         if disk is None:
             continue
         if i == boot and vm.os_disk is None:

@@ -6,7 +6,7 @@ from typing import Any, Callable, Optional
 from ..findings import brief
 from ..model import DEFAULT, EXPLICIT, Val, unknown
 from ..terraform.results import EvalBlock, ResourceInstance
-from ..evaluation import EvalError, Ref, Unknown, collect_refs, contains_unknown
+from ..evaluation import CONVERSION_ERRORS, EvalError, Ref, Unknown, collect_refs, contains_unknown
 from ..terraform.values import to_bool, to_int, to_string
 
 _NO_DEFAULT = object()
@@ -37,7 +37,7 @@ def attr_val(block: Optional[EvalBlock], name: str, default: Any = _NO_DEFAULT,
     if convert is not None:
         try:
             value = convert(value)
-        except (ValueError, TypeError, EvalError):
+        except CONVERSION_ERRORS:
             return unknown(attr.location, f"{name} has an unexpected value {brief(repr(attr.value))}", attr.origins)
     return Val(value, EXPLICIT, attr.location, attr.origins)
 
@@ -64,9 +64,17 @@ def raw(block: Optional[EvalBlock], name: str) -> Any:
 
 
 # provider attributes convert as Terraform converts them (go-cty), so the one set of converters applies
-as_int = to_int
 as_bool = to_bool
 as_str = to_string
+
+
+def as_int(value: Any, what: str = "value") -> int:
+    """A provider's integer attribute: a whole number that fits the provider's 64-bit integer
+    (Terraform refuses anything larger when it plans, so such a value is never deployed)."""
+    n = to_int(value, what)
+    if not -(1 << 63) <= n < 1 << 63:
+        raise EvalError(f"{what}: {brief(str(n), 24)} does not fit a 64-bit integer")
+    return n
 
 
 def string_map(block: EvalBlock, name: str) -> dict:
@@ -79,7 +87,10 @@ def string_map(block: EvalBlock, name: str) -> dict:
         if isinstance(value, Unknown):
             out[key] = unknown(attr.location, f"{name}.{key}: {value.reason}", attr.origins)
         elif isinstance(value, (str, int, float, bool)):
-            out[key] = Val(as_str(value), EXPLICIT, attr.location, attr.origins)
+            try:
+                out[key] = Val(as_str(value), EXPLICIT, attr.location, attr.origins)
+            except EvalError:  # NaN, or a number too long to write
+                out[key] = unknown(attr.location, f"{name}.{key} has no text form", attr.origins)
     return out
 
 

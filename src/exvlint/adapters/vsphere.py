@@ -13,7 +13,7 @@ from typing import Optional
 
 from ..findings import Related
 from ..lookup import read_table
-from ..model import (DEFAULT, EXPLICIT, GIB, Datastore, Deployment, Disk, Evidence, Host, Snapshot, Val, register_words,
+from ..model import (DEFAULT, EXPLICIT, GIB, Datastore, Inventory, Disk, Evidence, Host, Snapshot, Val, register_words,
                      VirtualMachine, unknown)
 from ..terraform.results import EvalBlock, ResourceInstance
 from ..evaluation import collect_refs
@@ -71,29 +71,29 @@ def handles(instance: ResourceInstance) -> bool:
     return instance.type.startswith("vsphere_")
 
 
-def adapt(evaluated, deployment: Deployment) -> None:
+def adapt(evaluated, inventory: Inventory) -> None:
     """Add the vsphere resources that ``evaluated`` (a Terraform Evaluator) holds to ``deployment``."""
     instances = evaluated.instances
     mine = [i for i in instances if handles(i)]
     if not any(i.mode == "managed" for i in mine):
         return
-    deployment.platforms.add(PLATFORM)
+    inventory.platforms.add(PLATFORM)
     index = InstanceIndex(instances)
     datastores = _datastores(mine, index)
-    deployment.datastores.extend(datastores.values())
+    inventory.datastores.extend(datastores.values())
     hosts = _HostResolver(index)
     vms = {}
     for inst in mine:
         if inst.type == VM_TYPE and inst.mode == "managed":
-            vm = _vm(inst, index, datastores, hosts, evaluated, deployment)
+            vm = _vm(inst, index, datastores, hosts, evaluated, inventory)
             vms[inst.address] = vm
-    deployment.vms.extend(vms.values())
-    deployment.hosts.extend(hosts.hosts.values())
+    inventory.vms.extend(vms.values())
+    inventory.hosts.extend(hosts.hosts.values())
     for inst in mine:
         if inst.mode != "managed":
             continue
         if inst.type == "vsphere_virtual_machine_snapshot":
-            deployment.snapshots.append(_snapshot(inst, index, vms))
+            inventory.snapshots.append(_snapshot(inst, index, vms))
         elif inst.type == "vsphere_vapp_entity":
             _vapp_entity(inst, index, vms)
 
@@ -221,7 +221,7 @@ class _HostResolver:
 
 
 def _vm(inst: ResourceInstance, index: InstanceIndex, datastores: dict, hosts: _HostResolver, evaluated,
-        deployment: Deployment) -> VirtualMachine:
+        inventory: Inventory) -> VirtualMachine:
     body = inst.body
     vm = VirtualMachine(**_resource_kw(inst), name=attr_val(body, "name", convert=as_str),
                         module_path=inst.module_path)
@@ -238,7 +238,7 @@ def _vm(inst: ResourceInstance, index: InstanceIndex, datastores: dict, hosts: _
     vm.linked_clone = attr_val(clone, "linked_clone", False, as_bool, owner=body)
     _guest_os(vm, body, clone)
     vm.host = hosts.for_vm(inst)
-    _disks(vm, inst, index, datastores, deployment)
+    _disks(vm, inst, index, datastores, inventory)
     for cdrom in body.blocks_of("cdrom"):
         path = raw(cdrom, "path")
         if isinstance(path, str) and "exchange" in path.lower():
@@ -283,7 +283,7 @@ def _guest_ids() -> dict:
 
 
 def _disks(vm: VirtualMachine, inst: ResourceInstance, index: InstanceIndex, datastores: dict,
-           deployment: Deployment) -> None:
+           inventory: Inventory) -> None:
     body = inst.body
     vm_ds, vm_place = None, None
     for attr in ("datastore_id", "datastore_cluster_id"):
@@ -328,11 +328,11 @@ def _disks(vm: VirtualMachine, inst: ResourceInstance, index: InstanceIndex, dat
                     location=block.location, call_sites=inst.call_sites,
                     name=Val(shown, label.state if label.known else DEFAULT, label.location, label.origins),
                     role=role, size_bytes=size, provisioning=provisioning, differencing=differencing,
-                    storage_type=provisioning,
+                    type_label=provisioning,
                     file_format=Val("vmdk", DEFAULT, block.location),
                     redo_log=_redo_log(attr_val(block, "disk_mode", "persistent", as_str)),
                     datastore=ds, placement=place, attach_location=block.location, vm=vm, host=vm.host)
-        deployment.disks.append(disk)
+        inventory.disks.append(disk)
         if role == "os":
             vm.os_disk = disk
         else:

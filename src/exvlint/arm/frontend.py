@@ -28,6 +28,7 @@ from ..adapters import arm as arm_adapter
 from ..discover import SKIP_DIRS, Scan, Unit
 from ..findings import Diagnostic, Location
 from ..paths import Boundary, find_repository
+from . import suppressions
 from .template import evaluate, is_parameters_file, is_template, parse_json
 
 _SCHEMA_MARKERS = ("deploymenttemplate.json", "deploymentparameters.json")
@@ -56,6 +57,7 @@ class ArmFrontEnd:
 
     def units(self, scan: Scan) -> list:
         docs: dict = {}
+        taken = set(scan.claimed)  # --parameters files the Bicep front end applied to .bicep files
         candidates = scan.unclaimed(lambda p: p.endswith(".json") and not p.endswith(_NOT_OURS))
         for path in list(candidates):  # a file named on the command line brings the files that go with it
             if path in scan.named:
@@ -69,8 +71,8 @@ class ArmFrontEnd:
             (templates if is_template(doc) else parameters).append(path)
         explicit = []
         for path in scan.parameter_files:
-            if path.endswith(".bicepparam"):
-                continue  # read with the .bicep front end
+            if path.endswith(".bicepparam") or path in taken:
+                continue  # read with the .bicep front end (a .bicepparam, or JSON for a named .bicep file)
             text = scan.text(path)
             doc, diag = parse_json(path, text) if text is not None else (None, None)
             if isinstance(doc, dict) and not is_template(doc):  # the schema line is optional here, as for az
@@ -119,6 +121,10 @@ class ArmFrontEnd:
         if isinstance(unit.data, Exception):  # evaluation failed while the units were made
             raise unit.data
         return unit.data, [d for d in unit.data.diagnostics if relevant(d)]
+
+    def directives(self, loaded, scan: Scan) -> list:
+        """``exvlint:ignore`` in the resource metadata of the templates this deployment read."""
+        return template_directives(getattr(loaded, "files", ()), scan)
 
     def containing_units(self, path: str) -> Optional[list]:
         """Paths to lint so that a changed template is checked through the templates that link to it
@@ -171,6 +177,21 @@ def _linkers(repo: str) -> tuple:
     return tuple(out)
 
 
+def template_directives(paths, scan: Scan) -> list:
+    """The suppression directives of the JSON templates among ``paths`` (only files that hold one are parsed)."""
+    out: list = []
+    for path in dict.fromkeys(paths):
+        if not path.lower().endswith(".json"):
+            continue
+        text = scan.text(path)
+        if text is None or suppressions.KEY not in text:
+            continue
+        doc, _ = parse_json(path, text)
+        if doc is not None and is_template(doc):
+            out.extend(suppressions.file_directives(path, doc))
+    return out
+
+
 def relevant(diagnostic) -> bool:
     """An evaluator note (EXV001) matters when it hides a resource the adapter reads, or a nested
     deployment (which may deploy anything)."""
@@ -200,7 +221,7 @@ def _read(path: str, scan: Scan, docs: dict) -> Optional[object]:
     return doc
 
 
-def _base_of(parameters_path: str) -> Optional[str]:
+def parameters_base(parameters_path: str) -> Optional[str]:
     """``x.parameters.json`` / ``x.parameters.dev.json`` -> ``x``; ``parameters*.json`` -> ''."""
     stem = os.path.basename(parameters_path)[: -len(".json")]
     lower = stem.lower()
@@ -232,7 +253,7 @@ def plan_units(templates: list, parameters: list, explicit: list, named: set,
     for t in templates:
         by_dir.setdefault(os.path.dirname(t), []).append(t)
     for p in parameters:
-        base = _base_of(p)
+        base = parameters_base(p)
         in_dir = by_dir.get(os.path.dirname(p), [])
         if base is None:
             continue
@@ -244,7 +265,7 @@ def plan_units(templates: list, parameters: list, explicit: list, named: set,
     if explicit:
         targets = [t for t in templates if t in named]
         if not targets:
-            bases = {(_base_of(p) or "").lower() for p in explicit}
+            bases = {(parameters_base(p) or "").lower() for p in explicit}
             targets = [t for t in templates if _stem(t) in bases]
         if not targets and len(templates) == 1:
             targets = list(templates)
@@ -269,16 +290,16 @@ def _beside(path: str, scan: Scan) -> list:
         names = files.list_dir(directory or ".", scan.cache.boundary)
     except files.InputError:
         return []
-    base = _base_of(path)
+    base = parameters_base(path)
     out = []
     for name in names:
         other = os.path.normpath(os.path.join(directory, name))
         if other == path or not name.lower().endswith(".json") or name.endswith(_NOT_OURS):
             continue
         if base is None:  # a template: x.parameters*.json and parameters*.json
-            if _base_of(other) in (_stem(path), ""):
+            if parameters_base(other) in (_stem(path), ""):
                 out.append(other)
-        elif _stem(other) == base.lower() or (base == "" and _base_of(other) is None):
+        elif _stem(other) == base.lower() or (base == "" and parameters_base(other) is None):
             out.append(other)
     return out
 
@@ -300,4 +321,4 @@ def _roots(links: dict) -> set:
     return roots | {t for t in links if t not in reachable}
 
 
-__all__ = ["ArmFrontEnd", "plan_units", "Deployment", "relevant"]
+__all__ = ["ArmFrontEnd", "plan_units", "Deployment", "relevant", "parameters_base", "template_directives"]

@@ -23,7 +23,7 @@ from typing import Any, Callable, Optional
 
 from .. import limits
 from ..function_registry import FunctionRegistry, NotOffline, all_nulls, nulls_from
-from ..evaluation import EvalError, Unknown, contains_unknown, merge_unknown, plain
+from ..evaluation import EvalError, Unknown, contains_unknown, hole, merge_unknown, plain
 
 ARM_FUNCTIONS = FunctionRegistry("ARM", fold_case=True)
 fn = ARM_FUNCTIONS.register
@@ -396,18 +396,35 @@ def _concat(*args: Any) -> Any:
             out.extend(a or [])
         return out
     if any(contains_unknown(a) for a in args):
-        return merge_unknown(args)
+        return _partly_known(args, lambda parts: "".join(parts))
     if any(isinstance(a, list) for a in args):
         raise EvalError("cannot concatenate arrays with strings")
     return _bounded("".join(text(a) for a in args))
 
 
+def _partly_known(args: tuple, build: Callable[[list], str]) -> Unknown:
+    """A string built from known text and unknown scalars is unknown, but reads as its text with each
+    unknown part written as a hole (a script whose storage key is known only in Azure stays readable)."""
+    merged = merge_unknown(args)
+    if any(isinstance(a, (list, dict)) for a in args):
+        return merged
+    try:
+        shown = build([hole(a) if isinstance(a, Unknown) else text(a) for a in args])
+    except EvalError:
+        return merged
+    return Unknown(merged.reason, merged.refs, text=shown if len(shown) <= MAX_STRING else None)
+
+
 _FORMAT_ITEM = re.compile(r"\{\{|\}\}|\{(\d+)\s*(?:,\s*(-?\d+))?\s*(?::([^{}]*))?\}|[{}]")
 
 
-@fn("format", 1, None, nulls=nulls_from(1))
-def _format(fmt: Any, *args: Any) -> str:
+@fn("format", 1, None, nulls=nulls_from(1), unknowns=True)
+def _format(fmt: Any, *args: Any) -> Any:
     """.NET composite formatting (``{0}``, ``{0,5}``, ``{0:D3}``, ``{0:N0}``), invariant culture."""
+    if isinstance(fmt, Unknown):
+        return merge_unknown((fmt,) + args)
+    if any(contains_unknown(a) for a in args):
+        return _partly_known(args, lambda parts: _format(fmt, *parts))
     fmt = _str(fmt, "formatString")
 
     def item(m: re.Match) -> str:
@@ -574,8 +591,12 @@ def _pad_left(value: Any, total: Any, char: Any = " ") -> str:
     return value.rjust(total, char)
 
 
-@fn("base64", 1)
-def _base64(value: Any) -> str:
+@fn("base64", 1, unknowns=True)
+def _base64(value: Any) -> Any:
+    if isinstance(value, Unknown):  # custom data built from unknown parts: its text before encoding stays readable
+        return value
+    if contains_unknown(value):
+        return merge_unknown([value])
     return base64.b64encode(_str(value).encode("utf-8")).decode("ascii")
 
 

@@ -168,6 +168,8 @@ class ArmResource:
     deployment: str = ""  # address of the nested deployment it lives in ("" for the template itself)
     depends_on: tuple = ()  # addresses of the resources it depends on (dependsOn, resolved)
     copy_index: Optional[int] = None
+    # a condition (its own, a parent's or its deployment's) that is not known: it may not be deployed
+    assumed: Optional[Location] = None
 
     def view(self) -> View:
         return View(self.body, self.location)

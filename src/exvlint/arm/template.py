@@ -47,6 +47,9 @@ GRACE_STEPS = 1_000  # steps each value may still take after the step limit was 
 MAX_DEPLOYMENT_DEPTH = 16  # nested and linked deployments inside each other
 MAX_CALL_DEPTH = 64  # user-defined function and lambda calls inside each other
 DEPLOYMENTS_TYPE = "microsoft.resources/deployments"
+# what the Bicep lowering writes for a value it cannot know (exvlint.bicep.lower.UNKNOWN_FUNCTION): a
+# namespace no template declares, read here as an unknown with the lowering's reason
+UNKNOWN_FUNCTION = "exvlint.unknown"
 
 __all__ = ["evaluate", "read_json", "template_scope", "is_template", "is_parameters_file", "ARTIFACTS_BASE"]
 
@@ -375,6 +378,7 @@ class _Inst:
     resource: Optional[ArmResource] = None
     child: Optional["Frame"] = None
     owner: Optional["Frame"] = None
+    assumed: Optional[Location] = None  # a condition (its own or a parent's) that is not known: deployed by assumption
 
 
 @dataclass
@@ -390,7 +394,7 @@ class Frame:
                  deployment_name: str = DEPLOYMENT_NAME, prefix: str = "", call_sites: tuple = (),
                  outer: Optional["Frame"] = None, level: Optional[str] = None,
                  subscription_id: str = SUBSCRIPTION_ID, resource_group: str = RESOURCE_GROUP,
-                 depth: int = 0, stack: tuple = (), origins: tuple = ()):
+                 depth: int = 0, stack: tuple = (), origins: tuple = (), assumed: Optional[Location] = None):
         self.ev = ev
         self.doc = doc
         self.path = getattr(doc, "path", "") or path
@@ -407,6 +411,7 @@ class Frame:
         self.depth = depth
         self.stack = stack  # real paths of the templates that link to this one (cycle detection)
         self.origins = origins  # why this deployment exists (its copy loop, condition)
+        self.assumed = assumed  # the deployment's condition, when it is not known
         self.template_uri = ev.uri_of(self.path)
         self._params: dict = {}
         self._vars: dict = {}
@@ -490,7 +495,8 @@ class Frame:
             return value
         if isinstance(value, str) and value.strip().isdigit():  # Azure reads a count written as a string
             value = int(value)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                isinstance(value, float) and not value.is_integer():  # 1.5, but also inf and NaN
             return Unknown(f"the copy count {value!r} is not a whole number")
         if value < 0:
             return Unknown(f"the copy count {int(value)} is negative")
@@ -551,6 +557,9 @@ class Frame:
             if not isinstance(key, str) or key.lower() not in ctx.lambdas:
                 raise EvalError(f"lambdaVariables({key!r}): no such lambda variable")
             return ctx.lambdas[key.lower()]
+        if name == UNKNOWN_FUNCTION:  # a value the Bicep lowering could not know: keep its reason
+            reason = self._safe(args[0], ctx) if args else None
+            return Unknown(reason if isinstance(reason, str) and reason else "a value not known before deployment")
         if "." in node.name:
             return self._user_function(node, ctx)
         values = [self.eval_node(a, ctx) for a in args]
@@ -784,6 +793,7 @@ class Frame:
             loops = [(ctx.with_copy(loop_name, i, True), origins, loop_name, i) for i in range(count)]
         for ictx, origins, loop_name, index in loops:
             origins = (parent.origins if parent is not None else tuple(self.origins)) + tuple(origins)
+            assumed = parent.assumed if parent is not None else self.assumed
             if find_key(node, "condition") is not None:
                 cond_loc = _key_loc(node, "condition", path)
                 trace = []
@@ -791,11 +801,12 @@ class Frame:
                 if isinstance(cond, Unknown):
                     origins += (Related(cond_loc, f"condition of {label} is not known ({cond.reason}); "
                                                   "assumed deployed"),)
+                    assumed = cond_loc
                 elif cond is False or (isinstance(cond, str) and cond.lower() == "false"):
                     continue
                 else:
                     origins += (Related(cond_loc, f"condition of {label}"),) + _dedupe(trace)
-            self._instance(node, path, symbolic, ictx, parent, origins, loop_name, index, loc)
+            self._instance(node, path, symbolic, ictx, parent, origins, loop_name, index, loc, assumed)
 
     @staticmethod
     def _type_of(node: Any, parent: Optional[_Inst]) -> str:
@@ -816,7 +827,7 @@ class Frame:
         return f"{self.prefix}{rtype} at line {node.line}"
 
     def _instance(self, node: Any, path: str, symbolic: str, ctx: Ctx, parent: Optional[_Inst], origins: tuple,
-                  loop_name: str, index: Optional[int], loc: Location) -> None:
+                  loop_name: str, index: Optional[int], loc: Location, assumed: Optional[Location] = None) -> None:
         rtype = self.literal(_ci(node, "type"), ctx, path, _key_loc(node, "type", path))
         name = self.literal(_ci(node, "name"), ctx, path, _key_loc(node, "name", path))
         api = self.literal(_ci(node, "apiVersion"), ctx, path, _key_loc(node, "apiVersion", path))
@@ -838,7 +849,7 @@ class Frame:
         if address in taken:
             address += f"[{index if index is not None else len(self.instances)}]"
         inst = _Inst(node, path, ctx, rtype, name, symbolic, address, resource_id, api, loc, origins, existing,
-                     loop_name, index, owner=self)
+                     loop_name, index, owner=self, assumed=assumed)
         self.instances.append(inst)
         if symbolic:
             self.symbolic.setdefault(symbolic.lower(), []).append(inst)
@@ -903,7 +914,7 @@ class Frame:
                 api_version=inst.api_version, address=inst.address, resource_id=inst.resource_id,
                 location=inst.location, body=body, origins=inst.origins, call_sites=self.call_sites,
                 deployment=self.deployment_address, depends_on=self._depends_on(inst),
-                copy_index=inst.copy_index)
+                copy_index=inst.copy_index, assumed=inst.assumed)
             self.ev.result.resources.append(inst.resource)
             if is_deployment:
                 self._nested(inst, body)
@@ -1049,7 +1060,7 @@ class Frame:
         kwargs = dict(deployment_name=inst.name if isinstance(inst.name, str) else DEPLOYMENT_NAME,
                       prefix=inst.address + "/", call_sites=self.call_sites + (inst.location,),
                       subscription_id=self.subscription_id, resource_group=self.resource_group,
-                      depth=self.depth + 1, stack=self.stack, origins=inst.origins)
+                      depth=self.depth + 1, stack=self.stack, origins=inst.origins, assumed=inst.assumed)
         sub = view.get("subscriptionId").value
         group = view.get("resourceGroup").value
         if isinstance(sub, str) and sub:

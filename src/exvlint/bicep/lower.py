@@ -26,6 +26,7 @@ import os
 from typing import Any, Optional, Union
 
 from .. import jsonpos
+from ..arm.template import UNKNOWN_FUNCTION
 from ..findings import Diagnostic, Location
 from ..jsonpos import PosDict, PosList
 from ..paths import Boundary
@@ -36,7 +37,6 @@ from .parse import BicepSyntaxError, parse
 from .syntax import (ArrayLit, Binary, Call, Decl, For, Ident, If, Index, Interp, Lambda, Lit, Member, ObjectLit,
                      Prop, ResourceAccess, Spread, Ternary, TypeExpr, Unary)
 
-UNKNOWN_FUNCTION = "exvlint.unknown"
 _NESTED = "\x00nested:"  # env key prefix: a nested resource's short name inside its parent's body
 NESTED_DEPLOYMENT_API = "2025-04-01"  # what current Bicep emits for modules
 DEPLOYMENTS_TYPE = "Microsoft.Resources/deployments"

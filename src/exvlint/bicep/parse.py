@@ -69,6 +69,7 @@ class _Lexer:
         self.text = text
         self.where = where
         self.tokens: list = []
+        self.comments: list = []  # (position, text) of every comment
         # what an open '{' belongs to: "brace" (an object) or ("hole", multiline, dollars)
         self.stack: list = []
 
@@ -107,6 +108,8 @@ class _Lexer:
                 continue
             if "0" <= ch <= "9":
                 m = _INT.match(text, pos)
+                if len(m.group(0).lstrip("0")) > 19 or int(m.group(0)) >= 1 << 63:  # the compiler's BCP010
+                    self.fail("expected a valid 64-bit signed integer", pos)
                 tokens.append(Token("int", int(m.group(0)), pos))
                 pos = m.end()
                 continue
@@ -117,6 +120,7 @@ class _Lexer:
                     pos = self.single(pos, pos + 1, True)
                 continue
             if ch == "/" and pos + 1 < n and text[pos + 1] in "/*":
+                start = pos
                 if text[pos + 1] == "/":
                     end = text.find("\n", pos)
                     pos = n if end < 0 else end
@@ -127,6 +131,7 @@ class _Lexer:
                     if end < 0:
                         self.fail("unterminated /* comment", pos)
                     pos = end + 2
+                self.comments.append((start, text[start:pos]))  # kept for exvlint:ignore directives
                 continue
             if ch == "$":
                 m = _ML_DOLLAR.match(text, pos)
@@ -236,7 +241,10 @@ class _Parser:
     def __init__(self, text: str, params_file: bool = False):
         self.text = text
         self.line_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
-        self.tokens = _Lexer(text, self.where).run()
+        lexer = _Lexer(text, self.where)
+        self.tokens = lexer.run()
+        self.comments = [(self.where(pos)[0], comment) for pos, comment in lexer.comments]
+        self.spans: dict = {}  # first line -> (first, last line) of the outermost declaration or property there
         self.i = 0
         self.depth = 0
         self.params_file = params_file
@@ -303,12 +311,23 @@ class _Parser:
             self.newlines()
             if self.check("eof"):
                 break
+            start = self.where(self.peek().pos)[0]  # its first decorator, or its keyword
             decl = self.declaration()
             if decl is not None:
                 decls.append(decl)
+                self.span(start)
             if not (self.check("nl") or self.check("eof")):
                 self.fail("expected a new line after the declaration")
-        return Program(decls)
+        program = Program(decls)
+        program.comments = self.comments
+        program.spans = self.spans
+        return program
+
+    def span(self, start: int) -> None:
+        """Record the construct that starts on line ``start`` and ends with the last token read."""
+        end = self.where(self.tokens[max(self.i - 1, 0)].pos)[0]
+        if start not in self.spans or self.spans[start][1] < end:
+            self.spans[start] = (start, max(end, start))
 
     def decorators(self) -> list:
         out = []
@@ -914,7 +933,9 @@ class _Parser:
                 stok = self.next()
                 items.append(Spread(self.expression(), *self.pos(stok)))
             else:
+                start = self.where(self.peek().pos)[0]
                 items.append(self.expression())
+                self.span(start)  # an element (an inline security rule, a subnet) is a construct too
         return ArrayLit(items, *self.pos(tok))
 
     def object(self, resource_body: bool) -> ObjectLit:
@@ -928,6 +949,7 @@ class _Parser:
                 decl = self.decl_resource(*self.pos(rtok))
                 decl.decorators = decorators
                 items.append(decl)
+                self.span(self.pos(ktok)[0])
                 continue
             if ktok.kind == "...":
                 self.next()
@@ -942,6 +964,7 @@ class _Parser:
                 self.fail("expected a property name")
             self.expect(":", "':' after the property name")
             items.append(Prop(key, self.expression(), *self.pos(ktok)))
+            self.span(self.pos(ktok)[0])
         del resource_body
         return ObjectLit(items, *self.pos(tok))
 

@@ -272,8 +272,13 @@ ResourceDecl = Decl  # a nested resource inside a resource body is a Decl of kin
 
 
 class Program(Node):
-    __slots__ = ("decls",)
+    """A file's declarations, its comments ``(line, text)`` and the line span of each declaration and
+    property, by first line (``spans[line] = (first, last)``), for ``exvlint:ignore`` comments."""
+
+    __slots__ = ("decls", "comments", "spans")
 
     def __init__(self, decls: list):
         super().__init__(1, 1)
         self.decls = decls
+        self.comments: list = []
+        self.spans: dict = {}

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Optional
+from typing import Callable, Optional
 
+from .. import files
+from ..paths import Boundary
 from .parse import BicepSyntaxError, parse
 from .syntax import Lit
 
@@ -50,24 +52,55 @@ def bicep_roots(files: list, read) -> list:
     return callers_first(scanned, called)
 
 
-def compiled_from_bicep(json_path: str, text: Optional[str] = None) -> bool:
-    """True for JSON that the Bicep compiler produced (``metadata._generator.name == "bicep"``)."""
+def using_target(path: str, text: Optional[str]) -> Optional[str]:
+    """The template a ``.bicepparam`` file names on its ``using`` line (normalised path), or None when
+    it does not parse, names none, or names a registry template."""
+    if text is None:
+        return None
     try:
-        if text is None:
-            with open(json_path, encoding="utf-8-sig") as fh:
-                text = fh.read(1_000_000)
-        doc = json.loads(text)
-    except (OSError, ValueError):
+        program = parse(text, path, params_file=True)
+    except (BicepSyntaxError, RecursionError):
+        return None
+    for decl in program.decls:
+        if decl.kind == "using" and isinstance(decl.path, Lit) and not decl.path.value.startswith(REGISTRY_PREFIXES):
+            return os.path.normpath(os.path.join(os.path.dirname(path), decl.path.value))
+    return None
+
+
+def compiled_from_bicep(text: Optional[str]) -> bool:
+    """True for JSON text that the Bicep compiler produced (``metadata._generator.name == "bicep"``)."""
+    if not text or '"_generator"' not in text:
+        return False
+    try:
+        doc = json.loads(text.lstrip("\ufeff"))
+    except ValueError:
         return False
     gen = ((doc.get("metadata") or {}).get("_generator") or {}) if isinstance(doc, dict) else {}
-    return isinstance(gen, dict) and gen.get("name") == "bicep"
+    return isinstance(gen, dict) and isinstance(gen.get("name"), str) and gen["name"].lower() == "bicep"
 
 
-def compiled_twins(bicep_path: str) -> list:
-    """JSON files beside ``bicep_path`` that the Bicep compiler made from it: ``x.json`` for ``x.bicep``
-    (and ``azuredeploy.json`` for ``main.bicep``, as the quickstart templates name them)."""
-    folder, name = os.path.split(bicep_path)
-    stem = name[: -len(".bicep")]
-    candidates = [stem + ".json"] + (["azuredeploy.json"] if stem == "main" else [])
-    return [os.path.join(folder, c) for c in candidates
-            if os.path.isfile(os.path.join(folder, c)) and compiled_from_bicep(os.path.join(folder, c))]
+def twin_names(bicep_path: str) -> list:
+    """The names the compiled JSON of ``bicep_path`` has beside it: ``x.json`` for ``x.bicep`` (and
+    ``azuredeploy.json`` for ``main.bicep``, as the quickstart templates name them)."""
+    stem = os.path.basename(bicep_path)[: -len(".bicep")]
+    return [stem + ".json"] + (["azuredeploy.json"] if stem.lower() == "main" else [])
+
+
+def compiled_twins(bicep_path: str, read: Optional[Callable[[str], Optional[str]]] = None) -> list:
+    """JSON files beside ``bicep_path`` that the Bicep compiler made from it. ``read(path)`` gives a
+    file's text or None (default: read inside the file's own folder)."""
+    folder = os.path.dirname(bicep_path)
+    if read is None:
+        boundary = Boundary([folder or "."])
+
+        def read(p: str) -> Optional[str]:
+            try:
+                return files.read_text(p, boundary, limit=10_000_000)
+            except files.InputError:
+                return None
+    out = []
+    for name in twin_names(bicep_path):
+        candidate = os.path.join(folder, name)
+        if os.path.isfile(candidate) and compiled_from_bicep(read(candidate)):
+            out.append(candidate)
+    return out

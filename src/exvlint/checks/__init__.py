@@ -12,8 +12,8 @@ from typing import Callable, Optional
 
 from ..config import Config
 from ..findings import Finding, Location, brief
-from ..model import Deployment, Resource, Val, VirtualMachine
-from ..scope import disk_reason, exchange_reason, vm_label
+from ..model import Inventory, Resource, Val, VirtualMachine
+from ..exchange_scope import disk_reason, exchange_reason, vm_label
 
 CHECKS: dict = {}  # rule id -> function(deployment, ctx)
 
@@ -36,8 +36,8 @@ def rule_platforms(rule_id: str) -> Optional[frozenset]:
 
 
 class RuleContext:
-    def __init__(self, deployment: Deployment, config: Config, levels: dict):
-        self.deployment = deployment
+    def __init__(self, inventory: Inventory, config: Config, levels: dict):
+        self.inventory = inventory
         self.config = config
         self.levels = levels  # rule id -> default level from the catalog
         self.findings: list = []
@@ -45,13 +45,13 @@ class RuleContext:
         # recorded with or without --strict: the review report marks those cells "unknown"
         self.undecided: list = []
         self.rule_id = ""
-        self._reasons = {id(vm): exchange_reason(vm, config) for vm in deployment.vms}
+        self._reasons = {id(vm): exchange_reason(vm, config) for vm in inventory.vms}
 
     # -- scope
     def exchange_vms(self) -> list:
         """The Exchange VMs on the platforms the current rule covers."""
         wanted = rule_platforms(self.rule_id)
-        return [vm for vm in self.deployment.vms
+        return [vm for vm in self.inventory.vms
                 if self._reasons[id(vm)] and (wanted is None or vm.platform in wanted)]
 
     def reason(self, vm: VirtualMachine) -> Optional[str]:
@@ -71,7 +71,7 @@ class RuleContext:
                 if id(disk) not in seen:
                     seen.add(id(disk))
                     out.append((disk, vm, self.reason(vm)))
-        for disk in self.deployment.disks:
+        for disk in self.inventory.disks:
             if disk.vm is None and id(disk) not in seen and (wanted is None or disk.platform in wanted):
                 reason = disk_reason(disk, self.config)
                 if reason:

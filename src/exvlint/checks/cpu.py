@@ -7,31 +7,32 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..config import whole_number
 from ..findings import Related
 from ..model import unknown, words
-from ..scope import vm_label
+from ..exchange_scope import vm_label
 from . import RuleContext, check, host_entry
 
 HOST_OS_VCPUS = 2  # the support statement's baseline for the host operating system
 
 
 @check("EXV201")
-def cpu_oversubscribed(deployment, ctx: RuleContext) -> None:
-    _ratio_rule(deployment, ctx, line=2, upto=None)
+def cpu_oversubscribed(inventory, ctx: RuleContext) -> None:
+    _ratio_rule(inventory, ctx, ratio_limit=2, upto=None)
 
 
 @check("EXV202")
-def cpu_above_recommended_ratio(deployment, ctx: RuleContext) -> None:
-    _ratio_rule(deployment, ctx, line=1, upto=2)
+def cpu_above_recommended_ratio(inventory, ctx: RuleContext) -> None:
+    _ratio_rule(inventory, ctx, ratio_limit=1, upto=2)
 
 
-def _ratio_rule(deployment, ctx: RuleContext, line: int, upto: Optional[int]) -> None:
+def _ratio_rule(inventory, ctx: RuleContext, ratio_limit: int, upto: Optional[int]) -> None:
     exchange = ctx.exchange_vms()
     if not exchange:
         return
     in_scope = {id(vm) for vm in exchange}
     groups: dict = {}
-    for vm in deployment.vms:
+    for vm in inventory.vms:
         if vm.host is not None:
             groups.setdefault(id(vm.host), (vm.host, []))[1].append(vm)
     for vm in exchange:
@@ -41,10 +42,10 @@ def _ratio_rule(deployment, ctx: RuleContext, line: int, upto: Optional[int]) ->
     for host, guests in groups.values():
         mine = [vm for vm in guests if id(vm) in in_scope]
         if mine:
-            _check_host(ctx, host, guests, mine, line, upto)
+            _check_host(ctx, host, guests, mine, ratio_limit, upto)
 
 
-def _check_host(ctx: RuleContext, host, guests: list, exchange: list, line: int, upto: Optional[int]) -> None:
+def _check_host(ctx: RuleContext, host, guests: list, exchange: list, ratio_limit: int, upto: Optional[int]) -> None:
     first = exchange[0]
     if not host.name.known:
         ctx.unresolved(first, host.name, "the host the VM runs on")
@@ -58,30 +59,30 @@ def _check_host(ctx: RuleContext, host, guests: list, exchange: list, line: int,
                        f"the core count of host {name}")
         return
     cores = entry.get("physical_cores")
-    if not isinstance(cores, int) or isinstance(cores, bool) or cores <= 0:
+    if not whole_number(cores, 1):
         return  # EXV003 already says the inventory entry is invalid
     for vm in guests:
         if not vm.vcpus.known:
             ctx.unresolved(first, vm.vcpus, f"the vCPUs of {vm_label(vm)} on host {name}")
             return
-    other = entry.get("other_vcpus", 0) if isinstance(entry.get("other_vcpus", 0), int) else 0
+    other = entry.get("other_vcpus", 0) if whole_number(entry.get("other_vcpus", 0), 0) else 0
     count = host.host_count.value if host.host_count.known and isinstance(host.host_count.value, int) else 1
     host_vcpus = HOST_OS_VCPUS * count
     guest_vcpus = sum(vm.vcpus.value for vm in guests)
     total = guest_vcpus + other + host_vcpus
-    if not (total > line * cores and (upto is None or total <= upto * cores)):
+    if not (total > ratio_limit * cores and (upto is None or total <= upto * cores)):
         return
-    crossing = _crossing(guests, exchange, other + host_vcpus, line * cores)
+    crossing = _crossing(guests, exchange, other + host_vcpus, ratio_limit * cores)
     parts = f"{guest_vcpus} guest" + (f" + {other} other" if other else "") + f" + {host_vcpus} host"
     ratio = f"{total / cores:.2f}".rstrip("0").rstrip(".")
-    if float(ratio) <= line:  # 2.001 must not print as 2:1 > 2:1
+    if float(ratio) <= ratio_limit:  # 2.001 must not print as 2:1 > 2:1
         ratio = f"{total / cores:.4f}".rstrip("0")
     verdict = "above the supported 2:1" if upto is None else "above the recommended 1:1 (2:1 is the supported maximum)"
     attr = words(crossing.platform, "vcpus", "the vCPUs")
     related = [Related(vm.vcpus.location or vm.location, f"{vm_label(vm)}: {vm.vcpus.value} vCPUs on host {name}")
                for vm in _ordered(guests, exchange) if vm is not crossing]
     related.append(Related(host.location, f"host {name}"))
-    ctx.report(crossing, f"host {name}: {total} vCPUs ({parts}) on {cores} cores = {ratio}:1 > {line}:1, {verdict}; "
+    ctx.report(crossing, f"host {name}: {total} vCPUs ({parts}) on {cores} cores = {ratio}:1 > {ratio_limit}:1, {verdict}; "
                f"lower {attr} of the guests on this host or move some of them to another host",
                crossing.vcpus, vm=crossing, related=tuple(related), key=f"host:{name.lower()}")
 

@@ -78,7 +78,7 @@ def decide(guest, version) -> tuple:
 
 
 @check("EXV404")
-def unsupported_guest_os(deployment, ctx: RuleContext) -> None:
+def unsupported_guest_os(inventory, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         os_val, version = vm.guest_os, vm.exchange_version
         if not os_val.known:

@@ -31,7 +31,7 @@ def run_date(environ=None) -> tuple:
 
 
 @check("EXV405")
-def version_out_of_support(deployment, ctx: RuleContext) -> None:
+def version_out_of_support(inventory, ctx: RuleContext) -> None:
     today, problem = run_date()
     for vm in ctx.exchange_vms():
         version = vm.exchange_version

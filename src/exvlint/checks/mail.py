@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..findings import Related
 from ..model import Val, unknown, words
-from ..scope import vm_label
+from ..exchange_scope import vm_label
 from . import RuleContext, check
 from .netpath import (and3, attachment_reaches, blocked_by_other, covers_smtp, diverted, evaluate, or3, path_of,
                       place_of, relay_rule, source_covers)
@@ -20,7 +20,7 @@ def _first_location_order(vm):
 
 
 @check("EXV501")
-def missing_smtp_relay(deployment, ctx: RuleContext) -> None:
+def missing_smtp_relay(inventory, ctx: RuleContext) -> None:
     vms = sorted(ctx.exchange_vms(), key=_first_location_order)
     if not vms:
         return
@@ -35,13 +35,13 @@ def missing_smtp_relay(deployment, ctx: RuleContext) -> None:
                     maybe.append((vm, val, vm))
                 elif str(val.value).strip().lower() not in NO_RELAY:
                     return
-    for evidence in deployment.relay_evidence:
+    for evidence in inventory.relay_evidence:
         if evidence.certain:
             return
         maybe.append((vms[0], unknown(evidence.location, f"{evidence.what} may not be created"), vms[0]))
     places = [place_of(vm) for vm in vms]
-    for rule in deployment.network_rules:
-        found = and3(relay_rule(rule), _reaches_any(rule, places, deployment))
+    for rule in inventory.network_rules:
+        found = and3(relay_rule(rule), _reaches_any(rule, places, inventory))
         if found is True:
             return
         if found is None:
@@ -58,7 +58,7 @@ def missing_smtp_relay(deployment, ctx: RuleContext) -> None:
                f"through a relay; {fix}", first.location, key="smtp-relay")
 
 
-def _reaches_any(rule, places, deployment):
+def _reaches_any(rule, places, inventory):
     """Whether a rule applies to at least one Exchange VM (True), to none (False), or may (None)."""
     rs = rule.rule_set
     if rs is None:
@@ -68,7 +68,7 @@ def _reaches_any(rule, places, deployment):
         if rs.filter_kind == "security-group":
             reach = attachment_reaches(rs, place)[0] if rs.attachments else True
         else:
-            reach = _firewall_reach(rs, place, deployment)[0]
+            reach = _firewall_reach(rs, place, inventory)[0]
         results.append(and3(reach, source_covers(rule.sources, place)))
     return or3(results)
 
@@ -83,17 +83,17 @@ def _why(rule) -> Val:
     return unknown(rule.location, f"whether {rule.rule_set.description} applies to an Exchange VM is not known")
 
 
-def _routed(rs, deployment) -> list:
+def _routed(rs, inventory) -> list:
     """The routes of this configuration whose next hop is the firewall ``rs``."""
-    return [(table, route) for table in deployment.route_tables for route in table.routes if route.appliance is rs]
+    return [(table, route) for table in inventory.route_tables for route in table.routes if route.appliance is rs]
 
 
-def _firewall_reach(rs, place, deployment, path=None) -> tuple:
+def _firewall_reach(rs, place, inventory, path=None) -> tuple:
     """(reach, related) of a firewall for a VM: the VM's default route leads to it; a firewall no route of
     this configuration leads to stands for every VM, as a security group attached to nothing does."""
-    if not _routed(rs, deployment):
+    if not _routed(rs, inventory):
         return True, ()
-    path = path or path_of(place, deployment.rule_sets, deployment.route_tables)
+    path = path or path_of(place, inventory.rule_sets, inventory.route_tables)
     if path.route is not None and path.route.appliance is rs:
         related = ((path.route.location, f"sends the Internet traffic of {{vms}} to {rs.description}"),
                    (path.route_attachment.location, "applies that route to the subnet of {vms}"))
@@ -104,17 +104,17 @@ def _firewall_reach(rs, place, deployment, path=None) -> tuple:
 
 
 @check("EXV502")
-def direct_smtp_egress(deployment, ctx: RuleContext) -> None:
+def direct_smtp_egress(inventory, ctx: RuleContext) -> None:
     vms = sorted(ctx.exchange_vms(), key=_first_location_order)
     if not vms:
         return
     places = {id(vm): place_of(vm) for vm in vms}
-    paths = {id(vm): path_of(places[id(vm)], deployment.rule_sets, deployment.route_tables) for vm in vms}
-    strays = {kind: [r for r in deployment.network_rules if r.rule_set is None and r.filter_kind == kind]
+    paths = {id(vm): path_of(places[id(vm)], inventory.rule_sets, inventory.route_tables) for vm in vms}
+    strays = {kind: [r for r in inventory.network_rules if r.rule_set is None and r.filter_kind == kind]
               for kind in ("security-group", "firewall")}
     found: dict = {}  # id(rule) -> (rule, [vm], [Related], unattached)
     notes: dict = {}  # (id(rule), reason) -> (rule, Val, vm)
-    for rs in deployment.rule_sets:
+    for rs in inventory.rule_sets:
         for vm in vms:
             place, path = places[id(vm)], paths[id(vm)]
             if rs.filter_kind == "security-group":
@@ -134,7 +134,7 @@ def direct_smtp_egress(deployment, ctx: RuleContext) -> None:
                             _note(notes, rule, why, vm)
                     continue
             else:
-                reach, related = _firewall_reach(rs, place, deployment, path)
+                reach, related = _firewall_reach(rs, place, inventory, path)
             if reach is False:
                 continue
             verdict = evaluate(rs, rs.rules, place, strays[rs.filter_kind])
@@ -150,7 +150,7 @@ def direct_smtp_egress(deployment, ctx: RuleContext) -> None:
                 continue  # another security group on its way denies TCP 25 to the Internet
             for rule in verdict.allows:
                 entry = found.setdefault(id(rule), (rule, [], {}, not rs.attachments and rs.filter_kind == "security-group"
-                                                    or (rs.filter_kind == "firewall" and not _routed(rs, deployment))))
+                                                    or (rs.filter_kind == "firewall" and not _routed(rs, inventory))))
                 entry[1].append(vm)
                 for location, text in related:
                     entry[2].setdefault((location.path, location.line, location.col), (location, text, []))[2].append(vm)

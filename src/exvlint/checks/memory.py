@@ -7,12 +7,12 @@ from functools import lru_cache
 from ..findings import Related
 from ..lookup import read_table
 from ..model import DEFAULT, words
-from ..scope import exchange_role
+from ..exchange_scope import exchange_role
 from ..versions import version_related
 from . import RuleContext, check
 
 @check("EXV101")
-def dynamic_memory(deployment, ctx: RuleContext) -> None:
+def dynamic_memory(inventory, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         dyn = vm.dynamic_memory
         if not dyn.known:
@@ -23,7 +23,7 @@ def dynamic_memory(deployment, ctx: RuleContext) -> None:
 
 
 @check("EXV102")
-def memory_not_reserved(deployment, ctx: RuleContext) -> None:
+def memory_not_reserved(inventory, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         memory, reserved, limit = vm.memory_mib, vm.memory_reservation_mib, vm.memory_limit_mib
         if not memory.known:
@@ -64,7 +64,7 @@ def memory_minimums() -> dict:
 
 
 @check("EXV103")
-def memory_below_minimum(deployment, ctx: RuleContext) -> None:
+def memory_below_minimum(inventory, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         memory, version = vm.memory_mib, vm.exchange_version
         if not memory.known:

@@ -10,18 +10,23 @@ _STATELESS_KINDS = {"disk", "restore-point"}
 
 
 @check("EXV401")
-def vm_snapshot(deployment, ctx: RuleContext) -> None:
+def vm_snapshot(inventory, ctx: RuleContext) -> None:
     exchange = {id(vm) for vm in ctx.exchange_vms()}
-    for snap in deployment.snapshots:
+    # disks that hold Exchange data, those no VM here attaches included (tagged or named as Exchange's)
+    exchange_disks = {id(disk): reason for disk, _, reason in ctx.exchange_disks()}
+    for snap in inventory.snapshots:
         vm = snap.target_vm
         disk = snap.target_disk
         if vm is None and disk is not None:
             vm = disk.vm
-        if vm is None and disk is None and not snap.target.known and exchange:
+        if vm is None and disk is None and not snap.target.known and (exchange or exchange_disks):
             ctx.unresolved(snap, snap.target, "what the snapshot is of")
             continue
+        reason = None
         if vm is None or id(vm) not in exchange:
-            continue
+            if disk is None or id(disk) not in exchange_disks:
+                continue
+            vm, reason = None, exchange_disks[id(disk)]  # an Exchange disk no VM of this configuration attaches
         level = "warning" if snap.snapshot_kind in _STATELESS_KINDS else None
         if disk is not None:
             what = f"a snapshot of {disk_label(disk)}; restoring an Exchange database disk from it brings back a stale copy"
@@ -38,7 +43,7 @@ def vm_snapshot(deployment, ctx: RuleContext) -> None:
         else:
             what = f"a {snap.snapshot_kind.replace('-', ' ')} of the VM; Exchange does not support VM snapshots"
             related = (Related(vm.location, "the Exchange VM"),)
-        ctx.report(snap, what, snap.location, vm=vm, related=related, level=level, key=snap.address)
+        ctx.report(snap, what, snap.location, vm=vm, related=related, level=level, key=snap.address, reason=reason)
     # a Hyper-V VM whose disk is a checkpoint's differencing disk runs on a checkpoint
     for disk, vm, reason in ctx.exchange_disks():
         fmt = disk.file_format
@@ -51,7 +56,7 @@ def vm_snapshot(deployment, ctx: RuleContext) -> None:
 
 
 @check("EXV402")
-def checkpoints_enabled(deployment, ctx: RuleContext) -> None:
+def checkpoints_enabled(inventory, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         cp = vm.checkpoints
         if not cp.known:
@@ -65,7 +70,7 @@ def checkpoints_enabled(deployment, ctx: RuleContext) -> None:
 
 
 @check("EXV403")
-def saved_state(deployment, ctx: RuleContext) -> None:
+def saved_state(inventory, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         hib = vm.hibernation
         if hib.known and hib.value is True:

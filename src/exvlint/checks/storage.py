@@ -11,7 +11,7 @@ from . import RuleContext, check, disk_label, gb, host_entry
 
 
 @check("EXV301")
-def non_premium_storage(deployment, ctx: RuleContext) -> None:
+def non_premium_storage(inventory, ctx: RuleContext) -> None:
     for disk, vm, reason in ctx.exchange_disks():
         subject_vm = vm
         if not disk.premium.known:
@@ -24,13 +24,13 @@ def non_premium_storage(deployment, ctx: RuleContext) -> None:
             related = (Related(disk.attach_location, "attached to the Exchange VM here"),)
         what = "holds the transport queue (system drive)" if disk.role == "os" else "holds Exchange data"
         fix = words(disk.platform, "premium-disk-fix", "use a Premium Storage disk type")
-        ctx.report(disk, f"{disk_label(disk)} is {brief(disk.storage_type.value)}, not Premium Storage; it {what}"
-                   f" ({fix})", disk.storage_type, vm=subject_vm, related=related,
+        ctx.report(disk, f"{disk_label(disk)} is {brief(disk.type_label.value)}, not Premium Storage; it {what}"
+                   f" ({fix})", disk.type_label, vm=subject_vm, related=related,
                    key=disk.address, reason=reason)
 
 
 @check("EXV302")
-def vm_size_without_premium_storage(deployment, ctx: RuleContext) -> None:
+def vm_size_without_premium_storage(inventory, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         capable = vm.premium_storage_capable
         if not capable.known:
@@ -41,7 +41,7 @@ def vm_size_without_premium_storage(deployment, ctx: RuleContext) -> None:
 
 
 @check("EXV304")
-def os_disk_too_small(deployment, ctx: RuleContext) -> None:
+def os_disk_too_small(inventory, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         disk = vm.os_disk
         if disk is None:
@@ -82,7 +82,7 @@ def _memory_source(vm, memory) -> str:
 
 
 @check("EXV307")
-def data_on_os_storage(deployment, ctx: RuleContext) -> None:
+def data_on_os_storage(inventory, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         if not vm.data_disks_complete.known:
             ctx.unresolved(vm, vm.data_disks_complete, "the VM's data disks")
@@ -112,7 +112,7 @@ def data_on_os_storage(deployment, ctx: RuleContext) -> None:
 # --------------------------------------------------------------------------- on-premises storage
 
 @check("EXV303")
-def nas_storage(deployment, ctx: RuleContext) -> None:
+def nas_storage(inventory, ctx: RuleContext) -> None:
     """NAS holding Exchange data fails; virtual disks on SMB need an SMB 3.0 host (2012 or later); a share
     the guest maps must not hold Exchange data at all."""
     _guest_mounted_shares(ctx)
@@ -176,7 +176,7 @@ def _smb_share(ctx: RuleContext, disk, vm, reason, ds) -> None:
             fix = words(disk.platform, "smb-fixed-fix", "use a fixed-size virtual disk")
             related = (Related(disk.placement.location, f"on {ds.description}"),) \
                 if disk.placement.location and disk.placement.location != prov.location else ()
-            ctx.report(disk, f"{disk_label(disk)} is a {disk.storage_type.value} on {ds.description}: "
+            ctx.report(disk, f"{disk_label(disk)} is a {disk.type_label.value} on {ds.description}: "
                              f"{version.value.described()} supports only fixed virtual disks on SMB 3.0 shares; "
                              f"{fix}", prov, vm=vm, related=related + version_related(version), key=disk.address,
                        reason=reason)
@@ -211,7 +211,7 @@ def _smb3_capable(os_name: str):
 
 
 @check("EXV305")
-def unsupported_virtual_disk(deployment, ctx: RuleContext) -> None:
+def unsupported_virtual_disk(inventory, ctx: RuleContext) -> None:
     for disk, vm, reason in ctx.exchange_disks():
         prov, redo, diff, fmt = disk.provisioning, disk.redo_log, disk.differencing, disk.file_format
         if redo.known and redo.value:
@@ -221,7 +221,7 @@ def unsupported_virtual_disk(deployment, ctx: RuleContext) -> None:
                        key=disk.address, reason=reason)
         elif diff.known and diff.value:
             fix = words(disk.platform, "differencing-fix", "use a fixed disk")
-            ctx.report(disk, f"{disk_label(disk)} is a {brief(disk.storage_type.value)}: differencing disks are not "
+            ctx.report(disk, f"{disk_label(disk)} is a {brief(disk.type_label.value)}: differencing disks are not "
                        f"supported for Exchange data; {fix}", diff, vm=vm, key=disk.address, reason=reason)
         elif not diff.known:
             ctx.unresolved(disk, diff, f"the type of {disk_label(disk)}", vm=vm)
@@ -232,7 +232,7 @@ def unsupported_virtual_disk(deployment, ctx: RuleContext) -> None:
         elif prov.value == "dynamic":
             related = (Related(fmt.location, "the .vhd path"),) if fmt.location and fmt.location != prov.location else ()
             fix = words(disk.platform, "dynamic-vhd-fix", "use a fixed disk or the VHDX format")
-            ctx.report(disk, f"{disk_label(disk)} is a {brief(disk.storage_type.value)}: a dynamically expanding disk in "
+            ctx.report(disk, f"{disk_label(disk)} is a {brief(disk.type_label.value)}: a dynamically expanding disk in "
                        f"the old VHD format is not supported for Exchange data; {fix}", prov, vm=vm,
                        related=related, key=disk.address, reason=reason)
         if not redo.known:
@@ -249,7 +249,7 @@ def unsupported_virtual_disk(deployment, ctx: RuleContext) -> None:
 
 
 @check("EXV306")
-def thin_provisioned_disk(deployment, ctx: RuleContext) -> None:
+def thin_provisioned_disk(inventory, ctx: RuleContext) -> None:
     for disk, vm, reason in ctx.exchange_disks():
         prov = disk.provisioning
         if not prov.known:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 from xml.sax.saxutils import escape, quoteattr
 
 from ..catalog import load_catalog
@@ -33,8 +34,16 @@ def _timestamp() -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S")
 
 
+# what XML 1.0 cannot hold even escaped: control characters (a resource name from the code may have them)
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _attrs(**values) -> str:
-    return "".join(f" {k.rstrip('_').replace('__', '-')}={quoteattr(str(v))}" for k, v in values.items())
+    return "".join(f" {k.rstrip('_').replace('__', '-')}={quoteattr(_xml(str(v)))}" for k, v in values.items())
 
 
 def _text(findings: list, root: str) -> str:
@@ -126,11 +135,11 @@ def render(result, options=None) -> str:
             elif c.kind == "skipped":
                 out.append(head + ">" + f"<skipped{_attrs(message=c.message)}/></testcase>")
             else:
-                body = escape(_text(c.findings, root))
+                body = escape(_xml(_text(c.findings, root)))
                 message = c.message if len(c.findings) == 1 else f"{len(c.findings)} findings: {c.message}"
                 out.append(head + ">" + f"<{c.kind}{_attrs(type=c.type, message=message)}>{body}</{c.kind}>"
                            + "</testcase>")
-        out.append(f"    <system-out>{escape(_text(notes.get(rid, []), root))}</system-out>")
+        out.append(f"    <system-out>{escape(_xml(_text(notes.get(rid, []), root)))}</system-out>")
         out.append("    <system-err></system-err>")
         out.append("  </testsuite>")
     out.append("</testsuites>")

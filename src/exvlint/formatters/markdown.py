@@ -105,11 +105,16 @@ def render(result, options=None) -> str:
         out.append("")
 
     shown = set()
+    by_vm: dict = {}  # (unit, VM) -> its findings, in order: looked up once per VM, not searched
+    for f in result.findings:
+        if f.vm:
+            by_vm.setdefault((f.unit, f.vm), []).append(f)
     for item in items:
         vm = item.vm
         mine = [f for v in item.verdicts.values() for f in v.findings]
-        mine += [f for f in result.findings if f.vm == vm.address and f.unit == vm.unit and id(f) not in
-                 {id(x) for x in mine} and (f.suppressed or f.rule_id not in item.verdicts)]
+        in_verdicts = {id(x) for x in mine}
+        mine += [f for f in by_vm.get((vm.unit, vm.address), []) if id(f) not in in_verdicts
+                 and (f.suppressed or f.rule_id not in item.verdicts)]
         unsure = [v for v in item.verdicts.values() if v.status == UNKNOWN]
         if not mine and not unsure:
             continue

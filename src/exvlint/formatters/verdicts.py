@@ -48,6 +48,14 @@ def review(result) -> list:
     """A VmReview for every Exchange VM of the run, in the order the run found them."""
     catalog = load_catalog()
     rules = rules_with_verdicts(result)
+    # by (unit, rule, VM), in the run's order: looked up once per VM and rule, not searched
+    found_by: dict = {}
+    for f in result.findings:
+        if f.vm and not f.suppressed:
+            found_by.setdefault((f.unit, f.rule_id, f.vm), []).append(f)
+    unsure_by: dict = {}
+    for u in result.undecided:
+        unsure_by.setdefault(u[:3], []).append(u)
     out = []
     for vm in result.vms:
         if not vm.reason:
@@ -57,9 +65,8 @@ def review(result) -> list:
             platforms = catalog[rid].platforms
             if "all" not in platforms and vm.platform not in platforms:
                 continue
-            found = [f for f in result.findings
-                     if f.rule_id == rid and f.vm == vm.address and f.unit == vm.unit and not f.suppressed]
-            unsure = [u for u in result.undecided if u[0] == vm.unit and u[1] == rid and u[2] == vm.address]
+            found = found_by.get((vm.unit, rid, vm.address), [])
+            unsure = unsure_by.get((vm.unit, rid, vm.address), [])
             status = (FAIL if any(f.level != "note" for f in found) else NOTE if found
                       else UNKNOWN if unsure else PASS)
             item.verdicts[rid] = Verdict(rid, status, found, [u[4] for u in unsure])

@@ -43,7 +43,7 @@ from .values import (
     Unknown,
     literal_origin,
     plain,
-    to_number,
+    to_int,
     to_string,
     type_name,
 )
@@ -303,9 +303,9 @@ class ModuleInstance(Expressions):
             return value.reason
         if meta == "count":
             try:
-                count = int(to_number(value))
-            except EvalError:
-                return "count is not a number"
+                count = to_int(value, "count")
+            except EvalError:  # 1.5, 1e400 or text: Terraform rejects the count
+                return "count is not a whole number"
             if count > limits.current().instances:  # never listed: it could be 10**18
                 raise _TooMany(count)
             return [(i, {"count": {"index": i}, ORIGINS + "count": origins}) for i in range(max(0, count))]

@@ -152,6 +152,14 @@ class Expressions:
             return Unknown("expression too deeply nested")
 
     def eval(self, expr: Expr, scope: Scope, trace: list) -> Any:
+        value = self._evaluate(expr, scope, trace)
+        if isinstance(value, Lookup):  # `var` or `azurerm_managed_disk` alone: Terraform rejects the reference
+            what = getattr(value, "extra", None) or value.kind
+            raise EvalError(f"{what} is not a value on its own; refer to one of its attributes")
+        return value
+
+    def _evaluate(self, expr: Expr, scope: Scope, trace: list) -> Any:
+        """``eval``, where a namespace is allowed: the object of an attribute access, index or splat."""
         budget = self.evaluator.budget
         budget.steps += 1
         if budget.steps > budget.max_steps:  # one bound for every way a small input can loop
@@ -227,16 +235,16 @@ class Expressions:
         return Namespace("resource_type", scope.mod, name)
 
     def _get_attr(self, expr: GetAttr, scope: Scope, trace: list) -> Any:
-        obj = self.eval(expr.obj, scope, trace)
+        obj = self._evaluate(expr.obj, scope, trace)
         return get_attr(obj, expr.name, trace)
 
     def _index(self, expr: Index, scope: Scope, trace: list) -> Any:
-        obj = self.eval(expr.obj, scope, trace)
+        obj = self._evaluate(expr.obj, scope, trace)
         key = self.eval(expr.key, scope, trace)
         return index_value(obj, key)
 
     def _splat(self, expr: Splat, scope: Scope, trace: list) -> Any:
-        obj = self.eval(expr.obj, scope, trace)
+        obj = self._evaluate(expr.obj, scope, trace)
         if isinstance(obj, Unknown):
             return obj
         if obj is None:

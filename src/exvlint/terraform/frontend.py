@@ -92,7 +92,8 @@ def relevant(diagnostic) -> bool:
     return any(adapter.reads_type(rtype.split(".")[0]) for adapter in TERRAFORM_ADAPTERS)
 
 
-_MODULE_PREFIX = re.compile(r'^(?:module\.[A-Za-z0-9_-]+(?:\[(?:"(?:[^"\\]|\\.)*"|\d+)\])?(?:\.|$))+')
+# the quoted key as an unrolled loop ([^"\\]* takes whole runs): a for_each key can be megabytes long
+_MODULE_PREFIX = re.compile(r'^(?:module\.[A-Za-z0-9_-]+(?:\[(?:"[^"\\]*(?:\\.[^"\\]*)*"|\d+)\])?(?:\.|$))+')
 
 
 def _called_dirs(dirs: list, cache: dict) -> dict:

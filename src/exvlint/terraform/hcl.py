@@ -432,8 +432,11 @@ class _Converter:
         return obj
 
     def index_key(self, node: Any) -> Expr:
-        if node.type == "legacy_index":  # x.0
-            return Literal(int(self.text(node).lstrip(". \t")))
+        if node.type == "legacy_index":  # x.0 (a comment may sit between the dot and the number)
+            digits = re.search(r"[0-9]+\s*$", self.text(node))
+            if digits is None:
+                raise HCLSyntaxError("invalid HCL syntax: a legacy index needs a number", *self.pos(node.start_point))
+            return Literal(int(digits.group(0)))
         return self.expr([c for c in node.children if c.type == "expression"][0])
 
     def term(self, node: Any) -> Expr:
@@ -638,8 +641,8 @@ class _Converter:
     def t_for_expr(self, node: Any) -> Expr:
         inner = node.children[0]
         line, col = self.pos(inner.start_point)
-        children = inner.children
-        intro = children[1]
+        children = [c for c in inner.children if c.type != "comment"]  # comments may sit anywhere
+        intro = next(c for c in children if c.type == "for_intro")
         idents = [self.text(c) for c in intro.children if c.type == "identifier"]
         coll = self.expr([c for c in intro.children if c.type == "expression"][0])
         key_var, val_var = (idents[0], idents[1]) if len(idents) == 2 else (None, idents[0])

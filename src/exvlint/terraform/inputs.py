@@ -25,7 +25,10 @@ def root_inputs(src: ModuleSource, environ, cli_inputs: tuple, parse_cache: dict
     """The values of the root module ``src``'s variables from every source, later ones winning."""
     inputs = RootInputs()
     for name in src.variables:
-        env = environ.get("TF_VAR_" + name)
+        try:
+            env = environ.get("TF_VAR_" + name)
+        except ValueError:  # a name from a "\ud800" escape: no environment variable can have it
+            env = None
         if env is not None:
             inputs.set(name, ("raw", env), Related(Location("<environment>"), f"TF_VAR_{name}"))
     directory = src.directory

@@ -5,8 +5,8 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from .. import files, jsonpos
-from ..findings import Diagnostic, Location
+from .. import files, jsonpos, limits
+from ..findings import Diagnostic, Location, internal_error_message
 from ..paths import Boundary
 from . import hcl
 
@@ -56,6 +56,10 @@ def parse_file(path: str, cache: dict, named: bool = False) -> tuple:
             result = (None, Diagnostic("EXV000", Location(path, exc.line or 1, exc.col or 0), exc.message))
         except RecursionError:
             result = (None, Diagnostic("EXV000", Location(path, 1), "expression nesting too deep to parse"))
+        except limits.LimitExceeded as exc:
+            result = (None, Diagnostic("EXV000", Location(path, 1), str(exc)))
+        except Exception as exc:  # a parser fault loses this file only; the module's other files are read
+            result = (None, Diagnostic("EXV002", Location(path, 1), internal_error_message("parsing this file", exc)))
     cache[path] = result
     return result
 

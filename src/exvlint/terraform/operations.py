@@ -64,28 +64,31 @@ def binary_op(op: str, left: Any, right: Any) -> Any:
     if isinstance(left, Unknown) or isinstance(right, Unknown):
         return merge_unknown([left, right])
     a, b = to_number(left), to_number(right)
-    if op == "+":
-        return _norm(a + b)
-    if op == "-":
-        return _norm(a - b)
-    if op == "*":
-        return _norm(a * b)
-    if op == "/":
-        if b == 0:
-            raise EvalError("division by zero")
-        return _norm(a / b)
-    if op == "%":
-        if b == 0:
-            raise EvalError("modulo by zero")
-        return _norm(a % b)
-    if op == "<":
-        return a < b
-    if op == ">":
-        return a > b
-    if op == "<=":
-        return a <= b
-    if op == ">=":
-        return a >= b
+    try:
+        if op == "+":
+            return _norm(a + b)
+        if op == "-":
+            return _norm(a - b)
+        if op == "*":
+            return _norm(a * b)
+        if op == "/":
+            if b == 0:
+                raise EvalError("division by zero")
+            return _norm(a / b)
+        if op == "%":
+            if b == 0:
+                raise EvalError("modulo by zero")
+            return _norm(a % b)
+        if op == "<":
+            return a < b
+        if op == ">":
+            return a > b
+        if op == "<=":
+            return a <= b
+        if op == ">=":
+            return a >= b
+    except OverflowError:  # an integer past a float's range meeting a float: Terraform's big numbers, not ours
+        raise EvalError(f"{op}: the numbers are too large to compute with") from None
     raise EvalError(f"unknown operator {op}")
 
 

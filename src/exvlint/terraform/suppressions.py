@@ -7,8 +7,7 @@ carry the module calls that create their resource as anchors (see ``suppress.py`
 """
 from __future__ import annotations
 
-from ..findings import Location
-from ..suppress import Directive, parse_directive
+from ..suppress import comment_directives
 
 
 def directives(paths: list, parse_cache: dict) -> list:
@@ -16,34 +15,9 @@ def directives(paths: list, parse_cache: dict) -> list:
     for path in paths:
         parsed, _ = parse_cache.get(path, (None, None))
         comments = getattr(parsed, "comments", None)
-        if not comments:
-            continue
-        comment_lines = set()
-        for c in comments:
-            comment_lines.update(range(c.line, c.line + c.text.count("\n") + 1))
-        starts = _constructs(parsed.body)
-        for c in comments:
-            found = parse_directive(_strip_markers(c.text))
-            if found is None:
-                continue
-            rules, unknown, reason = found
-            last = c.line + c.text.count("\n")
-            span = starts.get(c.line)  # on the same line as a block or attribute
-            if span is None or c.text.startswith("/*") and last != c.line:
-                line = last + 1
-                while line in comment_lines and line not in starts:
-                    line += 1
-                span = starts.get(line)
-            start, end = span if span else (0, -1)  # a directive above nothing covers nothing
-            out.append(Directive(Location(path, c.line, 1), path, start, end, rules, reason, unknown, c.text))
+        if comments:
+            out.extend(comment_directives(path, ((c.line, c.text) for c in comments), _constructs(parsed.body)))
     return out
-
-
-def _strip_markers(text: str) -> str:
-    text = text.strip()
-    if text.startswith("/*"):
-        text = text[2:].removesuffix("*/")
-    return text.lstrip("#/").strip()
 
 
 def _constructs(body, out=None) -> dict:

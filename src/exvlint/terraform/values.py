@@ -49,7 +49,8 @@ def parse_number_text(text: str) -> Any:
     if not _NUMBER_RE.match(text):
         raise EvalError(f"cannot convert {text!r} to number; given string must be a decimal representation of a number")
     d = Decimal(text)
-    if d == d.to_integral_value() and d.adjusted() < 400:
+    # a whole number stays exact, unless its exponent would make it much longer than its text ("1e999999999")
+    if d == d.to_integral_value() and d.adjusted() < max(400, len(text)):
         return int(d)
     return float(d)
 
@@ -59,7 +60,10 @@ def number_text(x: Any) -> str:
     if isinstance(x, bool):
         raise EvalError("a bool is not a number")
     if isinstance(x, int):
-        return str(x)
+        try:
+            return str(x)
+        except ValueError:  # past Python's digit limit for str(int) (Python 3.11+)
+            raise EvalError("the number is too large to write as text") from None
     if math.isnan(x):
         raise EvalError("NaN cannot be represented")
     if math.isinf(x):

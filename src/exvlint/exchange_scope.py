@@ -66,6 +66,26 @@ def exchange_reason(vm: VirtualMachine, config: Config) -> Optional[str]:
     return None
 
 
+# Exchange named only to prepare Active Directory (setup /PrepareSchema, /PrepareAD, /PrepareAllDomains,
+# /PrepareDomain and their short forms, a DSC configuration such as PREPAREADEXCHANGE16) or to download the
+# media (DOWNLOADEXCHANGE10): both run on domain controllers and file servers too, so they do not make a VM an
+# Exchange server unless the same text also installs it (setup /Mode:Install or /Roles, xExchInstall, a
+# configuration or script named InstallExchange)
+_PREPARATION = re.compile(r"prepare[\s_-]*(?:exchange[\s_-]*)?(?:schema|alldomains|domain|ad)(?![a-z])"
+                          r"|prepare[\s_-]*ad(?=[\s_-]*exchange)"
+                          r"|/p(?:ad|s|l)(?![a-z])|download[\s_-]*(?:exchange|the[\s_-]*media|media|iso)", re.I)
+_INSTALLATION = re.compile(r"/m(?:ode)?:\s*(?:install|upgrade)|/r(?:oles?)?:|xexchinstall|install[\s_-]*exchange"
+                           r"|exchange[\s_-]*install", re.I)
+
+
+def names_installation(text: str) -> bool:
+    """Whether text attached to a VM (an extension's command line, configuration or module name) says the
+    VM runs Exchange: it names Exchange, and not only to prepare Active Directory or download the media."""
+    if "exchange" not in text.lower():
+        return False
+    return not _PREPARATION.search(text) or bool(_INSTALLATION.search(text))
+
+
 _LABEL_NOUN = {"vsphere": "custom attribute"}  # what the platform calls a VM's labels
 _NOTES_NOUN = {"vsphere": "annotation"}  # and its free-text notes
 # key=value (or key: value) in free text; a value runs to a separator or to the next key=value pair
