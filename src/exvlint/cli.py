@@ -96,14 +96,29 @@ def main(argv: Optional[list] = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help/--version
         return int(exc.code or 0)
-    if args.command == "check":
-        return _check(args, parser)
-    if args.command == "rules":
-        return _rules(args)
-    if args.command == "explain":
-        return _explain(args)
-    parser.print_help(sys.stderr)
-    return EXIT_ERROR
+    command = {"check": lambda: _check(args, parser), "rules": lambda: _rules(args),
+               "explain": lambda: _explain(args)}.get(args.command)
+    if command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    code = EXIT_OK
+    try:
+        code = command()
+        sys.stdout.flush()  # here, not at exit, where a reader that has gone would print a traceback
+    except BrokenPipeError:  # the reader stopped (`| head`): the rest has no reader, and that is no error
+        _unread(sys.stdout, sys.stderr)
+    return code
+
+
+def _unread(*streams) -> None:
+    """Send what is still to be written to ``streams`` (closed pipes) nowhere, quietly."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    for stream in streams:
+        try:
+            os.dup2(null, stream.fileno())
+        except (OSError, ValueError):  # not a real file (a test's capture): nothing buffered for it
+            pass
+    os.close(null)
 
 
 def _reports(items: list, parser) -> list:
@@ -198,8 +213,9 @@ def _check(args, parser) -> int:
         if out is None:
             try:
                 write_report(fmt, result, options, sys.stdout)
-            except BrokenPipeError:  # the reader stopped (`| head`): what is left has no reader, never a traceback
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                sys.stdout.flush()
+            except BrokenPipeError:  # the reader stopped (`| head`): the other reports and the exit code stand
+                _unread(sys.stdout)
             stdout_used = FORMATS[fmt].says_what_was_seen
             continue
         try:
@@ -209,9 +225,12 @@ def _check(args, parser) -> int:
             print(f"exvlint: error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_ERROR
     if not args.quiet and not stdout_used:  # no report on standard output says what was seen: say it here
-        print(summary(result), file=sys.stderr)
-        for notice in result.notices:
-            print(f"note: {notice}", file=sys.stderr)
+        try:
+            print(summary(result), file=sys.stderr)
+            for notice in result.notices:
+                print(f"note: {notice}", file=sys.stderr)
+        except BrokenPipeError:
+            _unread(sys.stderr)
     code = result.exit_code()
     if args.write_baseline:
         return EXIT_ERROR if code == EXIT_ERROR else EXIT_OK
