@@ -9,6 +9,22 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "azure-exchange"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cache_home(tmp_path_factory):
+    """The parse cache of every test run (in this process and in the processes tests start) is in a
+    temporary folder: the suite never reads or writes the user's cache, and starts from an empty one."""
+    folder = tmp_path_factory.mktemp("xdg-cache")
+    saved = {name: os.environ.get(name) for name in ("XDG_CACHE_HOME", "EXVLINT_NO_CACHE")}
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    os.environ.pop("EXVLINT_NO_CACHE", None)
+    yield folder
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture
 def run_cli():
     """Run the real CLI (`python -m exvlint`) and return (exit code, stdout, stderr)."""

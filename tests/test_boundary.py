@@ -11,6 +11,7 @@ import textwrap
 import pytest
 
 from conftest import ROOT
+from exvlint.cache import directory as cache_folder
 
 MARKER = "EXVLINT_CANARY_7f3a9c"
 
@@ -218,7 +219,8 @@ AUDIT = textwrap.dedent('''\
 
 def test_a_whole_run_opens_nothing_outside_and_runs_nothing(tmp_path, outside):
     """Python audit hooks watch a complete CLI run: no file opened outside the tree, the Python
-    installation and the named output; no program started; no socket."""
+    installation, the named output and the parse cache (its folder in the user's cache); no program
+    started; no socket."""
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
     (repo / "main.tf").write_text(DISK.replace("NAME", f'"x-${{file("{outside}/secret.txt")}}-${{file("/etc/passwd")}}"'))
@@ -226,14 +228,15 @@ def test_a_whole_run_opens_nothing_outside_and_runs_nothing(tmp_path, outside):
     report = tmp_path / "out.sarif"
     import exvlint
     allowed = [str(repo), str(report), os.path.dirname(os.__file__), os.path.dirname(exvlint.__file__),
-               str(ROOT / "rules"), sys.prefix, sys.base_prefix, "/dev/null"]
+               str(ROOT / "rules"), sys.prefix, sys.base_prefix, "/dev/null", cache_folder()]
     allowed += [p for p in sys.path if p and os.path.isdir(p)]
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    proc = subprocess.run([sys.executable, "-c", AUDIT, json.dumps(allowed), "check", str(repo),
-                           "--format", "sarif", "--output", str(report)],
-                          capture_output=True, text=True, env=env, timeout=120, cwd=str(repo))
-    line = [l for l in proc.stderr.splitlines() if l.startswith("AUDIT ")]
-    assert line, proc.stderr
-    events = json.loads(line[-1][len("AUDIT "):])
-    assert events == [], events
-    assert MARKER not in report.read_text()
+    for run in range(2):  # the first run writes the parse cache, the second reads it
+        proc = subprocess.run([sys.executable, "-c", AUDIT, json.dumps(allowed), "check", str(repo),
+                               "--format", "sarif", "--output", str(report)],
+                              capture_output=True, text=True, env=env, timeout=120, cwd=str(repo))
+        line = [l for l in proc.stderr.splitlines() if l.startswith("AUDIT ")]
+        assert line, proc.stderr
+        events = json.loads(line[-1][len("AUDIT "):])
+        assert events == [], events
+        assert MARKER not in report.read_text()

@@ -20,7 +20,7 @@ def lint(paths: Iterable[str] = (".",), config: Optional[Config] = None, *, conf
          all_vms: bool = False, strict: bool = False, cli_inputs: Iterable[tuple] = (),
          parameter_files: Iterable[str] = (),
          baseline: Optional[str] = None, show_suppressed: bool = False,
-         progress: Optional[Callable] = None, jobs: Optional[int] = None) -> LintResult:
+         progress: Optional[Callable] = None, jobs: Optional[int] = None, cache: bool = True) -> LintResult:
     """Lint ``paths`` as ``exvlint check`` does.
 
     ``config``: a ready :class:`Config` (no file is looked for); otherwise ``config_file`` or the
@@ -29,7 +29,8 @@ def lint(paths: Iterable[str] = (".",), config: Optional[Config] = None, *, conf
     rule runs); ``cli_inputs`` are ordered ``("file", path)`` / ``("var", "name=value")`` pairs
     (``--var-file`` / ``--var``); ``parameter_files`` are ARM parameters files (``--parameters``);
     ``baseline`` is a baseline file (over the configuration's). ``jobs``: worker processes for a
-    large input (None: one per core when it pays, 1: none); the result is the same either way.
+    large input (None: one per core when it pays, 1: none); ``cache``: False leaves the parse cache
+    in the user's cache folder alone (as does EXVLINT_NO_CACHE); the result is the same either way.
     """
     paths = [str(p) for p in paths] or ["."]
     if config is None:
@@ -53,7 +54,7 @@ def lint(paths: Iterable[str] = (".",), config: Optional[Config] = None, *, conf
     from .owners import expand
 
     # a changed file is linted in the units that contain it (a child module through its callers)
-    return run(expand(paths), config, progress=progress, jobs=jobs)
+    return run(expand(paths), config, progress=progress, jobs=jobs, cache=cache)
 
 
 def resolve_config(paths: list, config_file: Optional[str] = None) -> Config:

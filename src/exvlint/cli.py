@@ -76,7 +76,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="keep suppressed and baselined findings in the reports, marked as such")
     check.add_argument("-q", "--quiet", action="store_true",
                        help="print findings only: no summary, notes or progress (for hooks)")
-    check.add_argument("--no-cache", action="store_true", help=argparse.SUPPRESS)  # no cache yet: nothing to skip
+    check.add_argument("--no-cache", action="store_true",
+                       help="neither read nor write the parse cache in the user's cache folder "
+                            "(also EXVLINT_NO_CACHE=1)")
     check.add_argument("-j", "--jobs", type=_jobs, metavar="N",
                        help="worker processes for a large input (default: one per core when it pays; 1: none)")
 
@@ -187,7 +189,7 @@ def _check(args, parser) -> int:
                   strict=args.strict, cli_inputs=list(getattr(args, "cli_inputs", None) or []),
                   parameter_files=list(args.parameters),
                   baseline=args.baseline, show_suppressed=args.show_suppressed or bool(args.write_baseline),
-                  progress=progress, jobs=args.jobs)
+                  progress=progress, jobs=args.jobs, cache=not args.no_cache)
     if progress:
         progress.clear()
     if args.write_baseline:

@@ -64,11 +64,12 @@ class LintResult:
 
 
 def lint(paths: list, config: Config | None = None, progress: Optional[Callable] = None,
-         jobs: Optional[int] = None) -> LintResult:
+         jobs: Optional[int] = None, cache: bool = True) -> LintResult:
     """Lint ``paths`` (files or directories) and return every finding.
 
     ``progress(done, total, unit)`` is called as units are loaded (for a progress bar). ``jobs``:
     worker processes for a large input (None: one per core when it pays; 1: none; see runner.py).
+    ``cache``: use the parse cache in the user's cache folder (see cache.py); findings are the same.
     """
     started = time.monotonic()
     config = config or Config()
@@ -78,7 +79,7 @@ def lint(paths: list, config: Config | None = None, progress: Optional[Callable]
     gc.disable()
     try:
         with limits.use(config.limits):
-            result = _lint([os.path.normpath(p) for p in (list(paths) or ["."])], config, progress, jobs)
+            result = _lint([os.path.normpath(p) for p in (list(paths) or ["."])], config, progress, jobs, cache)
     finally:
         if collecting:
             gc.enable()
@@ -86,14 +87,23 @@ def lint(paths: list, config: Config | None = None, progress: Optional[Callable]
     return result
 
 
-def _lint(paths: list, config: Config, progress: Optional[Callable], jobs: Optional[int] = None) -> LintResult:
+def _lint(paths: list, config: Config, progress: Optional[Callable], jobs: Optional[int] = None,
+          use_cache: bool = True) -> LintResult:
     from .runner import Inventories, run_units
 
     levels = {rid: doc.level for rid, doc in load_catalog().items()}
     findings: list = list(config.errors)
-    cache = FileCache(Boundary.for_paths(paths))  # nothing outside the scanned tree is read
+    store = None
+    if use_cache:
+        from .cache import Store
+
+        store = Store.open()
+    # nothing outside the scanned tree is read (but the parse cache, which holds only what was parsed in it)
+    cache = FileCache(Boundary.for_paths(paths), store)
     units, diagnostics, scan = discover(paths, cache, config.exclude_paths, tuple(config.parameter_files))
     outcomes = run_units(units, scan, config, levels, jobs, progress)
+    if store is not None:
+        store.close()
     directives: list = []  # exvlint:ignore directives of front ends that report them per unit
     for outcome in outcomes:
         diagnostics.extend(outcome.diagnostics)

@@ -117,8 +117,9 @@ def _size(n: int) -> str:
 class FileCache(dict):
     """Parsed input files by path for one run, with the boundary they are read inside: every
     front end that reads a file goes through the cache it was given, so the boundary travels
-    with it."""
+    with it, and so does the parse cache of the user's cache folder (``store``, None: no such cache)."""
 
-    def __init__(self, boundary: Optional[Boundary] = None):
+    def __init__(self, boundary: Optional[Boundary] = None, store=None):
         super().__init__()
         self.boundary = boundary
+        self.store = store

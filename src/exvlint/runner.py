@@ -180,7 +180,8 @@ def _run_pooled(units: list, pooled: list, workers: int, scan, config, levels: d
         from .discover import Scan
         from .files import FileCache
 
-        payload, frozen = (units, Scan(list(scan.paths), FileCache(scan.cache.boundary)), config, levels), False
+        payload, frozen = (units, Scan(list(scan.paths), FileCache(scan.cache.boundary, scan.cache.store)), config,
+                           levels), False
     done = 0
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),

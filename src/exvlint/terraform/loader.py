@@ -8,7 +8,7 @@ from typing import Optional
 from .. import files, jsonpos, limits
 from ..findings import Diagnostic, Location, internal_error_message
 from ..paths import Boundary
-from . import hcl
+from . import hcl, parsecache
 
 
 @dataclass
@@ -46,12 +46,7 @@ def parse_file(path: str, cache: dict, named: bool = False) -> tuple:
         result = (None, diag)
     else:
         try:
-            if path.endswith(".json"):
-                from .tfjson import parse_tf_json
-
-                result = (parse_tf_json(text, path), None)
-            else:
-                result = (hcl.parse_hcl(text, path), None)
+            result = (parsecache.parse(text, path, getattr(cache, "store", None)), None)
         except hcl.HCLSyntaxError as exc:
             result = (None, Diagnostic("EXV000", Location(path, exc.line or 1, exc.col or 0), exc.message))
         except RecursionError:
