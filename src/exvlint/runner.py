@@ -80,6 +80,7 @@ def process_unit(unit, scan, config, levels: dict) -> UnitOutcome:
             outcome.directives = unit.frontend.directives(loaded, scan)
         for adapter in unit.frontend.adapters:
             adapter.adapt(loaded, outcome.inventory)
+        del loaded  # the checks read the inventory only: the evaluation goes before they run
     except Exception as exc:  # never a traceback: an internal error is a finding
         outcome.errors.append(_internal_error(f"reading {unit.name}", exc, Location(unit.name)))
     seen = LintResult()
@@ -100,11 +101,12 @@ def run_units(units: list, scan, config, levels: dict, jobs: Optional[int] = Non
     if workers > 1:
         _run_pooled(units, pooled, workers, scan, config, levels, outcomes, progress)
     collector = _Collector()
-    for i, unit in enumerate(units):
-        if outcomes[i] is None:
-            if progress:
-                progress(sum(o is not None for o in outcomes), len(units), unit.name)
-            outcomes[i] = process_unit(unit, scan, config, levels)
+    here = [i for i, o in enumerate(outcomes) if o is None]
+    for n, i in enumerate(here):
+        if progress:
+            progress(len(units) - len(here) + n, len(units), units[i].name)
+        outcomes[i] = process_unit(units[i], scan, config, levels)
+        if n + 1 < len(here):  # after the last unit the memory a collection frees has no further use
             collector.unit_done()
     collector.close()
     return outcomes
@@ -135,10 +137,11 @@ def _work_bytes(units: list) -> int:
 
 
 class _Collector:
-    """A run keeps the cyclic collector off (engine.lint); the evaluation of each unit leaves cyclic
-    garbage that would then pile up for the whole run. After each unit it is collected, and what
-    survives is frozen, so the next collection looks only at the next unit's objects (linear, not
-    quadratic). Nothing is done when the caller has frozen objects of its own."""
+    """A run keeps the cyclic collector off (engine.lint). A Terraform evaluation is freed as soon as the
+    unit's inventory is built (test_runner makes sure it holds no reference cycle), but other front ends'
+    evaluations may leave cyclic garbage that would pile up for the whole run. After each unit it is
+    collected, and what survives is frozen, so the next collection looks only at the next unit's
+    objects (linear, not quadratic). Nothing is done when the caller has frozen objects of its own."""
 
     def __init__(self):
         self.active = not gc.isenabled() and gc.get_freeze_count() == 0

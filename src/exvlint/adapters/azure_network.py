@@ -452,6 +452,9 @@ class Network:
 
     def finish(self) -> None:
         self.routes_to_firewalls()
+        # built: the adapter's callback is let go (it holds this network and the whole evaluation it
+        # reads, a reference cycle the engine's collector would otherwise have to find)
+        self.asg = None
         d = self.inventory
         d.subnets.extend(self.subnets.values())
         d.network_interfaces.extend(self.nics.values())

@@ -131,7 +131,6 @@ class ModuleInstance(Expressions):
         self._modules: dict = {}
         self._in_progress: set = set()
         self._current_address = ""  # the resource instance being evaluated, for diagnostics
-        self.fctx = None
 
     def prefix(self) -> str:
         return self.address + "." if self.address else ""

@@ -305,11 +305,12 @@ class Expressions:
             call_function,
         )
 
-        if self.fctx is None:
-            self.fctx = FunctionContext(module_dir=self.source.directory, render_template=self._render_template_file,
-                                        boundary=self.evaluator.boundary)
+        # made for each call, never kept: a context holding this instance's bound method would be a
+        # reference cycle, and with the collector off a cycle keeps a unit's whole evaluation alive
+        fctx = FunctionContext(module_dir=self.source.directory, render_template=self._render_template_file,
+                               boundary=self.evaluator.boundary)
         try:
-            return call_function(name, args, self.fctx)
+            return call_function(name, args, fctx)
         except limits.LimitExceeded:
             self.evaluator.budget.where = Location(scope.path, expr.line, expr.col)
             raise

@@ -184,13 +184,19 @@ _PARSER: Any = None
 
 def _parser() -> Any:
     """The tree-sitter parser, built on first use (the imports cost ~10 ms)."""
-    global _PARSER
+    global _PARSER, _WHOLE
     if _PARSER is None:
         import tree_sitter
         import tree_sitter_hcl
 
         _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+        _WHOLE = _PARSER.included_ranges[0]
     return _PARSER
+
+
+# tree-sitter's tree takes about 64 bytes per byte of source: a large file is parsed in pieces of about
+# this size, each converted and dropped before the next (an 8 MB file peaked at 600 MB whole)
+PIECE_BYTES = 1 << 19
 
 
 def parse_hcl(text: str, path: str = "<string>") -> ParsedFile:
@@ -202,34 +208,86 @@ def parse_hcl(text: str, path: str = "<string>") -> ParsedFile:
     # (1e9): the parser reads such a number as digits of the same length, and the converter takes every
     # token's text, that number's included, from the source as written
     parsed_src = _INT_EXPONENT.sub(lambda m: b"1" * len(m.group(0)), src) if b"e" in src or b"E" in src else src
-    root = _parser().parse(parsed_src).root_node
-    conv = _Converter(src, text)
-    if root.has_error:
-        raise conv.syntax_error(root)
-    comments = _comments(root, src)
-    body = Body()
     # the AST has no reference cycles: the cyclic collector would only rescan it, again and again
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for child in root.children:
-            if child.type == "body":
-                conv.fill_body(child, body)
+        if len(parsed_src) > PIECE_BYTES:
+            body, comments = Body(), []
+            try:
+                for piece in _pieces(parsed_src):
+                    _convert_piece(_Converter(src, text), parsed_src, piece, body, comments)
+                return ParsedFile(path, body, comments)
+            except HCLSyntaxError:
+                pass  # a cut inside something, or a broken file: read whole, as the error must be said
+        body, comments = Body(), []
+        _convert_piece(_Converter(src, text), parsed_src, None, body, comments)
     finally:
         if gc_was_enabled:
             gc.enable()
     return ParsedFile(path, body, comments)
 
 
+def _convert_piece(conv: "_Converter", parsed_src: bytes, piece: Optional[tuple], body: Body, comments: list) -> None:
+    """Parse ``piece`` of the file (None: all of it) into ``body`` and ``comments``; its tree is gone
+    when this returns."""
+    root = _parse_piece(parsed_src, piece)
+    if root.has_error:
+        raise conv.syntax_error(root)
+    comments += _comments(root, conv.src, *(piece or (0, len(conv.src))))
+    for child in _children(root):
+        if child.type == "body":
+            conv.fill_body(child, body)
+
+
+# a line that is only a closing brace at the start of a line: where a top-level block usually ends
+_BLOCK_END = re.compile(rb"^\}[ \t\r]*\n", re.M)
+
+
+def _pieces(src: bytes) -> list:
+    """(start byte, end byte) of pieces of about PIECE_BYTES, cut after a line holding only ``}``. A cut
+    that falls inside something (a heredoc, a comment, a badly indented block) leaves it open in the
+    piece before, which then has a syntax error: the whole file is then parsed at once after all."""
+    out, start = [], 0
+    while len(src) - start > PIECE_BYTES:
+        m = _BLOCK_END.search(src, start + PIECE_BYTES)
+        if m is None:
+            break
+        out.append((start, m.end()))
+        start = m.end()
+    out.append((start, len(src)))
+    return out
+
+
+def _parse_piece(src: bytes, piece: Optional[tuple]) -> Any:
+    """The tree of ``src``, or of its bytes ``piece`` only (positions stay the whole file's)."""
+    parser = _parser()
+    if piece is None:
+        return parser.parse(src).root_node
+    import tree_sitter
+
+    start, end = piece
+    row = src.count(b"\n", 0, start)
+    parser.included_ranges = [tree_sitter.Range((row, 0), (row + src.count(b"\n", start, end), 0), start, end)]
+    try:
+        return parser.parse(src).root_node
+    finally:
+        parser.included_ranges = [_WHOLE]
+
+
+_WHOLE: Any = None
+
+
 _COMMENT_START = re.compile(rb"#|//|/\*")
 _INT_EXPONENT = re.compile(rb"(?<![\w.$])[0-9]+[eE][+-]?[0-9]+(?![\w.])")
 
 
-def _comments(root: Any, src: bytes) -> list:
-    """Every comment, wherever it is: each place that could open one is looked up in the tree."""
+def _comments(root: Any, src: bytes, start: int = 0, end: Optional[int] = None) -> list:
+    """Every comment (between ``start`` and ``end``), wherever it is: each place that could open one is
+    looked up in the tree."""
     out = []
     covered = 0  # a comment's own text may hold more comment markers
-    for m in _COMMENT_START.finditer(src):
+    for m in _COMMENT_START.finditer(src, start, len(src) if end is None else end):
         start = m.start()
         if start < covered:
             continue
@@ -329,7 +387,7 @@ class _Converter:
 
     # -- structure
     def fill_body(self, node: Any, body: Body) -> None:
-        for child in node.children:
+        for child in _children(node):
             kind = child.type
             if kind == "attribute":
                 attr = self.attribute(child)
@@ -680,6 +738,17 @@ def _join_literals(parts: list) -> list:
         strip = False
         out.append(part)
     return out
+
+
+def _children(node: Any):
+    """A node's children, without the list ``node.children`` keeps on the node: a body's items are
+    dropped once converted (with every node object below them), instead of living as long as the
+    tree's root (about 90 bytes of Python objects per byte of a file)."""
+    cursor = node.walk()
+    if cursor.goto_first_child():
+        yield cursor.node
+        while cursor.goto_next_sibling():
+            yield cursor.node
 
 
 def _first_error(node: Any) -> Any:
