@@ -123,3 +123,4 @@ class FileCache(dict):
         super().__init__()
         self.boundary = boundary
         self.store = store
+        self.touched: Optional[set] = None  # while a unit is loaded: the paths it read (terraform/loader.py)

@@ -10,7 +10,7 @@ from ..adapters import TERRAFORM_ADAPTERS
 from ..discover import Scan, Unit, callers_first
 from .evaluate import Evaluator
 from .hcl import Template
-from .loader import parse_file, tf_files
+from .loader import parse_file, release, tf_files
 from .plan import PlanReader, parse_plan
 
 SOURCE_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
@@ -47,7 +47,13 @@ class TerraformFrontEnd:
         return containing_units(path)
 
     def load(self, unit: Unit, scan: Scan, config) -> tuple:
-        result = Evaluator(unit.data, scan.cache, tuple(config.cli_inputs)).run()
+        # the ASTs this unit reads are dropped once it is evaluated (another unit reading one parses it again)
+        scan.cache.touched = touched = set()
+        try:
+            result = Evaluator(unit.data, scan.cache, tuple(config.cli_inputs)).run()
+        finally:
+            scan.cache.touched = None
+            release(scan.cache, touched)
         return result, [d for d in result.diagnostics if relevant(d)]
 
 

@@ -36,10 +36,24 @@ def read_text(path: str, boundary: Optional[Boundary]) -> tuple:
         return None, Diagnostic("EXV000", Location(path, files.error_line(exc)), str(exc))
 
 
+@dataclass
+class ReleasedFile:
+    """What a parsed file leaves in the run's file cache once the unit that read it is evaluated: its
+    comments and the line spans of its blocks and attributes (what exvlint:ignore directives need).
+    A unit that reads the file again parses it again (from the parse cache when there is one)."""
+
+    path: str
+    comments: list
+    spans: dict  # first line -> (first, last line) of the outermost construct starting on it
+
+
 def parse_file(path: str, cache: dict, named: bool = False) -> tuple:
     """Parsed file or a Diagnostic; parse results are cached per path for the run. Files are read
     inside the cache's boundary, except a file the user ``named`` on the command line."""
-    if path in cache:
+    touched = getattr(cache, "touched", None)
+    if touched is not None:
+        touched.add(path)
+    if path in cache and not isinstance(cache[path][0], ReleasedFile):
         return cache[path]
     text, diag = read_text(path, None if named else getattr(cache, "boundary", None))
     if diag is not None:
@@ -57,6 +71,19 @@ def parse_file(path: str, cache: dict, named: bool = False) -> tuple:
             result = (None, Diagnostic("EXV002", Location(path, 1), internal_error_message("parsing this file", exc)))
     cache[path] = result
     return result
+
+
+def release(cache: dict, paths) -> None:
+    """Drop the ASTs of the configuration files among ``paths`` from the file cache (an AST takes ~11
+    bytes per byte of source, and a run used to keep every file's to its end)."""
+    from .suppressions import constructs
+
+    for path in paths:
+        parsed, diag = cache.get(path, (None, None))
+        if isinstance(parsed, hcl.ParsedFile) and path.endswith((".tf", ".tf.json")):
+            # the spans matter only to a directive (suppress.py: no directive without these words)
+            directive = any("exvlint:ignore" in c.text for c in parsed.comments)
+            cache[path] = (ReleasedFile(path, parsed.comments, constructs(parsed.body) if directive else {}), diag)
 
 
 def tf_files(directory: str) -> list:

@@ -16,11 +16,13 @@ def directives(paths: list, parse_cache: dict) -> list:
         parsed, _ = parse_cache.get(path, (None, None))
         comments = getattr(parsed, "comments", None)
         if comments:
-            out.extend(comment_directives(path, ((c.line, c.text) for c in comments), _constructs(parsed.body)))
+            spans = getattr(parsed, "spans", None)  # a file whose AST is released keeps these (loader.release)
+            out.extend(comment_directives(path, ((c.line, c.text) for c in comments),
+                                          constructs(parsed.body) if spans is None else spans))
     return out
 
 
-def _constructs(body, out=None) -> dict:
+def constructs(body, out=None) -> dict:
     """First line -> (first, last line) of the outermost block or attribute starting on it."""
     out = {} if out is None else out
     for attr in body.attributes.values():
@@ -29,5 +31,5 @@ def _constructs(body, out=None) -> dict:
         span = (block.line, max(block.end_line, block.line))
         if block.line not in out or out[block.line][1] < span[1]:
             out[block.line] = span
-        _constructs(block.body, out)
+        constructs(block.body, out)
     return out
