@@ -26,6 +26,8 @@ def _one_line(message: str) -> str:
 
 
 def _shortened(text: str, limit: int) -> str:
+    if len(text) <= limit and text.isprintable():  # most messages: no control character to replace
+        return text
     # only the head is looked at: a value may be megabytes long, and is shown a few hundred characters long
     head = text[: 2 * limit]
     shown = _CONTROL.sub(" ", head)
@@ -40,6 +42,8 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 def encodable(text: str) -> str:
     """``text`` with every lone surrogate as U+FFFD. They come from JSON and YAML escapes
     (``"\\ud800"``) and from file names that are not UTF-8; no report could be written with them."""
+    if text.isascii():
+        return text
     return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
