@@ -2,6 +2,7 @@
 
     python benchmarks/run.py                      # the full table (30 .. 30,000 resources + one 60,000-resource file)
     python benchmarks/run.py --sizes 30,300 --repeat 3 --no-single
+    python benchmarks/run.py --baseline-python /path/to/other/venv/bin/python   # before / after
 
 Run it with the Python that has exvlint installed (e.g. ``.venv/bin/python benchmarks/run.py``).
 Trees come from ``generate.py`` (deterministic) and are kept under the cache directory
@@ -14,7 +15,9 @@ to 3,000 resources, tools interleaved within each repetition, and the
 table prints medians of wall time and of peak memory (max resident set of the process tree) with
 the exvlint/checkov ratio. The machines we run on are shared and noisy: compare ratios measured in
 one run, not absolute seconds across runs. "warm" is exvlint's second run with its parse cache;
-it reads "n/a" while exvlint has no cache (no ``--no-cache`` option).
+it reads "n/a" while exvlint has no cache (no ``--no-cache`` option). ``--baseline-python`` measures
+a second exvlint (another checkout's virtual environment, e.g. the main branch before a change) cold
+in the same repetitions, interleaved with the others, in a column of its own.
 """
 from __future__ import annotations
 
@@ -81,14 +84,15 @@ def ensure_tree(cache: Path, name: str, make) -> tuple:
 class Tools:
     def __init__(self, args, cache: Path):
         self.python = args.exvlint_python or sys.executable
+        self.baseline = args.baseline_python
         self.checkov = None if args.no_checkov else ensure_checkov(cache, args.checkov)
         self.scratch = Path(tempfile.mkdtemp(prefix="exvlint-bench-"))
         help_text = subprocess.run([self.python, "-m", "exvlint", "check", "--help"], capture_output=True,
                                    text=True).stdout
         self.has_cache = "--no-cache" in help_text
 
-    def exvlint(self, directory: str) -> list:
-        return [self.python, "-m", "exvlint", "check", directory, "--all-vms", "--format", "sarif",
+    def exvlint(self, directory: str, python: str | None = None) -> list:
+        return [python or self.python, "-m", "exvlint", "check", directory, "--all-vms", "--format", "sarif",
                 "--output", os.devnull]
 
     def exvlint_env(self, warm: bool) -> dict:
@@ -104,29 +108,35 @@ class Tools:
 
 
 def bench(tools: Tools, directory: str, repeat: int, with_checkov: bool, timeout: float, warmup: bool = True) -> dict:
-    runs: dict = {"cold": [], "warm": [], "checkov": []}
+    runs: dict = {"cold": [], "warm": [], "baseline": [], "checkov": []}
     if tools.has_cache or warmup:  # fills the warm cache (and the OS file cache) once, untimed
         measure(tools.exvlint(directory), tools.exvlint_env(True), timeout)
+    if warmup and tools.baseline:
+        measure(tools.exvlint(directory, tools.baseline), tools.exvlint_env(False), timeout)
     if warmup and with_checkov and tools.checkov:
         measure(tools.checkov_cmd(directory), None, timeout)
     for _ in range(repeat):
         runs["cold"].append(measure(tools.exvlint(directory), tools.exvlint_env(False), timeout))
         if tools.has_cache:
             runs["warm"].append(measure(tools.exvlint(directory), tools.exvlint_env(True), timeout))
+        if tools.baseline:
+            runs["baseline"].append(measure(tools.exvlint(directory, tools.baseline), tools.exvlint_env(False),
+                                            timeout))
         if with_checkov and tools.checkov:
             runs["checkov"].append(measure(tools.checkov_cmd(directory), None, timeout))
     return {k: {"wall": statistics.median(r["wall"] for r in v), "rss_mb": statistics.median(r["rss_mb"] for r in v),
                 "runs": len(v)} for k, v in runs.items() if v}
 
 
-def fmt_row(name: str, files: int, res: dict) -> str:
-    cold, warm, ck = res.get("cold"), res.get("warm"), res.get("checkov")
+def fmt_row(name: str, files: int, res: dict, baseline: bool = False) -> str:
+    cold, warm, base, ck = res.get("cold"), res.get("warm"), res.get("baseline"), res.get("checkov")
     cell = lambda r: f"{r['wall']:.2f} s" if r else "n/a"  # noqa: E731
     mem = lambda r: f"{r['rss_mb']:.0f} MB" if r else "–"  # noqa: E731
-    ratio = f"{cold['wall'] / ck['wall']:.3f}" if cold and ck else "–"
+    ratio = lambda r: f"{r['wall'] / ck['wall']:.3f}" if r and ck else "–"  # noqa: E731
     warm_ratio = f" ({warm['wall'] / cold['wall']:.2f}x cold)" if warm and cold else ""
     reps = max(r["runs"] for r in res.values())
-    return (f"| {name} | {files} | {cell(cold)} | {cell(warm)}{warm_ratio} | {cell(ck)} | {ratio} | "
+    before = f"{cell(base)} | {ratio(base)} | {mem(base)} | " if baseline else ""
+    return (f"| {name} | {files} | {cell(cold)} | {cell(warm)}{warm_ratio} | {before}{cell(ck)} | {ratio(cold)} | "
             f"{mem(cold)} | {mem(ck)} | {reps} |")
 
 
@@ -141,6 +151,8 @@ def main() -> int:
     ap.add_argument("--checkov-single", action="store_true", help="also run checkov on the single file (slow)")
     ap.add_argument("--checkov", help="an existing checkov executable instead of the harness's own")
     ap.add_argument("--exvlint-python", help="the Python whose exvlint to measure (default: this one)")
+    ap.add_argument("--baseline-python", help="a second exvlint to measure alongside (e.g. the main branch's "
+                                              "virtual environment): before / after in one run")
     ap.add_argument("--cache-dir", type=Path, default=HERE / ".cache")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per command")
     ap.add_argument("--json", type=Path, help="also write the results here")
@@ -177,12 +189,14 @@ def main() -> int:
     finally:
         shutil.rmtree(tools.scratch, ignore_errors=True)
 
-    print(f"exvlint: {tools.python}; checkov: {tools.checkov or 'not run'} "
-          f"(-o sarif --framework terraform); medians")
-    print("| work | files | exvlint cold | exvlint warm | checkov | exvlint/checkov | exvlint peak | checkov peak | runs |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print(f"exvlint: {tools.python}; " + (f"baseline: {tools.baseline}; " if tools.baseline else "") +
+          f"checkov: {tools.checkov or 'not run'} (-o sarif --framework terraform); medians")
+    before = "baseline cold | baseline/checkov | baseline peak | " if tools.baseline else ""
+    print(f"| work | files | exvlint cold | exvlint warm | {before}checkov | exvlint/checkov | exvlint peak | "
+          "checkov peak | runs |")
+    print("|---" * (9 + 3 * bool(tools.baseline)) + "|")
     for name, files, res in results:
-        print(fmt_row(name, files, res))
+        print(fmt_row(name, files, res, bool(tools.baseline)))
     per_res = {name: res["cold"]["wall"] for name, _, res in results if name.endswith(" resources") and "cold" in res}
     if "3,000 resources" in per_res and "30,000 resources" in per_res:
         growth = (per_res["30,000 resources"] / 30000) / (per_res["3,000 resources"] / 3000)
