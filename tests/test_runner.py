@@ -313,3 +313,29 @@ def test_an_evaluation_is_freed_as_soon_as_the_inventory_is_built(tree):
         gc.garbage.clear()
         gc.enable()
     assert not left, f"reference cycles kept {left} alive"
+
+
+def test_roots_sharing_a_module_each_read_it_whole(tmp_path):
+    """A unit's ASTs leave the file cache once it is evaluated: a second root module calling the same
+    module reads it again, with its suppression directives, and finds what it finds alone."""
+    (tmp_path / ".git").mkdir()  # one repository: a root linted alone reads the module beside it
+    shared = tmp_path / "modules" / "exchange-server"
+    shutil.copytree(ROOT / "examples" / "azure-exchange" / "modules" / "exchange-server", shared)
+    main = shared / "main.tf"
+    main.write_text(main.read_text().replace('resource "azurerm_managed_disk"',
+                                             '# exvlint:ignore EXV301 lab disks\nresource "azurerm_managed_disk"', 1))
+    for env in ("dev", "prod"):
+        root = tmp_path / env
+        shutil.copytree(ROOT / "examples" / "azure-exchange", root, ignore=shutil.ignore_patterns("modules"))
+        text = (root / "main.tf").read_text()
+        assert '"./modules/exchange-server"' in text
+        (root / "main.tf").write_text(text.replace('"./modules/exchange-server"', '"../modules/exchange-server"'))
+        tfvars = root / "terraform.tfvars"  # servers of their own: the second unit's findings are not the first's
+        tfvars.write_text(tfvars.read_text().replace('"exch-mbx-', f'"{env}-mbx-'))
+    key = lambda f: (f.rule_id, str(f.location), f.message, f.suppressed, f.unit)  # noqa: E731
+    together = api.lint([str(tmp_path)], show_suppressed=True, jobs=1, cache=False)
+    alone = [f for env in ("dev", "prod")
+             for f in api.lint([str(tmp_path / env)], show_suppressed=True, jobs=1, cache=False).findings]
+    assert sorted(map(key, together.findings)) == sorted(map(key, alone))
+    suppressed = {f.message.split()[0] for f in together.findings if f.suppressed and f.rule_id == "EXV301"}
+    assert {"dev-mbx-02", "prod-mbx-02"} <= suppressed
