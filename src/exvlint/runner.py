@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import gc
 import os
-import pickle
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,6 +44,8 @@ class Inventories(Sequence):
             return [self[i] for i in range(*index.indices(len(self._items)))]
         item = self._items[index]
         if isinstance(item, bytes):
+            import pickle  # only when workers ran: a small run never imports it (start-up time)
+
             item = self._items[index] = pickle.loads(item)
         return item
 
@@ -227,6 +228,8 @@ def _init_worker(payload) -> None:
 
 
 def _work(index: int) -> UnitOutcome:
+    import pickle
+
     from . import limits
     from .terraform import suppressions
 
