@@ -29,7 +29,8 @@ from ..discover import SKIP_DIRS, Scan, Unit
 from ..findings import Diagnostic, Location
 from ..paths import Boundary, find_repository
 from . import suppressions
-from .lower import lower, parse_bicepparam
+from .bicepparam import parse_bicepparam
+from .lower import lower
 from .units import bicep_roots, compiled_from_bicep, compiled_twins, module_targets, twin_names, using_target
 
 SUFFIXES = (".bicep", ".bicepparam")
