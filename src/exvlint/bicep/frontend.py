@@ -22,9 +22,10 @@ from typing import Optional
 
 from .. import files
 from ..adapters import arm as arm_adapter
+from ..arm.documents import is_parameters_file, is_template, parse_json, read_json
 from ..arm.frontend import parameters_base, relevant, template_directives
 from ..arm.result import ArmResult
-from ..arm.template import evaluate, is_parameters_file, is_template, parse_json, read_json
+from ..arm.template import evaluate
 from ..discover import SKIP_DIRS, Scan, Unit
 from ..findings import Diagnostic, Location
 from ..paths import Boundary, find_repository
