@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import re
 import sys
-from typing import Any
+from typing import Any, Optional
 
 from . import templates
 from .syntax import (Attribute, Binary, Block, Body, Call, Comment, Conditional, Expr, ForExpr, GetAttr,

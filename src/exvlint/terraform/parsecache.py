@@ -6,7 +6,7 @@ from typing import Optional
 
 from .. import limits
 from ..cache import Codec, Store, text_key
-from . import hcl
+from . import hcl, syntax
 
 _CODEC: Optional[Codec] = None
 _ERROR = "syntax error"  # a cached HCLSyntaxError: (_ERROR, message, line, col)
@@ -15,14 +15,14 @@ _ERROR = "syntax error"  # a cached HCLSyntaxError: (_ERROR, message, line, col)
 def _codec() -> Codec:
     global _CODEC
     if _CODEC is None:
-        _CODEC = Codec([hcl.Literal, hcl.Template, hcl.TemplateIf, hcl.TemplateFor, hcl.Name, hcl.GetAttr,
-                        hcl.Index, hcl.Splat, hcl.Call, hcl.TupleExpr, hcl.ObjectExpr, hcl.Conditional,
-                        hcl.Binary, hcl.Unary, hcl.ForExpr, hcl.Attribute, hcl.Block, hcl.Body, hcl.Comment,
-                        hcl.ParsedFile])
+        s = syntax
+        _CODEC = Codec([s.Literal, s.Template, s.TemplateIf, s.TemplateFor, s.Name, s.GetAttr, s.Index, s.Splat,
+                        s.Call, s.TupleExpr, s.ObjectExpr, s.Conditional, s.Binary, s.Unary, s.ForExpr,
+                        s.Attribute, s.Block, s.Body, s.Comment, s.ParsedFile])
     return _CODEC
 
 
-def parse(text: str, path: str, store: Optional[Store]) -> hcl.ParsedFile:
+def parse(text: str, path: str, store: Optional[Store]) -> syntax.ParsedFile:
     """``path``'s text parsed as HCL, or as Terraform JSON for a ``.json`` path; raises HCLSyntaxError."""
     json = path.endswith(".json")
     if store is None:
@@ -35,18 +35,18 @@ def parse(text: str, path: str, store: Optional[Store]) -> hcl.ParsedFile:
             value = _codec().loads(payload)
         except (ValueError, RecursionError):
             value = None  # corrupt or foreign: parsed again below, and rewritten
-        if isinstance(value, hcl.ParsedFile):
+        if isinstance(value, syntax.ParsedFile):
             value.path = path
             return value
         if isinstance(value, tuple) and len(value) == 4 and value[0] == _ERROR:
-            raise hcl.HCLSyntaxError(*value[1:])
+            raise syntax.HCLSyntaxError(*value[1:])
     try:
         parsed = _parse(text, path, json)
-    except hcl.HCLSyntaxError as exc:
+    except syntax.HCLSyntaxError as exc:
         _put(store, namespace, key, (_ERROR, exc.message, exc.line, exc.col))
         raise
     # the entry holds no path: the same text elsewhere (another checkout) reads it under its own
-    _put(store, namespace, key, hcl.ParsedFile("", parsed.body, parsed.comments))
+    _put(store, namespace, key, syntax.ParsedFile("", parsed.body, parsed.comments))
     return parsed
 
 
@@ -58,7 +58,7 @@ def _put(store: Store, namespace: str, key: bytes, value) -> None:
     store.put(namespace, key, payload)
 
 
-def _parse(text: str, path: str, json: bool) -> hcl.ParsedFile:
+def _parse(text: str, path: str, json: bool) -> syntax.ParsedFile:
     if json:
         from .tfjson import parse_tf_json
 
