@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -104,11 +105,18 @@ def main(argv: Optional[list] = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
     code = EXIT_OK
+    # a run's objects live until its reports are written: turned back on after the lint (engine.lint),
+    # the cyclic collector would scan them all at once for nothing (1.4 s of a 60,000-resource run)
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         code = command()
         sys.stdout.flush()  # here, not at exit, where a reader that has gone would print a traceback
     except BrokenPipeError:  # the reader stopped (`| head`): the rest has no reader, and that is no error
         _unread(sys.stdout, sys.stderr)
+    finally:
+        if collecting:
+            gc.enable()
     return code
 
 
