@@ -5,6 +5,7 @@ import gc
 import os
 import time
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Optional
 
 from . import baseline, limits, suppress
@@ -181,8 +182,11 @@ def _tidy(f: Finding) -> Finding:
 def _norm_location(loc: Location) -> Location:
     if loc.path.startswith("<"):
         return loc
-    path = os.path.normpath(loc.path)
+    path = _normpath(loc.path)
     return loc if path == loc.path else replace(loc, path=path)
+
+
+_normpath = lru_cache(maxsize=65536)(os.path.normpath)  # a few files' paths, in every finding's locations
 
 
 def _notices(paths: list, result: LintResult) -> list:
