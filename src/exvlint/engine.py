@@ -125,10 +125,12 @@ def _lint(paths: list, config: Config, progress: Optional[Callable]) -> LintResu
 
         result.rules_run = {rid for rid in CHECKS if suppress.runs(rid, config)} | ({"EXV001"} if config.strict else set())
         result.checked_rules = checked_rules()
-    # the directives written in the files this run parsed (every one belongs to a unit it linted)
-    from .terraform import suppressions as tf_suppressions
-
-    directives += tf_suppressions.directives(sorted(cache), cache)
+    # the directives written in the files this run parsed (every one belongs to a unit it linted), from
+    # the front ends that read them per file; a reader two front ends share (plans and Terraform source
+    # both read HCL comments) reads once
+    for read_directives in dict.fromkeys(u.frontend.file_directives for u in units
+                                         if hasattr(u.frontend, "file_directives")):
+        directives += read_directives(sorted(cache), cache)
     findings = suppress.apply([_tidy(f) for f in _dedupe(findings)], config, directives, result.rules_run)
     findings.sort(key=Finding.sort_key)
     root = repository_root(paths[0])
