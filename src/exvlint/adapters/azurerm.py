@@ -28,10 +28,6 @@ def reads_type(rtype: str) -> bool:
     return rtype in HANDLED or rtype in azurerm_network.HANDLED or rtype in azurerm_files.HANDLED
 
 
-def handles(instance: ResourceInstance) -> bool:
-    return instance.type.startswith("azurerm_")
-
-
 def adapt(evaluated, inventory: Inventory) -> None:
     """Add the azurerm resources that ``evaluated`` (a Terraform Evaluator) holds to ``deployment``."""
     instances = evaluated.instances

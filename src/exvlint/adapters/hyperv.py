@@ -53,13 +53,9 @@ def reads_type(rtype: str) -> bool:
     return rtype.startswith("hyperv_")
 
 
-def handles(instance: ResourceInstance) -> bool:
-    return instance.type.startswith("hyperv_")
-
-
 def adapt(evaluated, inventory: Inventory) -> None:
     """Add the hyperv resources that ``evaluated`` (a Terraform Evaluator) holds to ``deployment``."""
-    mine = [i for i in evaluated.instances if handles(i) and i.mode == "managed"]
+    mine = [i for i in evaluated.instances if reads_type(i.type) and i.mode == "managed"]
     if not mine:
         return
     inventory.platforms.add(PLATFORM)

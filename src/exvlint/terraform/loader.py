@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from typing import Optional
 
 from .. import files, jsonpos, limits
 from ..findings import Diagnostic, Location, internal_error_message
-from ..paths import Boundary
 from . import hcl
 
 
@@ -27,21 +25,12 @@ class ModuleSource:
     errors: list = field(default_factory=list)  # list[Diagnostic]
 
 
-def read_text(path: str, boundary: Optional[Boundary]) -> tuple:
-    """(text, None) or (None, Diagnostic) for unreadable, binary, oversized, undecodable files and
-    files outside the boundary."""
-    try:
-        return files.read_text(path, boundary), None
-    except files.InputError as exc:
-        return None, Diagnostic("EXV000", Location(path, files.error_line(exc)), str(exc))
-
-
 def parse_file(path: str, cache: dict, named: bool = False) -> tuple:
     """Parsed file or a Diagnostic; parse results are cached per path for the run. Files are read
     inside the cache's boundary, except a file the user ``named`` on the command line."""
     if path in cache:
         return cache[path]
-    text, diag = read_text(path, None if named else getattr(cache, "boundary", None))
+    text, diag = files.read_source(path, None if named else getattr(cache, "boundary", None))
     if diag is not None:
         result = (None, diag)
     else:
@@ -165,7 +154,7 @@ def load_modules_json(root_dir: str, parse_cache: dict) -> tuple:
     path = os.path.join(root_dir, ".terraform", "modules", "modules.json")
     if not os.path.lexists(path):
         return {}, []
-    text, diag = read_text(path, getattr(parse_cache, "boundary", None))
+    text, diag = files.read_source(path, getattr(parse_cache, "boundary", None))
     if diag is not None:
         return {}, [diag]
     try:
