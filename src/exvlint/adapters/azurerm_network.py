@@ -22,7 +22,7 @@ from ..evaluation import Unknown, collect_refs
 from ..findings import Location
 from ..model import (DEFAULT, EXPLICIT, Attachment, Inventory, IpConfiguration, NetworkInterface, RuleSet, Subnet, Val,
                      unknown)
-from ..terraform.evaluate import EvalAttr, EvalBlock, ResourceInstance
+from ..terraform.results import EvalAttr, EvalBlock, ResourceInstance
 from .azure_network import CollectionNames, Network, RouteNames, RuleNames, asg_key, text_of
 from .terraform_values import InstanceIndex, as_int, as_str, attr_val, raw, resource_label
 from .values import written_val

@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from ..evaluation import EvalError
 from ..findings import Location
 from ..model import (DEFAULT, EXPLICIT, MIB, Datastore, Inventory, Disk, Evidence, Host, Val, VirtualMachine, register_words,
                      unknown)
 from ..terraform.results import EvalBlock, ResourceInstance
-from ..terraform.values import EvalError
 from .terraform_values import as_bool, as_int, as_str, first_block, raw
 from .terraform_values import attr_val
 
