@@ -12,7 +12,8 @@ claims files before the ones after it see them (a plan claims the configuration 
 the Terraform source front end looks).
 
 A front end's module is imported only when a run meets a file with one of its suffixes: start-up
-time matters for a pre-commit hook. Adding an input format is adding a line here.
+time matters for a pre-commit hook. Adding an input format is a folder with its front end, an adapter
+and a line here (the README's Development section says how).
 """
 from __future__ import annotations
 
