@@ -49,7 +49,7 @@ def adapt(evaluated, inventory: Inventory) -> None:
     for inst in mine:
         if inst.type == "azurerm_windows_virtual_machine":
             vms[inst.address] = _windows_vm(inst, index, disks)
-        elif inst.type == "azurerm_virtual_machine":
+        elif inst.type == "azurerm_virtual_machine" and not _legacy_linux(inst):
             vms[inst.address] = _legacy_vm(inst, index, disks, accounts, inventory)
     inventory.vms.extend(vms.values())
     listed = {id(d) for d in inventory.disks}
@@ -191,6 +191,16 @@ def _windows_vm(inst: ResourceInstance, index: InstanceIndex, disks: dict) -> Vi
     vm.os_disk = os_disk
     vm.stop_action = Val("deallocate", DEFAULT, inst.location)
     return vm
+
+
+def _legacy_linux(inst: ResourceInstance) -> bool:
+    """The legacy resource deploys Linux too (``os_profile_linux_config``, ``os_type``, a Linux image):
+    such a VM cannot be an Exchange server, so it is left out of the model, as ARM's Linux VMs are."""
+    body = inst.body
+    image = first_block(body, "storage_image_reference")
+    return azure.runs_linux(raw(first_block(body, "storage_os_disk"), "os_type"),
+                            first_block(body, "os_profile_linux_config") is not None,
+                            raw(image, "publisher"), raw(image, "offer"))
 
 
 def _legacy_vm(inst: ResourceInstance, index: InstanceIndex, disks: dict, accounts: dict,
