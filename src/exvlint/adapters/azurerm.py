@@ -240,11 +240,12 @@ def _legacy_disk(inst: ResourceInstance, block: EvalBlock, role: str, index: Ins
         inventory.disks.append(disk)
         return disk
     if raw(block, "managed_disk_id") is not None:
-        reason = "managed_disk_id refers to a disk outside this configuration"
+        outside = unknown(block.attrs["managed_disk_id"].location,
+                          "managed_disk_id refers to a disk outside this configuration")
         return Disk(address=f"{inst.address}.{block.type}", kind=f"{inst.type}.{block.type}", platform=PLATFORM,
-                    location=block.location, call_sites=inst.call_sites, role=role,
-                    type_label=unknown(block.attrs["managed_disk_id"].location, reason),
-                    premium=unknown(block.attrs["managed_disk_id"].location, reason), attach_location=block.location)
+                    location=block.location, call_sites=inst.call_sites, role=role, size_bytes=outside,
+                    type_label=outside, premium=outside, attach_location=block.location,
+                    file_format=Val("managed", DEFAULT, block.location))  # block storage, never a share
     st, premium = _storage_type(block, "managed_disk_type", block)
     size = _os_disk_size(block, inst, image_gib) if role == "os" else _gib_val(block, "disk_size_gb", block)
     disk = Disk(address=_inline_address(inst, block, role),
