@@ -148,7 +148,11 @@ class _Converter:
         return self.expr(inner[0])
 
     def x_int_lit(self, node: Tree) -> Expr:
-        return Literal(int(str(node.children[0])))
+        text = str(node.children[0])
+        try:
+            return Literal(int(text))
+        except ValueError:  # past Python's digit limit for int(): the front end reads it as a float
+            return Literal(float(text))
 
     def x_float_lit(self, node: Tree) -> Expr:
         value = float(str(node.children[0]))
