@@ -178,6 +178,36 @@ def test_file_name_that_is_not_utf8(run_cli, tmp_path):
         assert "EXV301" in out
 
 
+ARM_DISK = json.dumps({
+    "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+    "contentVersion": "1.0.0.0",
+    "resources": [{"type": "Microsoft.Compute/disks", "apiVersion": "2024-03-02", "name": "exch01-db",
+                   "location": "westeurope", "sku": {"name": "Standard_LRS"},
+                   "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": 1024}}]})
+BICEP_DISK = textwrap.dedent('''\
+    resource db 'Microsoft.Compute/disks@2024-03-02' = {
+      name: 'exch01-db'
+      location: 'westeurope'
+      sku: { name: 'Standard_LRS' }
+      properties: { creationData: { createOption: 'Empty' }, diskSizeGB: 1024 }
+    }
+    ''')
+
+
+@pytest.mark.parametrize("suffix,text", [(".json", ARM_DISK), (".bicep", BICEP_DISK)])
+def test_template_name_that_is_not_utf8(run_cli, tmp_path, suffix, text):
+    """An ARM template or Bicep file whose name is not UTF-8 gets a template URI (deployment().properties
+    .templateLink.uri) with the name's bytes escaped, as a file name reaches a URL, not a UnicodeEncodeError."""
+    name = os.fsdecode(b"exch\xff" + suffix.encode())
+    try:
+        (tmp_path / name).write_text(text)
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this filesystem takes UTF-8 names only")
+    code, out, err = run_cli("check", ".", "--format", "text", cwd=tmp_path)
+    assert "Traceback" not in err and "EXV002" not in out, out + err
+    assert code == 1 and "EXV301" in out and f"exch\ufffd{suffix}" in out, out
+
+
 def test_a_long_key_is_not_repeated_in_reports(run_cli, tmp_path):
     """A for_each key 500,000 characters long (from a variables file) names the resources it makes;
     the reports show it shortened, so a small input cannot make a huge report."""
