@@ -11,11 +11,11 @@ from typing import Union
 from lark import Token, Tree
 
 from exvlint.terraform import hcl
-from exvlint.terraform.hcl import (Attribute, Block, Body, Call, Comment, Conditional, Expr, ForExpr, GetAttr,
-                                   HCLSyntaxError, Index, Literal, Name, ObjectExpr, ParsedFile, Splat, Template,
-                                   TupleExpr, Unary, Binary, _assemble_directives,
-                                   parse_template)
 from exvlint.terraform.hcl import _unescape_quoted as _unescape  # the same escapes
+from exvlint.terraform.syntax import (Attribute, Block, Body, Call, Comment, Conditional, Expr, ForExpr, GetAttr,
+                                      HCLSyntaxError, Index, Literal, Name, ObjectExpr, ParsedFile, Splat, Template,
+                                      TupleExpr, Unary, Binary)
+from exvlint.terraform.templates import assemble_directives as _assemble_directives, parse_template
 from exvlint.terraform.callers import blank_block_comments as _blank_block_comments  # the same lexing
 
 

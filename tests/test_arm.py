@@ -13,8 +13,9 @@ import re
 import pytest
 
 from exvlint import jsonpos
+from exvlint.arm.context import ARTIFACTS_BASE
 from exvlint.arm.expressions import ExpressionError, is_expression, parse, unescape
-from exvlint.arm.template import ARTIFACTS_BASE, evaluate
+from exvlint.arm.template import evaluate
 from exvlint.paths import Boundary
 from exvlint.terraform.values import Unknown, collect_refs, plain
 
@@ -39,7 +40,7 @@ def outputs(template: dict, parameters: dict | None = None) -> dict:
 
 
 def _inputs(params):
-    from exvlint.arm.template import parameter_inputs
+    from exvlint.arm.documents import parameter_inputs
 
     out = {}
     for path, pdoc in params or []:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from exvlint.bicep.lower import lower, parse_bicepparam
+from exvlint.bicep.bicepparam import parse_bicepparam
+from exvlint.bicep.lower import lower
 from exvlint.bicep.parse import BicepSyntaxError, parse
 from exvlint.bicep.units import bicep_roots
 from exvlint.cli import main

@@ -1,5 +1,5 @@
 """exvlint: finds Exchange servers that infrastructure code would deploy in an unsupported way."""
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def lint(paths=(".",), config=None, **options):

@@ -29,7 +29,8 @@ from ..discover import SKIP_DIRS, Scan, Unit
 from ..findings import Diagnostic, Location
 from ..paths import Boundary, find_repository
 from . import suppressions
-from .template import evaluate, is_parameters_file, is_template, parse_json
+from .documents import is_parameters_file, is_template, parse_json
+from .template import evaluate
 
 _SCHEMA_MARKERS = ("deploymenttemplate.json", "deploymentparameters.json")
 _NOT_OURS = (".tf.json", ".tfvars.json")

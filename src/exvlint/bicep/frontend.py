@@ -22,14 +22,16 @@ from typing import Optional
 
 from .. import files
 from ..adapters import arm as arm_adapter
+from ..arm.documents import is_parameters_file, is_template, parse_json, read_json
 from ..arm.frontend import parameters_base, relevant, template_directives
 from ..arm.result import ArmResult
-from ..arm.template import evaluate, is_parameters_file, is_template, parse_json, read_json
+from ..arm.template import evaluate
 from ..discover import SKIP_DIRS, Scan, Unit
 from ..findings import Diagnostic, Location
 from ..paths import Boundary, find_repository
 from . import suppressions
-from .lower import lower, parse_bicepparam
+from .bicepparam import parse_bicepparam
+from .lower import lower
 from .units import bicep_roots, compiled_from_bicep, compiled_twins, module_targets, twin_names, using_target
 
 SUFFIXES = (".bicep", ".bicepparam")

@@ -1,8 +1,8 @@
 """HCL front end: HCL text turned into a small expression AST with positions.
 
 The parser is tree-sitter's HCL grammar (a C parser; python-hcl2's pure-Python lark parser took
-about 90% of a cold run). Its concrete syntax tree is converted at once into the classes below and
-dropped, so only the compact AST lives on. Every node keeps the line and column it starts on;
+about 90% of a cold run). Its concrete syntax tree is converted at once into the classes of
+:mod:`exvlint.terraform.syntax` and dropped, so only the compact AST lives on. Every node keeps the line and column it starts on;
 attributes and blocks keep their full span. The test suite keeps python-hcl2 as the reference
 parser and checks that both yield the same AST (``tests/hcl_reference.py``).
 """
@@ -11,172 +11,13 @@ from __future__ import annotations
 import gc
 import re
 import sys
-from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
+from . import templates
+from .syntax import (Attribute, Binary, Block, Body, Call, Comment, Conditional, Expr, ForExpr, GetAttr,
+                     HCLSyntaxError, Index, Literal, Name, ObjectExpr, ParsedFile, Splat, Template, TemplateFor,
+                     TemplateIf, TupleExpr, Unary)
 
-class HCLSyntaxError(Exception):
-    def __init__(self, message: str, line: int = 0, col: int = 0):
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.col = col
-
-
-# --------------------------------------------------------------------------- AST
-
-
-@dataclass(slots=True)
-class Expr:
-    line: int = field(default=0, kw_only=True)
-    col: int = field(default=0, kw_only=True)
-
-
-@dataclass(slots=True)
-class Literal(Expr):
-    value: Any
-
-
-@dataclass(slots=True)
-class Template(Expr):
-    """A string template: parts are ``str`` literals or expressions or directives."""
-
-    parts: list
-
-
-@dataclass(slots=True)
-class TemplateIf:
-    cond: Expr
-    then: list
-    other: list
-
-
-@dataclass(slots=True)
-class TemplateFor:
-    key_var: Optional[str]
-    val_var: str
-    coll: Expr
-    body: list
-
-
-@dataclass(slots=True)
-class Name(Expr):
-    name: str
-
-
-@dataclass(slots=True)
-class GetAttr(Expr):
-    obj: Expr
-    name: str
-
-
-@dataclass(slots=True)
-class Index(Expr):
-    obj: Expr
-    key: Expr
-
-
-@dataclass(slots=True)
-class Splat(Expr):
-    """``obj[*].a.b`` or ``obj.*.a``: ``ops`` applied to every element."""
-
-    obj: Expr
-    ops: list  # list of ("attr", name) | ("index", Expr)
-    full: bool
-
-
-@dataclass(slots=True)
-class Call(Expr):
-    name: str
-    args: list
-    expand_last: bool = False
-
-
-@dataclass(slots=True)
-class TupleExpr(Expr):
-    items: list
-
-
-@dataclass(slots=True)
-class ObjectExpr(Expr):
-    items: list  # list[(key Expr, value Expr)]; bare identifiers as keys are Literal strings
-
-
-@dataclass(slots=True)
-class Conditional(Expr):
-    cond: Expr
-    then: Expr
-    other: Expr
-
-
-@dataclass(slots=True)
-class Binary(Expr):
-    op: str
-    left: Expr
-    right: Expr
-
-
-@dataclass(slots=True)
-class Unary(Expr):
-    op: str
-    operand: Expr
-
-
-@dataclass(slots=True)
-class ForExpr(Expr):
-    key_var: Optional[str]
-    val_var: str
-    coll: Expr
-    value: Expr
-    key: Optional[Expr]  # set for object ``for``
-    cond: Optional[Expr]
-    grouping: bool = False
-
-
-@dataclass(slots=True)
-class Attribute:
-    name: str
-    expr: Expr
-    line: int
-    col: int
-    end_line: int
-    end_col: int
-    path: str = ""  # set when it comes from another file than its block (an override file)
-
-
-@dataclass(slots=True)
-class Block:
-    type: str
-    labels: list
-    body: "Body"
-    line: int
-    col: int
-    end_line: int
-    end_col: int
-    synthetic: bool = False  # a .tf.json object read as a nested block (it is also an attribute)
-    path: str = ""  # set when it comes from another file than its parent (an override file)
-
-
-@dataclass(slots=True)
-class Body:
-    attributes: dict = field(default_factory=dict)  # name -> Attribute
-    blocks: list = field(default_factory=list)  # list[Block]
-
-
-@dataclass(slots=True)
-class Comment:
-    line: int
-    text: str
-
-
-@dataclass(slots=True)
-class ParsedFile:
-    path: str
-    body: Body
-    comments: list
-
-
-# --------------------------------------------------------------------------- parsing
 
 _intern = sys.intern
 _PARSER: Any = None
@@ -287,7 +128,6 @@ def _unescape_quoted(text: str) -> str:
         return _ESCAPES.get(s, "\\" + s)
 
     return _QUOTED_RE.sub(repl, text)
-
 
 
 class _Converter:
@@ -523,7 +363,7 @@ class _Converter:
         self.literal_part(cursor, children[-1].start_byte, parts, False)
         if any(isinstance(p, str) and "\n" in p for p in parts) and "\n" in self.literal_text(node):
             raise self.unterminated(node)
-        return Template(_assemble_directives(_join_literals(parts), line), line=line, col=col)
+        return Template(templates.assemble_directives(_join_literals(parts), line), line=line, col=col)
 
     def literal_text(self, node: Any) -> str:
         """The raw literal text of a quoted template (escapes not applied, interpolations left out)."""
@@ -704,130 +544,9 @@ def _first_error(node: Any) -> Any:
     return None
 
 
-# --------------------------------------------------------------------------- templates
-
-
-def _assemble_directives(parts: list, line: int) -> list:
-    """Turn flat ("if", e) / ("else",) / ("endif",) / ("for", ...) markers into nested nodes."""
-    out: list = []
-    stack: list = []  # (node, current list, kind)
-    current = out
-    for part in parts:
-        if isinstance(part, tuple):
-            kind = part[0]
-            if kind == "if":
-                node = TemplateIf(part[1], [], [])
-                current.append(node)
-                stack.append((node, current, "if"))
-                current = node.then
-            elif kind == "else":
-                if not stack or stack[-1][2] != "if":
-                    raise HCLSyntaxError("%{ else } without %{ if }", line)
-                current = stack[-1][0].other
-            elif kind == "endif":
-                if not stack or stack[-1][2] != "if":
-                    raise HCLSyntaxError("%{ endif } without %{ if }", line)
-                current = stack.pop()[1]
-            elif kind == "for":
-                idents = part[1]
-                node = TemplateFor(idents[0] if len(idents) == 2 else None, idents[-1], part[2], [])
-                current.append(node)
-                stack.append((node, current, "for"))
-                current = node.body
-            elif kind == "endfor":
-                if not stack or stack[-1][2] != "for":
-                    raise HCLSyntaxError("%{ endfor } without %{ for }", line)
-                current = stack.pop()[1]
-        elif isinstance(part, str) and current and isinstance(current[-1], str):
-            current[-1] += part
-        else:
-            current.append(part)
-    if stack:
-        raise HCLSyntaxError("unclosed template directive", line)
-    return out
-
-
-_DIRECTIVE_RE = re.compile(r"^\s*(if|else|endif|for|endfor)\b(.*)$", re.S)
-
-
 def parse_template(text: str, line: int = 1, parse_expr: Any = None) -> Template:
     """Parse template text (heredoc bodies, ``templatefile`` files): ``${expr}`` and ``%{...}``.
 
     ``parse_expr`` parses each interpolation (default: ``parse_expression``).
     """
-    parse_expr = parse_expr or parse_expression
-    parts: list = []
-    i = 0
-    buf = []
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if ch in "$%" and text.startswith(ch + ch + "{", i):
-            buf.append(ch + "{")
-            i += 3
-            continue
-        if ch in "$%" and i + 1 < n and text[i + 1] == "{":
-            end = _matching_brace(text, i + 1)
-            if end < 0:
-                raise HCLSyntaxError("unclosed template interpolation", line + text.count("\n", 0, i))
-            inner = text[i + 2:end]
-            here = line + text.count("\n", 0, i)
-            if buf:
-                parts.append("".join(buf))
-                buf = []
-            strip_left = inner.startswith("~")
-            strip_right = inner.endswith("~")
-            inner = inner[1 if strip_left else 0:len(inner) - 1 if strip_right else len(inner)]
-            if strip_left and parts and isinstance(parts[-1], str):
-                parts[-1] = parts[-1].rstrip()
-            if ch == "$":
-                parts.append(parse_expr(inner, here))
-            else:
-                m = _DIRECTIVE_RE.match(inner)
-                if not m:
-                    raise HCLSyntaxError(f"invalid template directive %{{{inner.strip()}}}", here)
-                kind, rest = m.group(1), m.group(2)
-                if kind == "if":
-                    parts.append(("if", parse_expr(rest, here)))
-                elif kind == "for":
-                    fm = re.match(r"^\s*([A-Za-z_][\w-]*)\s*(?:,\s*([A-Za-z_][\w-]*)\s*)?\bin\b(.*)$", rest, re.S)
-                    if not fm:
-                        raise HCLSyntaxError("invalid %{ for } directive", here)
-                    idents = [fm.group(1)] + ([fm.group(2)] if fm.group(2) else [])
-                    parts.append(("for", idents, parse_expr(fm.group(3), here)))
-                else:
-                    parts.append((kind,))
-            i = end + 1
-            if strip_right:
-                while i < n and text[i] in " \t\r\n":
-                    i += 1
-            continue
-        buf.append(ch)
-        i += 1
-    if buf:
-        parts.append("".join(buf))
-    return Template(_assemble_directives(parts, line), line=line)
-
-
-def _matching_brace(text: str, open_pos: int) -> int:
-    depth = 0
-    i = open_pos
-    in_str = False
-    while i < len(text):
-        ch = text[i]
-        if in_str:
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == '"':
-                in_str = False
-        elif ch == '"':
-            in_str = True
-        elif ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
+    return templates.parse_template(text, line, parse_expr or parse_expression)
