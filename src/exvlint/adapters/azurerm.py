@@ -209,10 +209,17 @@ def _legacy_vm(inst: ResourceInstance, index: InstanceIndex, disks: dict, accoun
     vm = _vm_common(inst, "vm_size")
     profile = first_block(body, "os_profile")
     vm.computer_name = attr_val(profile, "computer_name", convert=as_str, owner=body)
-    image_gib = _image(vm, first_block(body, "storage_image_reference"), "sku", inst)
+    os_block = first_block(body, "storage_os_disk")
+    image = first_block(body, "storage_image_reference")
+    create = raw(os_block, "create_option")
+    image_gib = None
+    if image is None and isinstance(create, str) and create.lower() == "attach":
+        azure.unknown_image(vm, os_block.location, "the VM boots from an attached OS disk, not an image; "
+                            "set guest_os in the configuration")
+    else:
+        image_gib = _image(vm, image, "sku", inst)
     vm.hibernation = Val(False, DEFAULT, inst.location)  # the legacy resource cannot hibernate
     vm.stop_action = Val("deallocate", DEFAULT, inst.location)
-    os_block = first_block(body, "storage_os_disk")
     if os_block is not None:
         vm.os_disk = _legacy_disk(inst, os_block, "os", index, disks, accounts, inventory, image_gib)
         vm.os_disk.vm = vm
