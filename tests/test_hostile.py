@@ -249,3 +249,19 @@ def test_names_with_control_characters_stay_inside_their_line(run_cli, tmp_path,
         ElementTree.fromstring(out)
     elif fmt in ("gitlab", "json", "sarif"):
         json.loads(out)
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "markdown", "junit", "gitlab", "json", "sarif"])
+def test_a_vm_name_with_a_lone_surrogate_escape(run_cli, tmp_path, fmt):
+    """HCL's "\\ud800" escape gives a string no UTF-8 report can hold: every report shows it as U+FFFD
+    (the Markdown report's VM table wrote it raw and stopped with a UnicodeEncodeError)."""
+    (tmp_path / "vm.tf").write_text('resource "azurerm_windows_virtual_machine" "exch01" {\n'
+                                    '  name = "exch-\\ud800-01"\n  size = "Standard_E8s_v5"\n'
+                                    '  os_disk {\n    storage_account_type = "Standard_LRS"\n  }\n}\n')
+    report = tmp_path / "report.out"
+    code, out, err = run_cli("check", ".", "--format", fmt, "--output", str(report), cwd=tmp_path)
+    assert code == 1 and "Traceback" not in err, err
+    text = report.read_text(encoding="utf-8")
+    if fmt in ("json", "sarif", "gitlab"):
+        text = json.dumps(json.loads(text), ensure_ascii=False)
+    assert "exch-\ufffd-01" in text, text

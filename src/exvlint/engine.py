@@ -12,7 +12,7 @@ from .catalog import load_catalog
 from .config import Config
 from .discover import discover
 from .files import FileCache
-from .findings import LEVEL_RANK, Finding, Location, internal_error_message
+from .findings import LEVEL_RANK, Finding, Location, encodable, internal_error_message
 from .paths import Boundary, is_within, real_path, repo_relative, repository_root
 
 # the evaluators, adapters, model and checks are imported when there is something to lint: start-up
@@ -34,6 +34,10 @@ class VmSeen:
     platform: str
     location: Location
     reason: Optional[str]
+
+    def __post_init__(self) -> None:  # as a Finding's text: a name from a "\ud800" escape must not stop a report
+        self.address, self.name = encodable(self.address), encodable(self.name)
+        self.reason = encodable(self.reason) if self.reason is not None else None
 
 
 @dataclass
