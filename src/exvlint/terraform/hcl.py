@@ -277,7 +277,10 @@ class _Converter:
             digits = re.search(r"[0-9]+\s*$", self.text(node))
             if digits is None:
                 raise HCLSyntaxError("invalid HCL syntax: a legacy index needs a number", *self.pos(node.start_point))
-            return Literal(int(digits.group(0)))
+            try:
+                return Literal(int(digits.group(0)))
+            except ValueError:  # past Python's digit limit for int(): an index no list has
+                return Literal(float(digits.group(0)))
         return self.expr([c for c in node.children if c.type == "expression"][0])
 
     def term(self, node: Any) -> Expr:
