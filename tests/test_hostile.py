@@ -265,3 +265,21 @@ def test_a_vm_name_with_a_lone_surrogate_escape(run_cli, tmp_path, fmt):
     if fmt in ("json", "sarif", "gitlab"):
         text = json.dumps(json.loads(text), ensure_ascii=False)
     assert "exch-\ufffd-01" in text, text
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "markdown", "junit", "gitlab", "json", "sarif"])
+def test_a_directory_name_that_is_not_utf8_with_nothing_to_read(run_cli, tmp_path, fmt):
+    """The notice that a scanned directory holds nothing exvlint reads names the directory: a name that is
+    not UTF-8 is shown with U+FFFD, as in findings (the text, GitHub and Markdown reports stopped with a
+    UnicodeEncodeError)."""
+    name = os.fsdecode(b"docs\xff")
+    try:
+        (tmp_path / name).mkdir()
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this filesystem takes UTF-8 names only")
+    (tmp_path / name / "readme.txt").write_text("nothing to lint\n")
+    report = tmp_path / "report.out"
+    code, out, err = run_cli("check", name, "--format", fmt, "--output", str(report), cwd=tmp_path)
+    assert code == 0 and "Traceback" not in err, err
+    text = report.read_text(encoding="utf-8") + err
+    assert fmt not in ("text", "markdown") or "docs\ufffd: nothing exvlint reads" in text, text

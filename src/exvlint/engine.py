@@ -184,7 +184,8 @@ def _notices(paths: list, result: LintResult) -> list:
     for path in paths:
         if os.path.exists(path) and not any(is_within(f, path) for f in read):
             what = "this file" if os.path.isfile(path) else "this directory"
-            out.append(f"{path}: nothing exvlint reads in {what} (Terraform .tf, .tf.json, .tfvars, plan JSON, ARM templates or Bicep)")
+            out.append(f"{encodable(path)}: nothing exvlint reads in {what} (Terraform .tf, .tf.json, .tfvars, plan JSON, "
+                       "ARM templates or Bicep)")  # a name that is not UTF-8 is shown with U+FFFD, as in findings
     if result.vms and not any(vm.reason for vm in result.vms):
         n = len(result.vms)
         out.append(f"found {n} VM{'s' if n != 1 else ''} but none recognised as an Exchange server, so no rule "
