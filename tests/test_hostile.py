@@ -283,3 +283,24 @@ def test_a_directory_name_that_is_not_utf8_with_nothing_to_read(run_cli, tmp_pat
     assert code == 0 and "Traceback" not in err, err
     text = report.read_text(encoding="utf-8") + err
     assert fmt not in ("text", "markdown") or "docs\ufffd: nothing exvlint reads" in text, text
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "markdown", "junit", "gitlab", "json", "sarif"])
+def test_a_module_directory_name_that_is_not_utf8(run_cli, tmp_path, fmt):
+    """A root module in a directory whose name is not UTF-8 names the unit of its VMs and of what could not
+    be decided: every report shows it with U+FFFD (the Markdown report's VM table stopped with a
+    UnicodeEncodeError)."""
+    name = os.fsdecode(b"mail\xff")
+    try:
+        (tmp_path / name).mkdir()
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this filesystem takes UTF-8 names only")
+    (tmp_path / name / "main.tf").write_text(GOOD + 'variable "size" {}\nresource "azurerm_windows_virtual_machine" '
+                                             '"exch02" {\n  name = "exch02"\n  size = var.size\n}\n')
+    report = tmp_path / "report.out"
+    code, out, err = run_cli("check", ".", "--strict", "--format", fmt, "--output", str(report), cwd=tmp_path)
+    assert code == 1 and "Traceback" not in err, err
+    text = report.read_text(encoding="utf-8")
+    if fmt in ("json", "sarif", "gitlab"):
+        text = json.dumps(json.loads(text), ensure_ascii=False)
+    assert "mail\ufffd" in text, text

@@ -36,7 +36,7 @@ class VmSeen:
     reason: Optional[str]
 
     def __post_init__(self) -> None:  # as a Finding's text: a name from a "\ud800" escape must not stop a report
-        self.address, self.name = encodable(self.address), encodable(self.name)
+        self.unit, self.address, self.name = encodable(self.unit), encodable(self.address), encodable(self.name)
         self.reason = encodable(self.reason) if self.reason is not None else None
 
 
@@ -221,7 +221,8 @@ def run_checks(inventory: Inventory, config: Config, levels: dict, result: Optio
     if result is not None:
         result.vms.extend(VmSeen(inventory.name, vm.address, vm_label(vm), vm.platform, vm.location, ctx.reason(vm))
                           for vm in inventory.vms)
-        result.undecided.extend((inventory.name,) + u for u in ctx.undecided)
+        result.undecided.extend(tuple(encodable(x) if isinstance(x, str) else x for x in (inventory.name,) + u)
+                                for u in ctx.undecided)
     return ctx.findings
 
 
