@@ -12,7 +12,7 @@ from .catalog import load_catalog
 from .config import Config
 from .discover import discover
 from .files import FileCache
-from .findings import LEVEL_RANK, Finding, Location, internal_error_message
+from .findings import LEVEL_RANK, Finding, Location, encodable, internal_error_message
 from .paths import Boundary, is_within, real_path, repo_relative, repository_root
 
 # the evaluators, adapters, model and checks are imported when there is something to lint: start-up
@@ -34,6 +34,10 @@ class VmSeen:
     platform: str
     location: Location
     reason: Optional[str]
+
+    def __post_init__(self) -> None:  # as a Finding's text: a name from a "\ud800" escape must not stop a report
+        self.unit, self.address, self.name = encodable(self.unit), encodable(self.address), encodable(self.name)
+        self.reason = encodable(self.reason) if self.reason is not None else None
 
 
 @dataclass
@@ -182,7 +186,8 @@ def _notices(paths: list, result: LintResult) -> list:
     for path in paths:
         if os.path.exists(path) and not any(is_within(f, path) for f in read):
             what = "this file" if os.path.isfile(path) else "this directory"
-            out.append(f"{path}: nothing exvlint reads in {what} (Terraform .tf, .tf.json, .tfvars, plan JSON, ARM templates or Bicep)")
+            out.append(f"{encodable(path)}: nothing exvlint reads in {what} (Terraform .tf, .tf.json, .tfvars, plan JSON, "
+                       "ARM templates or Bicep)")  # a name that is not UTF-8 is shown with U+FFFD, as in findings
     if result.vms and not any(vm.reason for vm in result.vms):
         n = len(result.vms)
         out.append(f"found {n} VM{'s' if n != 1 else ''} but none recognised as an Exchange server, so no rule "
@@ -218,7 +223,8 @@ def run_checks(inventory: Inventory, config: Config, levels: dict, result: Optio
     if result is not None:
         result.vms.extend(VmSeen(inventory.name, vm.address, vm_label(vm), vm.platform, vm.location, ctx.reason(vm))
                           for vm in inventory.vms)
-        result.undecided.extend((inventory.name,) + u for u in ctx.undecided)
+        result.undecided.extend(tuple(encodable(x) if isinstance(x, str) else x for x in (inventory.name,) + u)
+                                for u in ctx.undecided)
     return ctx.findings
 
 

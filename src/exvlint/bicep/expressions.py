@@ -49,7 +49,8 @@ def _json_path(value: Any, path: str) -> Any:
                 return _MISSING
             cur = cur[key]
         else:
-            if not isinstance(cur, list) or int(idx) >= len(cur):
+            # an index longer than any list (past Python's digit limit for int(), too) finds nothing
+            if not isinstance(cur, list) or len(idx) > 18 or int(idx) >= len(cur):
                 return _MISSING
             cur = cur[int(idx)]
     return cur
