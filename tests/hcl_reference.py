@@ -65,6 +65,14 @@ def _line(node: Union[Tree, Token]) -> int:
     return getattr(meta, "line", 0) if not meta.empty else 0
 
 
+
+def _whole(text: str):
+    """An integer literal; past Python's digit limit for int() the front end reads it as a float."""
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
 class _Converter:
     def __init__(self, comments: list):
         self.comments = comments
@@ -148,7 +156,7 @@ class _Converter:
         return self.expr(inner[0])
 
     def x_int_lit(self, node: Tree) -> Expr:
-        return Literal(int(str(node.children[0])))
+        return Literal(_whole(str(node.children[0])))
 
     def x_float_lit(self, node: Tree) -> Expr:
         value = float(str(node.children[0]))
@@ -257,7 +265,7 @@ class _Converter:
     def index_key(self, index: Tree) -> Expr:
         if index.data == "short_index":
             tok = [t for t in index.children if isinstance(t, Token) and t.type == "INT_LITERAL"][0]
-            return Literal(int(str(tok)))
+            return Literal(_whole(str(tok)))
         return self.expr(self.trees(index)[0])
 
     def splat(self, node: Tree, full: bool) -> Expr:

@@ -433,13 +433,15 @@ def test_rules_not_yet_checked_say_so(run_cli):
 
 
 def _trees():
-    fixtures = ROOT / "tests" / "fixtures"
-    trees = [ROOT / "examples" / d for d in sorted(p.name for p in (ROOT / "examples").iterdir() if p.is_dir())]
-    for group in ("rules", "adapters", "terraform", "plan"):
-        for case in sorted((fixtures / group).rglob("*")):
-            if case.is_dir() and any(case.glob("*.tf*")) | any(case.glob("*.json")) and \
-                    not any(parent in trees for parent in case.parents):
-                trees.append(case)
+    """Every example, and every fixture tree: a directory holding a file some front end reads, or a
+    test case (case.yaml), that lies in no other tree."""
+    from exvlint.frontends import SUFFIXES
+
+    trees = [p for p in sorted((ROOT / "examples").iterdir()) if p.is_dir()]
+    for case in sorted((ROOT / "tests" / "fixtures").rglob("*")):
+        if case.is_dir() and not any(parent in trees for parent in case.parents) and \
+                any(f.is_file() and (f.name.lower().endswith(SUFFIXES) or f.name == "case.yaml") for f in case.iterdir()):
+            trees.append(case)
     return trees
 
 
@@ -451,7 +453,9 @@ def test_library_and_command_line_agree_on_every_example_and_fixture(capsys, mon
     monkeypatch.chdir(ROOT)
     monkeypatch.delenv("TF_VAR_admin_password", raising=False)
     trees = _trees()
-    assert len(trees) > 100
+    groups = {t.relative_to(ROOT).parts[2] for t in trees if "fixtures" in t.parts}
+    assert groups >= {"rules", "adapters", "terraform", "plan", "bicep", "suppress", "hostile"}, groups
+    assert any(next(t.glob("*.bicep"), None) for t in trees if "rules" in t.parts)  # Bicep rule cases too
     for tree in trees:
         rel = str(tree.relative_to(ROOT))
         code = main(["check", rel, "-f", "json"])

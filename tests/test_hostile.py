@@ -178,6 +178,36 @@ def test_file_name_that_is_not_utf8(run_cli, tmp_path):
         assert "EXV301" in out
 
 
+ARM_DISK = json.dumps({
+    "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+    "contentVersion": "1.0.0.0",
+    "resources": [{"type": "Microsoft.Compute/disks", "apiVersion": "2024-03-02", "name": "exch01-db",
+                   "location": "westeurope", "sku": {"name": "Standard_LRS"},
+                   "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": 1024}}]})
+BICEP_DISK = textwrap.dedent('''\
+    resource db 'Microsoft.Compute/disks@2024-03-02' = {
+      name: 'exch01-db'
+      location: 'westeurope'
+      sku: { name: 'Standard_LRS' }
+      properties: { creationData: { createOption: 'Empty' }, diskSizeGB: 1024 }
+    }
+    ''')
+
+
+@pytest.mark.parametrize("suffix,text", [(".json", ARM_DISK), (".bicep", BICEP_DISK)])
+def test_template_name_that_is_not_utf8(run_cli, tmp_path, suffix, text):
+    """An ARM template or Bicep file whose name is not UTF-8 gets a template URI (deployment().properties
+    .templateLink.uri) with the name's bytes escaped, as a file name reaches a URL, not a UnicodeEncodeError."""
+    name = os.fsdecode(b"exch\xff" + suffix.encode())
+    try:
+        (tmp_path / name).write_text(text)
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this filesystem takes UTF-8 names only")
+    code, out, err = run_cli("check", ".", "--format", "text", cwd=tmp_path)
+    assert "Traceback" not in err and "EXV002" not in out, out + err
+    assert code == 1 and "EXV301" in out and f"exch\ufffd{suffix}" in out, out
+
+
 def test_a_long_key_is_not_repeated_in_reports(run_cli, tmp_path):
     """A for_each key 500,000 characters long (from a variables file) names the resources it makes;
     the reports show it shortened, so a small input cannot make a huge report."""
@@ -219,3 +249,63 @@ def test_names_with_control_characters_stay_inside_their_line(run_cli, tmp_path,
         ElementTree.fromstring(out)
     elif fmt in ("gitlab", "json", "sarif"):
         json.loads(out)
+
+
+REPORT_FORMATS = ["text", "github", "markdown", "junit", "gitlab", "json", "sarif"]
+
+
+def _non_utf8_dir(tmp_path, raw: bytes) -> str:
+    """A directory whose name is not UTF-8 (Python holds it with surrogate escapes); skips where the
+    filesystem refuses such names."""
+    name = os.fsdecode(raw)
+    try:
+        (tmp_path / name).mkdir()
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this filesystem takes UTF-8 names only")
+    return name
+
+
+def _report(run_cli, cwd, fmt: str, *args: str) -> tuple:
+    """(exit code, the report of ``fmt`` written with --output, as text with JSON escapes undone, stderr)."""
+    report = cwd / "report.out"
+    code, _, err = run_cli("check", *args, "--format", fmt, "--output", str(report), cwd=cwd)
+    assert "Traceback" not in err, err
+    text = report.read_text(encoding="utf-8")
+    if fmt in ("json", "sarif", "gitlab"):
+        text = json.dumps(json.loads(text), ensure_ascii=False)
+    return code, text, err
+
+
+@pytest.mark.parametrize("fmt", REPORT_FORMATS)
+def test_a_vm_name_with_a_lone_surrogate_escape(run_cli, tmp_path, fmt):
+    """HCL's "\\ud800" escape gives a string no UTF-8 report can hold: every report shows it as U+FFFD
+    (the Markdown report's VM table wrote it raw and stopped with a UnicodeEncodeError)."""
+    (tmp_path / "vm.tf").write_text('resource "azurerm_windows_virtual_machine" "exch01" {\n'
+                                    '  name = "exch-\\ud800-01"\n  size = "Standard_E8s_v5"\n'
+                                    '  os_disk {\n    storage_account_type = "Standard_LRS"\n  }\n}\n')
+    code, text, _ = _report(run_cli, tmp_path, fmt, ".")
+    assert code == 1 and "exch-\ufffd-01" in text, text
+
+
+@pytest.mark.parametrize("fmt", REPORT_FORMATS)
+def test_a_directory_name_that_is_not_utf8_with_nothing_to_read(run_cli, tmp_path, fmt):
+    """The notice that a scanned directory holds nothing exvlint reads names the directory: a name that is
+    not UTF-8 is shown with U+FFFD, as in findings (the text, GitHub and Markdown reports stopped with a
+    UnicodeEncodeError)."""
+    name = _non_utf8_dir(tmp_path, b"docs\xff")
+    (tmp_path / name / "readme.txt").write_text("nothing to lint\n")
+    code, text, err = _report(run_cli, tmp_path, fmt, name)
+    assert code == 0
+    assert fmt not in ("text", "markdown") or "docs\ufffd: nothing exvlint reads" in text + err, text + err
+
+
+@pytest.mark.parametrize("fmt", REPORT_FORMATS)
+def test_a_module_directory_name_that_is_not_utf8(run_cli, tmp_path, fmt):
+    """A root module in a directory whose name is not UTF-8 names the unit of its VMs and of what could not
+    be decided: every report shows it with U+FFFD (the Markdown report's VM table stopped with a
+    UnicodeEncodeError)."""
+    name = _non_utf8_dir(tmp_path, b"mail\xff")
+    (tmp_path / name / "main.tf").write_text(GOOD + 'variable "size" {}\nresource "azurerm_windows_virtual_machine" '
+                                             '"exch02" {\n  name = "exch02"\n  size = var.size\n}\n')
+    code, text, _ = _report(run_cli, tmp_path, fmt, ".", "--strict")
+    assert code == 1 and "mail\ufffd" in text, text

@@ -4,7 +4,10 @@
     python tools/fuzz.py --replay DIR/crashes/<site>/<n>/case.json
 
 Seeds are the trees in tests/fixtures/ and examples/ (Terraform, .tf.json derived from them,
-variables files, plan JSON, module manifests, .exvlint.yaml and pyproject.toml configurations).
+variables files, plan JSON, module manifests, .exvlint.yaml and pyproject.toml configurations),
+and with `--corpus DIR` (repeatable) folders of real code: every folder below DIR that holds files
+exvlint reads (.tf, .tf.json, .tfvars, .json, .bicep, .bicepparam) is a seed tree, with its
+subfolders while the tree stays small (--corpus-seeds of them at most, chosen with the run's seed).
 Each input is a seed tree with one to four mutations: byte flips, random Unicode, truncation,
 splicing, token and number injection, deep nesting, huge counts, JSON and YAML tree mutations,
 renames, module calls, and filesystem oddities (symbolic links inside, outside and in loops,
@@ -127,6 +130,48 @@ def collect_seeds() -> list:
         if entries:
             seeds.append((root.relative_to(ROOT).as_posix(), entries))
     return seeds
+
+
+CORPUS_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".json", ".bicep", ".bicepparam")
+CORPUS_TREE_BYTES = 400_000  # a seed tree bigger than this would make slow inputs, not new ones
+CORPUS_TREE_FILES = 80
+
+
+def collect_corpus_seeds(directory: str, limit: int, rng: random.Random) -> list:
+    """(name, entries) for folders of real code below ``directory`` that hold files exvlint reads:
+    the folder with its subfolders when that is small, else its own files."""
+    base = Path(directory).resolve()
+    candidates = []
+    for folder, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "node_modules")
+        if any(f.endswith(CORPUS_SUFFIXES) for f in files):
+            candidates.append(Path(folder))
+    rng.shuffle(candidates)
+    seeds = []
+    for folder in candidates:
+        if len(seeds) >= limit:
+            break
+        for paths in (_tree_files(folder, recursive=True), _tree_files(folder, recursive=False)):
+            if paths is None:
+                continue
+            entries = {p.relative_to(folder).as_posix(): file_entry(p.read_bytes()) for p in paths}
+            if entries:
+                seeds.append((f"corpus:{base.name}/{folder.relative_to(base).as_posix()}", entries))
+            break
+    return seeds
+
+
+def _tree_files(folder: Path, recursive: bool):
+    """The regular files of ``folder`` (and below), or None when they pass the seed size caps."""
+    paths, size = [], 0
+    for path in sorted(folder.rglob("*") if recursive else folder.iterdir()):
+        if ".git" in path.parts or path.is_symlink() or not path.is_file():
+            continue
+        size += path.stat().st_size
+        paths.append(path)
+        if size > CORPUS_TREE_BYTES or len(paths) > CORPUS_TREE_FILES:
+            return None
+    return paths
 
 
 # --------------------------------------------------------------------------------------------------
@@ -937,6 +982,12 @@ def _plain(path: str) -> bool:
     return stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)
 
 
+def seed_kind(name: str) -> str:
+    if name.startswith("corpus:"):
+        return name.split("/")[0]
+    return name.split("/")[2] if name.startswith("tests/") else "examples"
+
+
 def prepare_outside(out: Path) -> str:
     """Files outside the scanned trees, each holding the marker, for links and paths to point at."""
     outside = out / "outside"
@@ -960,6 +1011,8 @@ def fuzz(args) -> int:
     seed = args.seed if args.seed is not None else random.randrange(1 << 32)
     rng = random.Random(seed)
     seeds = collect_seeds()
+    for directory in args.corpus or ():
+        seeds += collect_corpus_seeds(directory, args.corpus_seeds, random.Random(seed))
     pool = [e["data"] for _, entries in seeds for e in entries.values() if e["kind"] == "file"]
     worker = Worker(work, args.memory_mb)
     worker.start()
@@ -992,7 +1045,7 @@ def fuzz(args) -> int:
             tried += 1
             for m in case["mutations"]:
                 by_mutation[m.split()[0]] += 1
-            by_seed_kind[case["seed"].split("/")[2] if case["seed"].startswith("tests/") else "examples"] += 1
+            by_seed_kind[seed_kind(case["seed"])] += 1
             for p in problems:
                 by_site[p["site"]] += 1
                 by_kind[p["kind"]] += 1
@@ -1046,6 +1099,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, help="random seed (a run with the same seed makes the same inputs)")
     parser.add_argument("--out", help="folder for crashes and the summary (default: a new temporary folder)")
     parser.add_argument("--replay", metavar="CASE_JSON", help="run one recorded input again")
+    parser.add_argument("--corpus", action="append", metavar="DIR", help="seed from the real code below DIR too")
+    parser.add_argument("--corpus-seeds", type=int, default=300, help="seed trees taken from each --corpus DIR")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))  # this checkout's exvlint, installed or not
     # one date for every run of every input (JUnit timestamps, EXV405's "today"): reports can be compared

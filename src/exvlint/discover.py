@@ -49,11 +49,9 @@ class Scan:
     def text(self, path: str) -> Optional[str]:
         """A file's text, read once for all front ends; None (and an EXV000) when it cannot be read."""
         if path not in self._texts:
-            try:
-                self._texts[path] = files.read_text(path, self.cache.boundary)
-            except files.InputError as exc:
-                self._texts[path] = None
-                self.diagnostics.append(Diagnostic("EXV000", Location(path, files.error_line(exc)), str(exc)))
+            self._texts[path], diagnostic = files.read_source(path, self.cache.boundary)
+            if diagnostic is not None:
+                self.diagnostics.append(diagnostic)
         return self._texts[path]
 
 

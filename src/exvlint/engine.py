@@ -13,7 +13,7 @@ from .catalog import load_catalog
 from .config import Config
 from .discover import discover
 from .files import FileCache
-from .findings import LEVEL_RANK, Finding, Location, internal_error_message
+from .findings import LEVEL_RANK, Finding, Location, encodable, internal_error_message
 from .paths import Boundary, is_within, real_path, repo_relative, repository_root
 
 # the evaluators, adapters, model and checks are imported when there is something to lint: start-up
@@ -35,6 +35,10 @@ class VmSeen:
     platform: str
     location: Location
     reason: Optional[str]
+
+    def __post_init__(self) -> None:  # as a Finding's text: a name from a "\ud800" escape must not stop a report
+        self.unit, self.address, self.name = encodable(self.unit), encodable(self.address), encodable(self.name)
+        self.reason = encodable(self.reason) if self.reason is not None else None
 
 
 @dataclass
@@ -132,15 +136,20 @@ def _lint(paths: list, config: Config, progress: Optional[Callable], jobs: Optio
 
         result.rules_run = {rid for rid in CHECKS if suppress.runs(rid, config)} | ({"EXV001"} if config.strict else set())
         result.checked_rules = checked_rules()
-    # the directives written in the files this run parsed (every one belongs to a unit it linted), those
-    # parsed in worker processes too
-    from .terraform import suppressions as tf_suppressions
-
+    # the directives written in the files this run parsed (every one belongs to a unit it linted), from
+    # the front ends that read them per file; a reader two front ends share (plans and Terraform source
+    # both read HCL comments) reads once. Files parsed in worker processes come with their directives
+    # (this process's cache lacks them); all in path order, wherever they were parsed
+    readers = list(dict.fromkeys(u.frontend.file_directives for u in units if hasattr(u.frontend, "file_directives")))
     parsed = {p: None for p in cache}
     for outcome in outcomes:
         parsed.update({p: d for p, d in outcome.files.items() if p not in cache})
-    directives += [d for p in sorted(parsed)
-                   for d in (tf_suppressions.directives([p], cache) if parsed[p] is None else parsed[p])]
+    for path in sorted(parsed):
+        if parsed[path] is not None:
+            directives += parsed[path]
+        else:
+            for read_directives in readers:
+                directives += read_directives([path], cache)
     findings = suppress.apply([_tidy(f) for f in _dedupe(findings)], config, directives, result.rules_run)
     findings.sort(key=Finding.sort_key)
     root = repository_root(paths[0])
@@ -195,7 +204,8 @@ def _notices(paths: list, result: LintResult) -> list:
     for path in paths:
         if os.path.exists(path) and not any(is_within(f, path) for f in read):
             what = "this file" if os.path.isfile(path) else "this directory"
-            out.append(f"{path}: nothing exvlint reads in {what} (Terraform .tf, .tf.json, .tfvars, plan JSON, ARM templates or Bicep)")
+            out.append(f"{encodable(path)}: nothing exvlint reads in {what} (Terraform .tf, .tf.json, .tfvars, plan JSON, "
+                       "ARM templates or Bicep)")  # a name that is not UTF-8 is shown with U+FFFD, as in findings
     if result.vms and not any(vm.reason for vm in result.vms):
         n = len(result.vms)
         out.append(f"found {n} VM{'s' if n != 1 else ''} but none recognised as an Exchange server, so no rule "
@@ -231,7 +241,8 @@ def run_checks(inventory: Inventory, config: Config, levels: dict, result: Optio
     if result is not None:
         result.vms.extend(VmSeen(inventory.name, vm.address, vm_label(vm), vm.platform, vm.location, ctx.reason(vm))
                           for vm in inventory.vms)
-        result.undecided.extend((inventory.name,) + u for u in ctx.undecided)
+        result.undecided.extend(tuple(encodable(x) if isinstance(x, str) else x for x in (inventory.name,) + u)
+                                for u in ctx.undecided)
     return ctx.findings
 
 

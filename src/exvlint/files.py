@@ -12,6 +12,7 @@ import stat
 from typing import Optional
 
 from . import limits
+from .findings import Diagnostic, Location
 from .paths import Boundary, real_path, representable
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
@@ -99,6 +100,15 @@ def read_text(path: str, boundary: Optional[Boundary], limit: Optional[int] = No
 def error_line(exc: InputError) -> int:
     """The line an InputError points at (1 when the whole file is meant)."""
     return getattr(exc, "line", 0) or 1
+
+
+def read_source(path: str, boundary: Optional[Boundary]) -> tuple:
+    """(text, None), or (None, the EXV000 diagnostic) for a file that is unreadable, binary, oversized,
+    undecodable or outside the boundary: how every front end reads an input file."""
+    try:
+        return read_text(path, boundary), None
+    except InputError as exc:
+        return None, Diagnostic("EXV000", Location(path, error_line(exc)), str(exc))
 
 
 def list_dir(directory: str, boundary: Optional[Boundary]) -> list:

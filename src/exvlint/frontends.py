@@ -4,12 +4,16 @@ A front end has a ``name``, the file ``suffixes`` it reads, ``units(scan)`` (cla
 shared walk and turn them into units), ``load(unit, scan, config)`` (-> the evaluated result and its
 diagnostics, never raising for bad input) and the ``adapters`` that map that result into the neutral
 model; optionally ``containing_units(path)`` (the files to lint when ``path`` changed, for
-pre-commit) and ``directives(loaded, scan)`` (the ``exvlint:ignore`` directives of a loaded unit's files,
-as :class:`exvlint.suppress.Directive` records). Order matters: a front end claims files before the ones after it see them (a plan claims
-the configuration beside it before the Terraform source front end looks).
+pre-commit) and the ``exvlint:ignore`` directives it reads, as :class:`exvlint.suppress.Directive`
+records, either per unit, ``directives(loaded, scan)`` (the files a loaded unit read: ARM, Bicep),
+or per file, ``file_directives(paths, cache)`` (every file of the run's parse cache that it reads:
+Terraform source and plans, whose HCL files several units may share). Order matters: a front end
+claims files before the ones after it see them (a plan claims the configuration beside it before
+the Terraform source front end looks).
 
 A front end's module is imported only when a run meets a file with one of its suffixes: start-up
-time matters for a pre-commit hook. Adding an input format is adding a line here.
+time matters for a pre-commit hook. Adding an input format is a folder with its front end, an adapter
+and a line here (the README's Development section says how).
 """
 from __future__ import annotations
 

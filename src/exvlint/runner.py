@@ -231,14 +231,14 @@ def _work(index: int) -> UnitOutcome:
     import pickle
 
     from . import limits
-    from .terraform import suppressions
 
     units, scan, config, levels = _JOB
     cache = scan.cache
     before = set(cache)
     with limits.use(config.limits):
         outcome = process_unit(units[index], scan, config, levels)
-    outcome.files = {p: suppressions.directives([p], cache) for p in cache if p not in before}
+    read_directives = getattr(units[index].frontend, "file_directives", None)
+    outcome.files = {p: read_directives([p], cache) if read_directives else [] for p in cache if p not in before}
     outcome.inventory = pickle.dumps(outcome.inventory, pickle.HIGHEST_PROTOCOL)  # see Inventories
     gc.collect()
     return outcome

@@ -242,10 +242,11 @@ def _disk(r: ArmResource, entry: View, role: str, index: _Index, disks: dict, ac
             return disk
         reason = (disk_id.value.reason if isinstance(disk_id.value, Unknown)
                   else f"managedDisk.id {disk_id.value} is a disk outside this template")
+        outside = unknown(disk_id.location, reason, disk_id.all_origins())
         return Disk(address=address, kind=DISK, platform=PLATFORM, location=where, call_sites=r.call_sites,
-                    name=val(entry.get("name"), "name", convert=as_str), role=role,
-                    type_label=unknown(disk_id.location, reason, disk_id.all_origins()),
-                    premium=unknown(disk_id.location, reason, disk_id.all_origins()), attach_location=where)
+                    name=val(entry.get("name"), "name", convert=as_str), role=role, size_bytes=outside,
+                    type_label=outside, premium=outside, attach_location=where,
+                    file_format=Val("managed", DEFAULT, where))  # a managedDisk: block storage, never a share
     size = entry.get("diskSizeGB")
     size_gib = val(size, "diskSizeGB", convert=as_int) if size.present and size.value is not None else None
     size_bytes = azure.os_disk_size(size_gib, where, image_gib, "diskSizeGB") if role == "os" else \

@@ -4,10 +4,10 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 from ..arm.result import View
-from ..evaluation import CONVERSION_ERRORS, Unknown, contains_unknown
-from ..findings import brief
-from ..model import DEFAULT, EXPLICIT, Val, unknown
+from ..evaluation import Unknown
+from ..model import DEFAULT, Val, unknown
 from .terraform_values import as_str
+from .values import written_val
 
 _NO_DEFAULT = object()
 
@@ -19,16 +19,7 @@ def val(view: View, name: str, default: Any = _NO_DEFAULT, convert: Optional[Cal
         if default is _NO_DEFAULT:
             return unknown(view.location, f"{name} is not set", view.origins)
         return Val(default, DEFAULT, view.location, view.origins if view.present else ())
-    value = view.value
-    if contains_unknown(value):
-        reason = value.reason if isinstance(value, Unknown) else f"{name} is partly unknown"
-        return unknown(view.location, f"{name}: {reason}", view.all_origins())
-    if convert is not None:
-        try:
-            value = convert(value)
-        except CONVERSION_ERRORS:
-            return unknown(view.location, f"{name} has an unexpected value {brief(repr(view.value))}", view.all_origins())
-    return Val(value, EXPLICIT, view.location, view.all_origins())
+    return written_val(view.value, name, view.location, view.all_origins(), convert)
 
 
 def string_map(view: View, name: str) -> dict:

@@ -28,10 +28,6 @@ def reads_type(rtype: str) -> bool:
     return rtype in HANDLED or rtype in azurerm_network.HANDLED or rtype in azurerm_files.HANDLED
 
 
-def handles(instance: ResourceInstance) -> bool:
-    return instance.type.startswith("azurerm_")
-
-
 def adapt(evaluated, inventory: Inventory) -> None:
     """Add the azurerm resources that ``evaluated`` (a Terraform Evaluator) holds to ``deployment``."""
     instances = evaluated.instances
@@ -49,7 +45,7 @@ def adapt(evaluated, inventory: Inventory) -> None:
     for inst in mine:
         if inst.type == "azurerm_windows_virtual_machine":
             vms[inst.address] = _windows_vm(inst, index, disks)
-        elif inst.type == "azurerm_virtual_machine":
+        elif inst.type == "azurerm_virtual_machine" and not _legacy_linux(inst):
             vms[inst.address] = _legacy_vm(inst, index, disks, accounts, inventory)
     inventory.vms.extend(vms.values())
     listed = {id(d) for d in inventory.disks}
@@ -193,16 +189,33 @@ def _windows_vm(inst: ResourceInstance, index: InstanceIndex, disks: dict) -> Vi
     return vm
 
 
+def _legacy_linux(inst: ResourceInstance) -> bool:
+    """The legacy resource deploys Linux too (``os_profile_linux_config``, ``os_type``, a Linux image):
+    such a VM cannot be an Exchange server, so it is left out of the model, as ARM's Linux VMs are."""
+    body = inst.body
+    image = first_block(body, "storage_image_reference")
+    return azure.runs_linux(raw(first_block(body, "storage_os_disk"), "os_type"),
+                            first_block(body, "os_profile_linux_config") is not None,
+                            raw(image, "publisher"), raw(image, "offer"))
+
+
 def _legacy_vm(inst: ResourceInstance, index: InstanceIndex, disks: dict, accounts: dict,
                inventory: Inventory) -> VirtualMachine:
     body = inst.body
     vm = _vm_common(inst, "vm_size")
     profile = first_block(body, "os_profile")
     vm.computer_name = attr_val(profile, "computer_name", convert=as_str, owner=body)
-    image_gib = _image(vm, first_block(body, "storage_image_reference"), "sku", inst)
+    os_block = first_block(body, "storage_os_disk")
+    image = first_block(body, "storage_image_reference")
+    create = raw(os_block, "create_option")
+    image_gib = None
+    if image is None and isinstance(create, str) and create.lower() == "attach":
+        azure.unknown_image(vm, os_block.location, "the VM boots from an attached OS disk, not an image; "
+                            "set guest_os in the configuration")
+    else:
+        image_gib = _image(vm, image, "sku", inst)
     vm.hibernation = Val(False, DEFAULT, inst.location)  # the legacy resource cannot hibernate
     vm.stop_action = Val("deallocate", DEFAULT, inst.location)
-    os_block = first_block(body, "storage_os_disk")
     if os_block is not None:
         vm.os_disk = _legacy_disk(inst, os_block, "os", index, disks, accounts, inventory, image_gib)
         vm.os_disk.vm = vm
@@ -230,11 +243,12 @@ def _legacy_disk(inst: ResourceInstance, block: EvalBlock, role: str, index: Ins
         inventory.disks.append(disk)
         return disk
     if raw(block, "managed_disk_id") is not None:
-        reason = "managed_disk_id refers to a disk outside this configuration"
+        outside = unknown(block.attrs["managed_disk_id"].location,
+                          "managed_disk_id refers to a disk outside this configuration")
         return Disk(address=f"{inst.address}.{block.type}", kind=f"{inst.type}.{block.type}", platform=PLATFORM,
-                    location=block.location, call_sites=inst.call_sites, role=role,
-                    type_label=unknown(block.attrs["managed_disk_id"].location, reason),
-                    premium=unknown(block.attrs["managed_disk_id"].location, reason), attach_location=block.location)
+                    location=block.location, call_sites=inst.call_sites, role=role, size_bytes=outside,
+                    type_label=outside, premium=outside, attach_location=block.location,
+                    file_format=Val("managed", DEFAULT, block.location))  # block storage, never a share
     st, premium = _storage_type(block, "managed_disk_type", block)
     size = _os_disk_size(block, inst, image_gib) if role == "os" else _gib_val(block, "disk_size_gb", block)
     disk = Disk(address=_inline_address(inst, block, role),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..evaluation import collect_refs
 from ..model import Inventory
-from ..terraform.evaluate import ResourceInstance
+from ..terraform.results import ResourceInstance
 from .azure_files import Files, share_kind, volume_kind
 from .terraform_values import as_str, attr_val, raw, resource_label
 

@@ -18,13 +18,14 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from ..evaluation import CONVERSION_ERRORS, Unknown, collect_refs, contains_unknown
-from ..findings import Location, brief
+from ..evaluation import Unknown, collect_refs
+from ..findings import Location
 from ..model import (DEFAULT, EXPLICIT, Attachment, Inventory, IpConfiguration, NetworkInterface, RuleSet, Subnet, Val,
                      unknown)
-from ..terraform.evaluate import EvalAttr, EvalBlock, ResourceInstance
+from ..terraform.results import EvalAttr, EvalBlock, ResourceInstance
 from .azure_network import CollectionNames, Network, RouteNames, RuleNames, asg_key, text_of
 from .terraform_values import InstanceIndex, as_int, as_str, attr_val, raw, resource_label
+from .values import written_val
 
 PLATFORM = "azure"
 NIC = "azurerm_network_interface"
@@ -102,15 +103,7 @@ class _Fields:
         value = self.obj.get(name)
         if value is None:
             return unknown(self.location, f"{name} is not set", self.attr.origins)
-        if contains_unknown(value):
-            reason = value.reason if isinstance(value, Unknown) else f"{name} is partly unknown"
-            return unknown(self.location, f"{name}: {reason}", self.attr.origins)
-        if convert is not None:
-            try:
-                value = convert(value)
-            except CONVERSION_ERRORS:
-                return unknown(self.location, f"{name} has an unexpected value {brief(repr(value))}", self.attr.origins)
-        return Val(value, EXPLICIT, self.location, self.attr.origins)
+        return written_val(value, name, self.location, self.attr.origins, convert)
 
     def where(self, name: str) -> Location:
         if self.block is not None and name in self.block.attrs:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from ..evaluation import EvalError
 from ..findings import Location
 from ..model import (DEFAULT, EXPLICIT, MIB, Datastore, Inventory, Disk, Evidence, Host, Val, VirtualMachine, register_words,
                      unknown)
 from ..terraform.results import EvalBlock, ResourceInstance
-from ..terraform.values import EvalError
 from .terraform_values import as_bool, as_int, as_str, first_block, raw
 from .terraform_values import attr_val
 
@@ -53,13 +53,9 @@ def reads_type(rtype: str) -> bool:
     return rtype.startswith("hyperv_")
 
 
-def handles(instance: ResourceInstance) -> bool:
-    return instance.type.startswith("hyperv_")
-
-
 def adapt(evaluated, inventory: Inventory) -> None:
     """Add the hyperv resources that ``evaluated`` (a Terraform Evaluator) holds to ``deployment``."""
-    mine = [i for i in evaluated.instances if handles(i) and i.mode == "managed"]
+    mine = [i for i in evaluated.instances if reads_type(i.type) and i.mode == "managed"]
     if not mine:
         return
     inventory.platforms.add(PLATFORM)

@@ -6,8 +6,9 @@ from typing import Any, Callable, Optional
 from ..findings import brief
 from ..model import DEFAULT, EXPLICIT, Val, unknown
 from ..terraform.results import EvalBlock, ResourceInstance
-from ..evaluation import CONVERSION_ERRORS, EvalError, Ref, Unknown, collect_refs, contains_unknown
+from ..evaluation import EvalError, Ref, Unknown, collect_refs
 from ..terraform.values import to_bool, to_int, to_string
+from .values import written_val
 
 _NO_DEFAULT = object()
 
@@ -30,16 +31,7 @@ def attr_val(block: Optional[EvalBlock], name: str, default: Any = _NO_DEFAULT,
         if default is _NO_DEFAULT:
             return unknown(where, f"{name} is not set", origins)
         return Val(default, DEFAULT, where, origins)
-    value = attr.value
-    if contains_unknown(value):
-        reason = value.reason if isinstance(value, Unknown) else f"{name} is partly unknown"
-        return unknown(attr.location, f"{name}: {reason}", attr.origins)
-    if convert is not None:
-        try:
-            value = convert(value)
-        except CONVERSION_ERRORS:
-            return unknown(attr.location, f"{name} has an unexpected value {brief(repr(attr.value))}", attr.origins)
-    return Val(value, EXPLICIT, attr.location, attr.origins)
+    return written_val(attr.value, name, attr.location, attr.origins, convert)
 
 
 def first_block(block: EvalBlock, name: str) -> Optional[EvalBlock]:

@@ -67,14 +67,10 @@ def reads_type(rtype: str) -> bool:
     return rtype.startswith("vsphere_")
 
 
-def handles(instance: ResourceInstance) -> bool:
-    return instance.type.startswith("vsphere_")
-
-
 def adapt(evaluated, inventory: Inventory) -> None:
     """Add the vsphere resources that ``evaluated`` (a Terraform Evaluator) holds to ``deployment``."""
     instances = evaluated.instances
-    mine = [i for i in instances if handles(i)]
+    mine = [i for i in instances if reads_type(i.type)]
     if not any(i.mode == "managed" for i in mine):
         return
     inventory.platforms.add(PLATFORM)

@@ -123,7 +123,17 @@ class NestedDeployments:
                              "the scanned folder", inst.address, DEPLOYMENTS_TYPE)
                 return None
         else:
-            reason = uri.value.reason if isinstance(uri.value, Unknown) else "it has no uri or relativePath"
+            spec = link.get("id").value
+            if isinstance(spec, str) and not spec.startswith("/"):
+                return None  # a Bicep registry module (br:, ts:): the Bicep front end says so once, at the module
+            if isinstance(spec, str):
+                reason = f"it is the template spec {spec.split('?', 1)[0]}, which is not in the scanned folder"
+            elif isinstance(spec, Unknown):
+                reason = f"its template spec id: {spec.reason}"
+            elif isinstance(uri.value, Unknown):
+                reason = uri.value.reason
+            else:
+                reason = "it has no uri, relativePath or id"
             self.ev.diag("EXV001", where, f"the linked template of {inst.address} is not known: {reason}",
                          inst.address, DEPLOYMENTS_TYPE)
             return None

@@ -26,10 +26,9 @@ def read_json(path: str, boundary: Optional[Boundary]) -> tuple:
 
     Reads as Azure does: comments, a byte order mark and trailing commas are accepted.
     """
-    try:
-        text = files.read_text(path, boundary)
-    except files.InputError as exc:
-        return None, Diagnostic("EXV000", Location(path, files.error_line(exc)), str(exc))
+    text, diagnostic = files.read_source(path, boundary)
+    if diagnostic is not None:
+        return None, diagnostic
     return parse_json(path, text)
 
 

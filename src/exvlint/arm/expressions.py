@@ -201,6 +201,13 @@ class _Parser:
             pos += 1
             while pos < len(text) and text[pos] in _DIGITS:
                 pos += 1
-        self.pos = pos
         literal = text[start:pos]
-        return float(literal) if is_float else int(literal)
+        if is_float:
+            self.pos = pos
+            return float(literal)
+        digits = literal.lstrip("-+")
+        # the template language's integers are 64-bit, as Bicep's (BCP010): a longer literal is no number
+        if len(digits.lstrip("0")) > 19 or not -(1 << 63) <= int(literal) < 1 << 63:
+            self.fail(f"the integer {digits[:24]}{'...' if len(digits) > 24 else ''} does not fit 64 bits")
+        self.pos = pos
+        return int(literal)

@@ -25,7 +25,7 @@ from typing import Optional
 
 from .. import files
 from ..adapters import arm as arm_adapter
-from ..discover import SKIP_DIRS, Scan, Unit
+from ..discover import SKIP_DIRS, Scan, Unit, callers_first
 from ..findings import Diagnostic, Location
 from ..paths import Boundary, find_repository
 from . import suppressions
@@ -307,19 +307,13 @@ def _beside(path: str, scan: Scan) -> list:
 
 def _roots(links: dict) -> set:
     """Templates evaluated on their own: those no other template links to, and those only a cycle
-    reaches."""
-    linked = {t for src, targets in links.items() for t in targets if t != src}
-    roots = {t for t in links if t not in linked}
-    reachable = set(roots)
-    changed = True
-    while changed:
-        changed = False
-        for src in list(reachable):
-            for t in links.get(src, ()):
-                if t not in reachable:
-                    reachable.add(t)
-                    changed = True
-    return roots | {t for t in links if t not in reachable}
+    reaches (``links``: template -> the templates it links to)."""
+    called: dict = {}  # template -> the templates that link to it
+    for src, targets in links.items():
+        for t in targets:
+            if t != src:
+                called.setdefault(t, set()).add(src)
+    return set(callers_first(list(links), called))
 
 
 __all__ = ["ArmFrontEnd", "plan_units", "Deployment", "relevant", "parameters_base", "template_directives"]

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..findings import Location
 from ..suppress import Directive, parse_directive
+from .documents import _ci
 from .result import find_key
 
 KEY = "exvlint:ignore"
@@ -21,11 +22,6 @@ def file_directives(path: str, doc: Any) -> list:
     out: list = []
     _template(doc, path, out, 0)
     return out
-
-
-def _ci(obj: Any, key: str) -> Any:
-    k = find_key(obj, key) if isinstance(obj, dict) else None
-    return obj[k] if k is not None else None
 
 
 def _template(doc: Any, path: str, out: list, depth: int) -> None:

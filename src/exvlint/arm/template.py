@@ -92,7 +92,8 @@ class Evaluation:
 
     def uri_of(self, path: str) -> str:
         rel = os.path.relpath(os.path.abspath(path), os.path.abspath(self.root_dir)).replace(os.sep, "/")
-        return ARTIFACTS_BASE + urllib.parse.quote(rel)
+        # a name that is not UTF-8 (held with surrogate escapes) keeps its bytes, as %FF, and maps back
+        return ARTIFACTS_BASE + urllib.parse.quote(rel, errors="surrogateescape")
 
     def local_path(self, uri: str, linking: str) -> Optional[str]:
         """The file in the scanned folder that a linked template's URI names, or None.
@@ -105,7 +106,7 @@ class Evaluation:
         clean = uri.split("?", 1)[0].split("#", 1)[0]
         for base, directory in sorted(self.artifact_bases, key=lambda b: -len(b[0])):
             if clean.lower().startswith(base.lower()):
-                rel = urllib.parse.unquote(clean[len(base):]).lstrip("/")
+                rel = urllib.parse.unquote(clean[len(base):], errors="surrogateescape").lstrip("/")
                 return os.path.normpath(os.path.join(directory, rel))
         parsed = urllib.parse.urlsplit(clean)
         if parsed.scheme.lower() not in ("http", "https") or self.boundary is None:

@@ -16,8 +16,8 @@ from . import armexpr as A
 from .files import as_boundary
 from .lower import _Context, _File
 from .positioned import _add, _pd, _pl, _put
-from .resources import REGISTRY_PREFIXES
 from .syntax import ArrayLit, Decl, Ident, Interp, Lit, ObjectLit, Prop, Spread, Unary
+from .units import REGISTRY_PREFIXES
 
 PARAMETERS_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"
 

@@ -13,10 +13,11 @@ import json
 import os
 from typing import Any, Optional
 
+from ..files import read_source
 from ..jsonpos import PosDict
 from . import armexpr as A
 from .armexpr import Fn, Tok, append, fn
-from .files import read_bytes_in_tree, read_in_tree
+from .files import read_bytes_in_tree
 from .positioned import _add, _expr_string, _literal_string, _pd, _pl, _positioned, _put, unknown
 from .references import _NESTED, _namespace
 from .syntax import (ArrayLit, Binary, Call, For, Ident, If, Index, Interp, Lambda, Lit, Member, ObjectLit, Prop,
@@ -48,7 +49,8 @@ def _json_path(value: Any, path: str) -> Any:
                 return _MISSING
             cur = cur[key]
         else:
-            if not isinstance(cur, list) or int(idx) >= len(cur):
+            # an index longer than any list (past Python's digit limit for int(), too) finds nothing
+            if not isinstance(cur, list) or len(idx) > 18 or int(idx) >= len(cur):
                 return _MISSING
             cur = cur[int(idx)]
     return cur
@@ -155,39 +157,35 @@ class ExpressionLowering:
         return Fn("format", [Tok("".join(fmt))] + args)
 
     def x_ArrayLit(self, node: ArrayLit, env: dict) -> Any:
+        return self._spread_literal(node.items, env, "createArray", "flatten", lambda item: [self.x(item, env)])
+
+    def x_ObjectLit(self, node: ObjectLit, env: dict) -> Any:
+        def entries(item: Any) -> list:
+            if not isinstance(item, Prop):  # a nested resource declared in a resource body
+                return []
+            key = Tok(item.key) if isinstance(item.key, str) else self.x(item.key, env)
+            return [key, self.x(item.value, env)]
+
+        return self._spread_literal(node.items, env, "createObject", "shallowMerge", entries)
+
+    def _spread_literal(self, items: list, env: dict, make: str, merge: str, entries) -> Any:
+        """An array or object literal: the runs of items between ``...spread`` items made by ``make``
+        from ``entries(item)`` (its arguments), all joined by ``merge`` when there is a spread."""
         chunks, current, spread = [], [], False
-        for item in node.items:
+        for item in items:
             if isinstance(item, Spread):
                 if current:
-                    chunks.append(Fn("createArray", current))
+                    chunks.append(Fn(make, current))
                     current = []
                 chunks.append(self.x(item.expr, env))
                 spread = True
             else:
-                current.append(self.x(item, env))
+                current += entries(item)
         if current or not chunks:
-            chunks.append(Fn("createArray", current))
+            chunks.append(Fn(make, current))
         if not spread:
             return chunks[0]
-        return fn("flatten", Fn("createArray", chunks))
-
-    def x_ObjectLit(self, node: ObjectLit, env: dict) -> Any:
-        chunks, current, spread = [], [], False
-        for item in node.items:
-            if isinstance(item, Spread):
-                if current:
-                    chunks.append(Fn("createObject", current))
-                    current = []
-                chunks.append(self.x(item.expr, env))
-                spread = True
-            elif isinstance(item, Prop):
-                key = Tok(item.key) if isinstance(item.key, str) else self.x(item.key, env)
-                current += [key, self.x(item.value, env)]
-        if current or not chunks:
-            chunks.append(Fn("createObject", current))
-        if not spread:
-            return chunks[0]
-        return fn("shallowMerge", Fn("createArray", chunks))
+        return fn(merge, Fn("createArray", chunks))
 
     def x_Ternary(self, node: Ternary, env: dict) -> Any:
         return fn("if", self.x(node.cond, env), self.x(node.then, env), self.x(node.other, env))
@@ -383,7 +381,7 @@ class ExpressionLowering:
             if data is None:
                 return unknown(f"{name}(): {node.args[0].value} cannot be read")
             return Tok(base64.b64encode(data).decode("ascii"))
-        text, d = read_in_tree(target, self.ctx.boundary)
+        text, d = read_source(target, self.ctx.boundary)
         if d is not None:
             return unknown(f"{name}(): {node.args[0].value} cannot be read")
         if name == "loadTextContent":

@@ -7,7 +7,6 @@ import os
 from typing import Optional, Union
 
 from .. import files
-from ..findings import Diagnostic, Location
 from ..paths import Boundary
 
 
@@ -16,14 +15,6 @@ def as_boundary(boundary: Union[Boundary, str, None], path: str) -> Boundary:
     if isinstance(boundary, Boundary):
         return boundary
     return Boundary([boundary if boundary is not None else (os.path.dirname(os.path.abspath(path)) or ".")])
-
-
-def read_in_tree(path: str, boundary: Boundary) -> tuple:
-    """(text, None) or (None, Diagnostic) for ``path`` inside ``boundary``."""
-    try:
-        return files.read_text(path, boundary), None
-    except files.InputError as exc:
-        return None, Diagnostic("EXV000", Location(path, files.error_line(exc)), str(exc))
 
 
 def read_bytes_in_tree(path: str, boundary: Boundary) -> Optional[bytes]:

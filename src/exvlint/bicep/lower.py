@@ -23,18 +23,20 @@ from __future__ import annotations
 import os
 from typing import Any, Optional, Union
 
+from ..files import read_source
 from ..findings import Diagnostic, Location
 from ..jsonpos import PosDict, PosList
 from ..paths import Boundary
 from . import armexpr as A
 from .armexpr import Fn, Tok, fn
 from .expressions import ExpressionLowering
-from .files import as_boundary, read_in_tree
+from .files import as_boundary
 from .parse import BicepSyntaxError, parse
 from .positioned import _add, _expr_string, _pd, _pl, _put
 from .references import ReferenceLowering, _Res
-from .resources import REGISTRY_PREFIXES, ResourceLowering
+from .resources import ResourceLowering
 from .syntax import Call, Decl, For, Ident, Lit, ObjectLit, TypeExpr
+from .units import REGISTRY_PREFIXES
 
 SCHEMAS = {
     "resourceGroup": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
@@ -63,7 +65,7 @@ class _Context:
         real = os.path.realpath(path)
         if real in self.programs:
             return self.programs[real]
-        text, d = read_in_tree(path, self.boundary)
+        text, d = read_source(path, self.boundary)
         program = None
         if d is not None:
             self.diagnostics.append(d)

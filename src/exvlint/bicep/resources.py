@@ -12,17 +12,17 @@ import os
 from typing import Any, Optional
 
 from .. import jsonpos
+from ..files import read_source
 from ..findings import Diagnostic, Location
 from ..jsonpos import PosDict, PosList
 from .armexpr import Fn, Tok, append, fn
-from .files import read_in_tree
 from .positioned import _add, _expr_string, _pd, _pl, _put
 from .references import _Res
 from .syntax import ArrayLit, Call, Decl, For, Ident, Index, Lambda, Lit, ObjectLit, Prop, ResourceAccess
+from .units import REGISTRY_PREFIXES
 
 NESTED_DEPLOYMENT_API = "2025-04-01"  # what current Bicep emits for modules
 DEPLOYMENTS_TYPE = "Microsoft.Resources/deployments"
-REGISTRY_PREFIXES = ("br:", "br/", "ts:", "ts/")
 MAX_MODULE_DEPTH = 32
 
 
@@ -305,7 +305,7 @@ class ResourceLowering:
         if real in self.ctx.templates:
             return self.ctx.templates[real]
         if target.lower().endswith(".json"):
-            text, d = read_in_tree(target, self.ctx.boundary)
+            text, d = read_source(target, self.ctx.boundary)
             if d is not None:
                 self.ctx.diagnostics.append(d)
                 return None

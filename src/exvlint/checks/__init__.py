@@ -98,6 +98,15 @@ class RuleContext:
             location=location, address=subject.address, related=rel, scope_reason=why, key=key,
             vm=vm.address if vm is not None and self.reason(vm) else "", anchors=_anchors(subject)))
 
+    def known(self, subject: Resource, *needed: tuple, vm: Optional[VirtualMachine] = None) -> bool:
+        """Whether every ``(Val, what)`` the rule needs is known; at the first that is not, the rule
+        cannot decide for ``subject`` (see :meth:`unresolved`)."""
+        for val, what in needed:
+            if not val.known:
+                self.unresolved(subject, val, what, vm)
+                return False
+        return True
+
     def unresolved(self, subject: Resource, val: Val, what: str, vm: Optional[VirtualMachine] = None) -> None:
         """A rule could not decide: an EXV001 note, shown only with --strict."""
         vm = vm if vm is not None else (subject if isinstance(subject, VirtualMachine) else None)

@@ -81,11 +81,7 @@ def decide(guest, version) -> tuple:
 def unsupported_guest_os(inventory, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         os_val, version = vm.guest_os, vm.exchange_version
-        if not os_val.known:
-            ctx.unresolved(vm, os_val, "the guest OS")
-            continue
-        if not version.known:
-            ctx.unresolved(vm, version, "the Exchange version")
+        if not ctx.known(vm, (os_val, "the guest OS"), (version, "the Exchange version")):
             continue
         guest, ver = os_val.value, version.value
         verdict, why = decide(guest, ver)

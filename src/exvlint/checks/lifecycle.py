@@ -35,8 +35,7 @@ def version_out_of_support(inventory, ctx: RuleContext) -> None:
     today, problem = run_date()
     for vm in ctx.exchange_vms():
         version = vm.exchange_version
-        if not version.known:
-            ctx.unresolved(vm, version, "the Exchange version")
+        if not ctx.known(vm, (version, "the Exchange version")):
             continue
         if version.state == DEFAULT:  # only a version someone stated: the 2013 default is exvlint's assumption
             continue

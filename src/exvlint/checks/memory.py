@@ -26,8 +26,7 @@ def dynamic_memory(inventory, ctx: RuleContext) -> None:
 def memory_not_reserved(inventory, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         memory, reserved, limit = vm.memory_mib, vm.memory_reservation_mib, vm.memory_limit_mib
-        if not memory.known:
-            ctx.unresolved(vm, memory, "the VM's memory")
+        if not ctx.known(vm, (memory, "the VM's memory")):
             continue
         reservation = words(vm.platform, "memory-reservation", "the memory reservation")
         limit_name = words(vm.platform, "memory-limit", "the memory limit")
@@ -67,11 +66,7 @@ def memory_minimums() -> dict:
 def memory_below_minimum(inventory, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
         memory, version = vm.memory_mib, vm.exchange_version
-        if not memory.known:
-            ctx.unresolved(vm, memory, "the VM's memory")
-            continue
-        if not version.known:
-            ctx.unresolved(vm, version, "the Exchange version")
+        if not ctx.known(vm, (memory, "the VM's memory"), (version, "the Exchange version")):
             continue
         role, why = exchange_role(vm)
         row = memory_minimums().get((version.value.version, role))

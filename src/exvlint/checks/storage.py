@@ -14,8 +14,7 @@ from . import RuleContext, check, disk_label, gb, host_entry
 def non_premium_storage(inventory, ctx: RuleContext) -> None:
     for disk, vm, reason in ctx.exchange_disks():
         subject_vm = vm
-        if not disk.premium.known:
-            ctx.unresolved(disk, disk.premium, f"the storage type of {disk_label(disk)}", vm=subject_vm)
+        if not ctx.known(disk, (disk.premium, f"the storage type of {disk_label(disk)}"), vm=subject_vm):
             continue
         if disk.premium.value:
             continue
@@ -47,17 +46,12 @@ def os_disk_too_small(inventory, ctx: RuleContext) -> None:
         if disk is None:
             continue
         version = vm.exchange_version
-        if not version.known:
-            ctx.unresolved(vm, version, "the Exchange version")
+        if not ctx.known(vm, (version, "the Exchange version")):
             continue
         if version.value.version != "2013":  # the statement for 2016 and later has no OS disk formula
             continue
         size, memory = disk.size_bytes, vm.memory_mib
-        if not size.known:
-            ctx.unresolved(vm, size, "the OS disk size")
-            continue
-        if not memory.known:
-            ctx.unresolved(vm, memory, "the VM's memory")
+        if not ctx.known(vm, (size, "the OS disk size"), (memory, "the VM's memory")):
             continue
         needed = 15 * GIB + memory.value * MIB
         if size.value < needed:
@@ -84,8 +78,7 @@ def _memory_source(vm, memory) -> str:
 @check("EXV307")
 def data_on_os_storage(inventory, ctx: RuleContext) -> None:
     for vm in ctx.exchange_vms():
-        if not vm.data_disks_complete.known:
-            ctx.unresolved(vm, vm.data_disks_complete, "the VM's data disks")
+        if not ctx.known(vm, (vm.data_disks_complete, "the VM's data disks")):
             continue
         if not vm.data_disks:
             ctx.report(vm, "has no data disk, so its databases and logs would sit on the OS disk; "
@@ -96,8 +89,7 @@ def data_on_os_storage(inventory, ctx: RuleContext) -> None:
         os_disk = vm.os_disk
         if os_disk is None:
             continue
-        if not os_disk.placement.known:
-            ctx.unresolved(vm, os_disk.placement, "where the OS disk is stored")
+        if not ctx.known(vm, (os_disk.placement, "where the OS disk is stored")):
             continue
         for disk in vm.data_disks:
             if not disk.placement.known:

@@ -361,20 +361,13 @@ class Expressions:
         op = expr.op
         left = self.eval(expr.left, scope, trace)
         if op in ("&&", "||"):
-            if not isinstance(left, Unknown):
-                lb = to_bool(left)
-                if op == "&&" and not lb:
-                    return False
-                if op == "||" and lb:
-                    return True
+            decisive = op == "||"  # the operand value that decides on its own, even beside an unknown
+            if not isinstance(left, Unknown) and to_bool(left) is decisive:
+                return decisive
             right = self.eval(expr.right, scope, trace)
             if isinstance(left, Unknown) or isinstance(right, Unknown):
-                if not isinstance(right, Unknown):
-                    rb = to_bool(right)
-                    if op == "&&" and not rb:
-                        return False
-                    if op == "||" and rb:
-                        return True
+                if not isinstance(right, Unknown) and to_bool(right) is decisive:
+                    return decisive
                 return merge_unknown([left, right])
             return to_bool(right)
         right = self.eval(expr.right, scope, trace)

@@ -12,6 +12,7 @@ from .evaluate import Evaluator
 from .hcl import Template
 from .loader import parse_file, release, tf_files
 from .plan import PlanReader, parse_plan
+from .suppressions import directives as hcl_directives
 
 SOURCE_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
 
@@ -56,6 +57,9 @@ class TerraformFrontEnd:
             release(scan.cache, touched)
         return result, [d for d in result.diagnostics if relevant(d)]
 
+    # the exvlint:ignore comments of the HCL files the run parsed (modules and .tfvars included)
+    file_directives = staticmethod(hcl_directives)
+
 
 class PlanFrontEnd:
     """Plan JSON (``terraform show -json``), recognised by its content whatever the file is called.
@@ -85,6 +89,9 @@ class PlanFrontEnd:
     def load(self, unit: Unit, scan: Scan, config) -> tuple:
         result = PlanReader(unit.name, unit.data, scan.cache).run()
         return result, [d for d in result.diagnostics if relevant(d)]
+
+    # a plan's findings point into the .tf files beside it, whose comments hold the directives
+    file_directives = staticmethod(hcl_directives)
 
 
 def relevant(diagnostic) -> bool:

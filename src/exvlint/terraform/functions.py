@@ -144,24 +144,14 @@ def _str_list(v: Any, what: str = "argument", allow_null: bool = False) -> list:
     return out
 
 
-def _kind(v: Any) -> str:
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, (int, float)):
-        return "number"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, list):
-        return "list"
-    if isinstance(v, dict):
-        return "map"
-    return "other"
+def _non_null_kinds(values: Iterable) -> set:
+    return {type_name(v) for v in values if v is not None and not isinstance(v, Unknown)}
 
 
 def _unify_primitives(values: list, what: str = "elements") -> list:
     """cty's type unification for collection elements: a mix of strings with numbers or bools
     becomes all strings; other primitive mixes are an error."""
-    kinds = {_kind(v) for v in values if v is not None and not isinstance(v, Unknown)}
+    kinds = _non_null_kinds(values)
     if len(kinds) <= 1:
         return list(values)
     if kinds <= {"string", "number", "bool"}:
@@ -170,7 +160,7 @@ def _unify_primitives(values: list, what: str = "elements") -> list:
         return [v if (v is None or isinstance(v, (str, Unknown))) else _to_str(v) for v in values]
     if kinds & {"string", "number", "bool"}:
         raise EvalError(f"all {what} must have the same type")
-    if kinds == {"list", "map"}:
+    if kinds == {"list", "object"}:
         raise EvalError(f"all {what} must have the same type")
     return list(values)
 
@@ -214,7 +204,7 @@ def _make_set(values: list) -> list:
     known = _distinct([v for v in values if not contains_unknown(v)])
     present = [v for v in known if v is not None]
     nulls = [None] if len(present) != len(known) else []
-    kinds = {_kind(v) for v in present}
+    kinds = {type_name(v) for v in present}
     if kinds == {"string"} or kinds == {"number"}:
         present.sort()
     elif kinds == {"bool"}:
@@ -814,10 +804,6 @@ def _chunklist(values: Any, size: Any) -> Any:
     if n == 0:
         return [list(items)]
     return [items[i:i + n] for i in range(0, len(items), n)]
-
-
-def _non_null_kinds(values: Iterable) -> set:
-    return {_kind(v) for v in values if v is not None and not isinstance(v, Unknown)}
 
 
 @_fn("coalesce", 1, None, nulls=_all_nulls, unknowns=True)

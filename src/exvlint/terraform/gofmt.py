@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 # the function library is loaded before this module (format() imports it when first called)
-from .functions import MAX_STRING_SIZE, _decimal, _json_encode, _json_string, _kind, _to_bool, _to_number, _to_str
+from .functions import MAX_STRING_SIZE, _decimal, _json_encode, _json_string, _to_bool, _to_number, _to_str
 from .graphemes import _glen, _graphemes
-from .values import EvalError, number_text
+from .values import EvalError, number_text, type_name
 
 _num_text = number_text
 
@@ -97,7 +97,7 @@ def _format_verb(verb: _Verb, args: list) -> str:
         if verb.mode == "v":
             if "#" not in verb.flags and isinstance(arg, str):
                 return _pad_width(verb, arg)
-            if "#" not in verb.flags and _kind(arg) == "number":
+            if "#" not in verb.flags and type_name(arg) == "number":
                 return _pad_width(verb, _go_float_text(arg, "g", -1))
             return _pad_width(verb, _json_encode(arg))
         if verb.mode == "t":

@@ -121,6 +121,7 @@ _WHOLE: Any = None
 
 _COMMENT_START = re.compile(rb"#|//|/\*")
 _INT_EXPONENT = re.compile(rb"(?<![\w.$])[0-9]+[eE][+-]?[0-9]+(?![\w.])")
+_NUMERIC_LIT = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")  # HCL native syntax spec, NumericLit
 
 
 def _comments(root: Any, src: bytes, start: int = 0, end: Optional[int] = None) -> list:
@@ -334,7 +335,10 @@ class _Converter:
             digits = re.search(r"[0-9]+\s*$", self.text(node))
             if digits is None:
                 raise HCLSyntaxError("invalid HCL syntax: a legacy index needs a number", *self.pos(node.start_point))
-            return Literal(int(digits.group(0)))
+            try:
+                return Literal(int(digits.group(0)))
+            except ValueError:  # past Python's digit limit for int(): an index no list has
+                return Literal(float(digits.group(0)))
         return self.expr([c for c in node.children if c.type == "expression"][0])
 
     def term(self, node: Any) -> Expr:
@@ -365,8 +369,14 @@ class _Converter:
         kind = inner.type
         if kind == "numeric_lit":
             raw = self.text(inner)
+            if not _NUMERIC_LIT.fullmatch(raw):  # the grammar also takes 0x10, which HCL's spec does not
+                raise HCLSyntaxError(f"invalid number {raw[:40]!r}: HCL numbers are decimal",
+                                     *self.pos(inner.start_point))
             if raw.isdigit():
-                return Literal(int(raw))
+                try:
+                    return Literal(int(raw))
+                except ValueError:  # past Python's digit limit for int(): as large as a float gets
+                    return Literal(float(raw))
             value = float(raw)
             return Literal(int(value) if value.is_integer() and "e" not in raw.lower() else value)
         if kind == "bool_lit":

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any, Optional
 
-from .. import jsonpos
+from .. import files, jsonpos
 from ..findings import Diagnostic, Location, Related
-from .loader import ModuleSource, attr_location, parse_file, read_text
+from .loader import ModuleSource, attr_location, parse_file
 from .values import plain
 
 
@@ -55,7 +55,7 @@ def root_inputs(src: ModuleSource, environ, cli_inputs: tuple, parse_cache: dict
 def _load_tfvars(path: str, inputs: RootInputs, parse_cache: dict, diagnostics: list, named: bool = False) -> None:
     display = path
     if path.endswith(".json"):
-        text, diag = read_text(path, None if named else getattr(parse_cache, "boundary", None))
+        text, diag = files.read_source(path, None if named else getattr(parse_cache, "boundary", None))
         if diag:
             diagnostics.append(diag)
             return

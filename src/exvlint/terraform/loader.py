@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from typing import Optional
 
 from .. import files, jsonpos, limits
 from ..findings import Diagnostic, Location, internal_error_message
-from ..paths import Boundary
 from . import hcl, parsecache
 
 
@@ -25,15 +23,6 @@ class ModuleSource:
     providers: list = field(default_factory=list)  # list[(Block, path)]
     comments: dict = field(default_factory=dict)  # path -> list[Comment]
     errors: list = field(default_factory=list)  # list[Diagnostic]
-
-
-def read_text(path: str, boundary: Optional[Boundary]) -> tuple:
-    """(text, None) or (None, Diagnostic) for unreadable, binary, oversized, undecodable files and
-    files outside the boundary."""
-    try:
-        return files.read_text(path, boundary), None
-    except files.InputError as exc:
-        return None, Diagnostic("EXV000", Location(path, files.error_line(exc)), str(exc))
 
 
 @dataclass
@@ -55,7 +44,7 @@ def parse_file(path: str, cache: dict, named: bool = False) -> tuple:
         touched.add(path)
     if path in cache and not isinstance(cache[path][0], ReleasedFile):
         return cache[path]
-    text, diag = read_text(path, None if named else getattr(cache, "boundary", None))
+    text, diag = files.read_source(path, None if named else getattr(cache, "boundary", None))
     if diag is not None:
         result = (None, diag)
     else:
@@ -187,7 +176,7 @@ def load_modules_json(root_dir: str, parse_cache: dict) -> tuple:
     path = os.path.join(root_dir, ".terraform", "modules", "modules.json")
     if not os.path.lexists(path):
         return {}, []
-    text, diag = read_text(path, getattr(parse_cache, "boundary", None))
+    text, diag = files.read_source(path, getattr(parse_cache, "boundary", None))
     if diag is not None:
         return {}, [diag]
     try:

@@ -1,7 +1,8 @@
 """What Terraform evaluation yields, and all that adapters read of it.
 
 The evaluator (``evaluate.py``) and the plan reader (``plan.py``) both produce a
-:class:`TerraformResult`; the Terraform adapters import only this module.
+:class:`TerraformResult`; of the Terraform front end, the adapters import only this module (and
+the value conversions of ``values.py``).
 """
 from __future__ import annotations
 
@@ -65,14 +66,10 @@ class ResourceBlock:
 
 
 @dataclass
-
 class ProviderConfig:
     name: str  # e.g. "hyperv" or "hyperv.hv02"
     module_path: str
     body: EvalBlock
-
-
-@dataclass
 
 
 @dataclass
