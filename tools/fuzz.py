@@ -1004,6 +1004,10 @@ def fuzz(args) -> int:
     if str(out).startswith(str(ROOT) + os.sep):
         sys.exit("--out must be outside the repository")
     out.mkdir(parents=True, exist_ok=True)
+    # the parse cache of every run (workers and fresh processes) lives in the output folder, never in
+    # the user's own cache folder, and starts empty so cached and uncached parses are both exercised
+    shutil.rmtree(out / "cache", ignore_errors=True)
+    os.environ["XDG_CACHE_HOME"] = str(out / "cache")
     work = out / "work"
     shutil.rmtree(work, ignore_errors=True)
     (work / "cases").mkdir(parents=True)
