@@ -128,6 +128,45 @@ def test_a_worker_that_dies_leaves_its_units_to_this_process(tree, monkeypatch):
     assert len(pooled.deployments) == len(serial.deployments)
 
 
+def _daemonic_lint(path: str, queue) -> None:
+    try:
+        result = api.lint([path], all_vms=True, jobs=2)
+        queue.put([(f.rule_id, str(f.location), f.message) for f in result.findings])
+    except BaseException as exc:  # the parent reports it
+        queue.put(f"{type(exc).__name__}: {exc}")
+
+
+def test_a_daemonic_caller_is_checked_without_a_pool(tree):
+    """A library user's pool worker is daemonic and may not start processes: --jobs 2 there is a
+    serial run with the same findings, never "daemonic processes are not allowed to have children"
+    (found by the fuzzer, which runs the CLI in such a worker)."""
+    import multiprocessing
+
+    serial = api.lint([str(tree)], all_vms=True, jobs=1)
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    worker = context.Process(target=_daemonic_lint, args=(str(tree), queue), daemon=True)
+    worker.start()
+    got = queue.get(timeout=240)
+    worker.join(60)
+    assert got == [(f.rule_id, str(f.location), f.message) for f in serial.findings]
+
+
+def test_a_pool_that_cannot_start_leaves_every_unit_to_this_process(tree, monkeypatch):
+    """No process can start (a process limit, no memory to fork): the run is serial, not an error."""
+    import concurrent.futures
+
+    class NoPool:
+        def __init__(self, *args, **kwargs):
+            raise OSError(11, "Resource temporarily unavailable")
+
+    serial = api.lint([str(tree)], all_vms=True, jobs=1)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoPool)
+    pooled = api.lint([str(tree)], all_vms=True, jobs=2)
+    key = lambda f: (f.rule_id, str(f.location), f.message, f.fingerprint)  # noqa: E731
+    assert [key(f) for f in pooled.findings] == [key(f) for f in serial.findings]
+
+
 def test_a_small_input_is_checked_without_a_pool(monkeypatch):
     def no_pool(*args, **kwargs):
         raise AssertionError("a pool was started for a small input")

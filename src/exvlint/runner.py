@@ -98,6 +98,8 @@ def run_units(units: list, scan, config, levels: dict, jobs: Optional[int] = Non
     workers = min(available_cores() if jobs is None else max(1, jobs), len(pooled))
     if workers > 1 and (jobs is None and _work_bytes([units[i] for i in pooled]) < PARALLEL_BYTES):
         workers = 1  # auto: a small input is done before a pool would start
+    if workers > 1 and _daemonic():
+        workers = 1  # called from a daemonic process (a library user's pool worker): it may not start workers
     outcomes: list = [None] * len(units)
     if workers > 1:
         _run_pooled(units, pooled, workers, scan, config, levels, outcomes, progress)
@@ -167,8 +169,6 @@ _JOB: Any = None  # (units, scan, config, levels) in a worker process
 def _run_pooled(units: list, pooled: list, workers: int, scan, config, levels: dict, outcomes: list,
                 progress: Optional[Callable]) -> None:
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
 
     global _JOB
     method = "fork" if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods() \
@@ -186,28 +186,46 @@ def _run_pooled(units: list, pooled: list, workers: int, scan, config, levels: d
 
         payload, frozen = (units, Scan(list(scan.paths), FileCache(scan.cache.boundary, scan.cache.store)), config,
                            levels), False
-    done = 0
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
-                                 initializer=_init_worker, initargs=(payload,)) as pool:
-            futures = {pool.submit(_work, i): i for i in pooled}
-            from concurrent.futures import as_completed
-
-            for future in as_completed(futures):
-                i = futures[future]
-                try:
-                    outcomes[i] = future.result()
-                except BrokenProcessPool:
-                    continue  # a worker died: its units are done in this process
-                except Exception as exc:  # the outcome could not come back: the unit's internal error
-                    outcomes[i] = _failed(units[i], exc)
-                done += 1
-                if progress:
-                    progress(done, len(units), units[i].name)
+        _pool_run(units, pooled, workers, method, payload, outcomes, progress)
+    except OSError:
+        pass  # no process could start (a process or memory limit): what is left is done in this process
     finally:
         _JOB = None
         if frozen:
             gc.unfreeze()
+
+
+def _daemonic() -> bool:
+    import multiprocessing
+
+    return bool(multiprocessing.current_process().daemon)
+
+
+def _pool_run(units: list, pooled: list, workers: int, method: str, payload, outcomes: list,
+              progress: Optional[Callable]) -> None:
+    """Run the ``pooled`` units in worker processes; a unit whose worker died keeps no outcome."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    done = 0
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                             initializer=_init_worker, initargs=(payload,)) as pool:
+        futures = {pool.submit(_work, i): i for i in pooled}
+        from concurrent.futures import as_completed
+
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                outcomes[i] = future.result()
+            except BrokenProcessPool:
+                continue  # a worker died: its units are done in this process
+            except Exception as exc:  # the outcome could not come back: the unit's internal error
+                outcomes[i] = _failed(units[i], exc)
+            done += 1
+            if progress:
+                progress(done, len(units), units[i].name)
 
 
 def _failed(unit, exc: Exception) -> UnitOutcome:
