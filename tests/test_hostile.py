@@ -288,6 +288,19 @@ def test_a_vm_name_with_a_lone_surrogate_escape(run_cli, tmp_path, fmt):
 
 
 @pytest.mark.parametrize("fmt", REPORT_FORMATS)
+def test_a_tag_with_a_lone_surrogate_escape(run_cli, tmp_path, fmt):
+    """The tag that makes a VM Exchange's is quoted in the reason it is held to Exchange's requirements;
+    with a "\ud800" escape in it the streamed SARIF stopped with a UnicodeEncodeError (found by the
+    fuzzer): every report shows it as U+FFFD."""
+    (tmp_path / "vm.tf").write_text('resource "azurerm_windows_virtual_machine" "vm01" {\n'
+                                    '  name = "vm01"\n  size = "Standard_E8s_v5"\n'
+                                    '  tags = { role = "exchange-\\ud800-mailbox" }\n'
+                                    '  os_disk {\n    storage_account_type = "Standard_LRS"\n  }\n}\n')
+    code, text, _ = _report(run_cli, tmp_path, fmt, ".")
+    assert code == 1 and "\ufffd" in text, text
+
+
+@pytest.mark.parametrize("fmt", REPORT_FORMATS)
 def test_a_directory_name_that_is_not_utf8_with_nothing_to_read(run_cli, tmp_path, fmt):
     """The notice that a scanned directory holds nothing exvlint reads names the directory: a name that is
     not UTF-8 is shown with U+FFFD, as in findings (the text, GitHub and Markdown reports stopped with a

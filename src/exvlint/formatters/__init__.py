@@ -77,6 +77,10 @@ def json_chunks(document, items: Iterable[dict], ensure_ascii: bool = True) -> I
     the output is byte-for-byte deterministic.
     """
     text = _json.dumps(document, indent=2, ensure_ascii=ensure_ascii)
+    if not ensure_ascii:
+        from ..findings import encodable
+
+        text = encodable(text)
     marker = _json.dumps(ITEMS)
     head, found, tail = text.partition(marker)
     if not found:
@@ -84,6 +88,11 @@ def json_chunks(document, items: Iterable[dict], ensure_ascii: bool = True) -> I
     line_start = head.rfind("\n") + 1
     indent = " " * (len(head) - line_start - len(head[line_start:].lstrip(" ")) + 2)
     encode = _json.JSONEncoder(ensure_ascii=ensure_ascii, separators=(",", ":"), check_circular=False).encode
+    if not ensure_ascii:  # a lone surrogate anywhere in an item (an address, a name) cannot be written
+        from ..findings import encodable
+
+        plain = encode
+        encode = lambda item: encodable(plain(item))  # noqa: E731
     first = True
     for item in items:
         yield (head + "[\n" if first else ",\n") + indent + encode(item)
