@@ -10,7 +10,6 @@ import marshal
 import os
 import re
 import shutil
-import stat
 import subprocess
 import sys
 from pathlib import Path
