@@ -1,6 +1,9 @@
 """ARM template resources (evaluated by :mod:`exvlint.arm`) -> the neutral model.
 
-Property paths and defaults: shared/reference/providers.md (BT-VM, BT-DISK, BT-ST). What a value
+Property paths and defaults: the generated resource types of Azure/bicep-types-az
+(Microsoft.Compute/virtualMachines@2024-07-01, disks and snapshots@2024-03-02,
+Microsoft.Storage/storageAccounts@2023-05-01), which the ARM template reference on learn.microsoft.com
+is built from. What a value
 means for the model (size table, image facts, Premium disk SKUs, storage tiers, the placement
 rule) is decided by :mod:`exvlint.adapters.azure`, which the azurerm adapter uses as well.
 Types and property names compare case-insensitively, as ARM compares them.

@@ -164,7 +164,7 @@ def own_storage(disks) -> None:
                                        description=f"Azure managed disk {disk.address}")
 
 
-# What in a VM extension's or run command's settings says what it installs (rules.md, scope 4): the
+# What in a VM extension's or run command's settings says what it installs (the README's "How Exchange VMs are recognised"): the
 # configuration function, script and module names and the command line. Other settings (a DSC
 # property such as ExchangeServerName on a certificate authority) say nothing about the VM itself.
 _COMMAND_KEYS = {"commandtoexecute", "script", "commandid", "configurationfunction", "function", "commandline"}

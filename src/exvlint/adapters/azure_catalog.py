@@ -38,7 +38,7 @@ def lookup_size(name: str) -> Optional[VmSize]:
     return size_table().get(name.strip().lower())
 
 
-# Premium-class disk SKUs (rules.md EXV301): PremiumV2/Ultra are data-disk only.
+# Premium-class disk SKUs (rules/EXV301): PremiumV2/Ultra are data-disk only.
 PREMIUM_DISK_TYPES = {"premium_lrs", "premium_zrs", "premiumv2_lrs", "ultrassd_lrs"}
 SERVER_DEFAULT_DISK_TYPE = "Standard_LRS"  # Azure's server default when no type is sent
 

@@ -1,7 +1,8 @@
 """azurerm (hashicorp/azurerm) resources -> the neutral model.
 
-Attribute names and defaults: shared/reference/providers.md (AZ-WVM, AZ-VM, AZ-MD, AZ-DDA,
-AZ-SNAP, AZ-SA). Sizes: GB in the provider is GiB; memory comes from the shipped size table.
+Attribute names and defaults: the hashicorp/terraform-provider-azurerm documentation and schemas
+(windows_virtual_machine, the legacy virtual_machine, managed_disk, virtual_machine_data_disk_attachment,
+snapshot, storage_account). Sizes: GB in the provider is GiB; memory comes from the shipped size table.
 """
 from __future__ import annotations
 

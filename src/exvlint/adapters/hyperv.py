@@ -1,6 +1,7 @@
 """hyperv (taliesins/hyperv) resources -> the neutral model.
 
-Attribute names, units and defaults: shared/reference/providers.md (HV-MI, HV-VHD, HV-IDX; §6).
+Attribute names, units and defaults: the taliesins/terraform-provider-hyperv documentation and schemas
+(machine_instance, vhd, the provider's ``host``).
 Memory and VHD sizes are in bytes. Omitted attributes take the provider's default:
 ``memory_startup_bytes`` 512 MiB, ``memory_maximum_bytes`` 1 TiB, ``processor_count`` 1,
 ``checkpoint_type`` Production, ``automatic_stop_action`` Save, ``generation`` 2,

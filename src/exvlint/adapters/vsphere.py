@@ -1,7 +1,8 @@
 """vsphere (hashicorp/vsphere) resources -> the neutral model.
 
-Attribute names, units and defaults: shared/reference/providers.md (VS-VM, VS-NAS, VS-VMFS, VS-DS,
-VS-SNAP, VS-CC, VS-VAPP). Disk ``size`` is in GB (GiB), ``memory`` and its reservation and limit in
+Attribute names, units and defaults: the hashicorp/terraform-provider-vsphere documentation and schemas
+(virtual_machine and its disk subresource, nas_datastore, vmfs_datastore, the datastore data source,
+virtual_machine_snapshot, compute_cluster, vapp_entity). Disk ``size`` is in GB (GiB), ``memory`` and its reservation and limit in
 MB (MiB). Omitted attributes take the provider's default: ``unit_number`` 0 (the OS disk),
 ``thin_provisioned`` true, ``disk_mode`` persistent, ``memory`` 1024, ``num_cpus`` 1, no memory
 reservation, ``memory_limit`` -1, ``guest_id`` otherGuest64, vApp ``stop_action`` powerOff.
