@@ -327,7 +327,8 @@ class Codec:
 
     def loads(self, data: bytes) -> Any:
         try:
-            raw = marshal.loads(data)
+            # code objects are never data of ours: refused where Python can (3.13+), else never run
+            raw = marshal.loads(data, allow_code=False) if sys.version_info >= (3, 13) else marshal.loads(data)
         except (EOFError, ValueError, TypeError) as exc:
             raise ValueError(f"not a cache payload: {exc}") from None
         return self.decode(raw)
